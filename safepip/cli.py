@@ -1,0 +1,212 @@
+"""The command line: parse, call a command, render. The only module that prints.
+
+Everything after the subcommand belongs to pip and never passes through typer's parser, so that
+`-r file`, `--`, `--help` and every other argument reach pip byte for byte, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any, Optional
+
+import typer
+
+from safepip import __version__
+from safepip.errors import EXIT_INTERRUPTED, SafepipError
+from safepip.plan import Options
+
+# safepip's own options that take a value; needed to find where the subcommand starts.
+VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout")
+
+app = typer.Typer(
+    name="safepip",
+    help="pip install without 'Permission denied': safepip picks a writable target, then runs pip.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+PIP_COMMAND = {"add_help_option": False, "context_settings": {"ignore_unknown_options": True}}
+
+
+class Prefer(str, Enum):
+    user = "user"
+    venv = "venv"
+
+
+class Session:
+    """What the group callback hands each subcommand: safepip's options and pip's raw arguments."""
+
+    def __init__(self, options: Options, pip_argv: list[str]) -> None:
+        self.options = options
+        self.pip_argv = pip_argv
+
+
+def say(options: Options, message: str) -> None:
+    if not options.quiet:
+        print(f"safepip: {message}", file=sys.stderr, flush=True)
+
+
+def fail(error: SafepipError) -> typer.Exit:
+    print(f"safepip: error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(f"safepip: fix: {error.hint}", file=sys.stderr)
+    return typer.Exit(error.exit_code)
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"safepip {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    python: Optional[str] = typer.Option(
+        None,
+        "--python",
+        envvar="SAFEPIP_PYTHON",
+        help="The Python to install for (default: the active env, a project venv, or python3 on PATH).",
+    ),
+    venv: Optional[str] = typer.Option(
+        None, "--venv", envvar="SAFEPIP_VENV", help="Use this venv, creating it if missing."
+    ),
+    prefer: Optional[Prefer] = typer.Option(
+        None,
+        "--prefer",
+        envvar="SAFEPIP_PREFER",
+        help="user: pip's --user before the system env; venv: a managed venv rather than --user.",
+    ),
+    no_fallback: bool = typer.Option(
+        False,
+        "--no-fallback",
+        envvar="SAFEPIP_NO_FALLBACK",
+        help="Never move from the first candidate: explain and exit 77.",
+    ),
+    fallback: bool = typer.Option(
+        False,
+        "--fallback",
+        envvar="SAFEPIP_FALLBACK",
+        help="Allow moving an explicit --target/--prefix/--root/--user that cannot work.",
+    ),
+    lock_timeout: float = typer.Option(
+        600.0,
+        "--lock-timeout",
+        envvar="SAFEPIP_LOCK_TIMEOUT",
+        help="Seconds to wait for another safepip on the same target.",
+    ),
+    quiet: bool = typer.Option(
+        False, "-q", "--quiet", envvar="SAFEPIP_QUIET", help="No lines of safepip's own."
+    ),
+    verbose: bool = typer.Option(
+        False, "-v", "--verbose", envvar="SAFEPIP_VERBOSE", help="Print the whole decision."
+    ),
+    json_output: bool = typer.Option(
+        False, "--json", envvar="SAFEPIP_JSON", help="Machine-readable output (explain)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=show_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    if no_fallback and fallback:
+        raise typer.BadParameter("--fallback and --no-fallback exclude each other")
+    if lock_timeout < 0:
+        raise typer.BadParameter("must be zero or more seconds", param_hint="--lock-timeout")
+    options = Options(
+        python=python,
+        venv=venv,
+        prefer=prefer.value if prefer else None,
+        no_fallback=no_fallback,
+        fallback=fallback,
+        lock_timeout=lock_timeout,
+        quiet=quiet,
+        verbose=verbose,
+        json=json_output,
+    )
+    ctx.obj = Session(options, list(ctx.obj or []))
+
+
+def session_of(ctx: typer.Context) -> Session:
+    session = ctx.obj
+    assert isinstance(session, Session)
+    return session
+
+
+@app.command(**PIP_COMMAND)  # type: ignore[arg-type]
+def install(ctx: typer.Context) -> None:
+    """Install packages. Everything after `install` goes to pip unchanged, --help included."""
+    from safepip.commands import make_request, plan_for, run_pip_command
+
+    session = session_of(ctx)
+    options = session.options
+    request = make_request("install", session.pip_argv, options)
+    try:
+        if options.verbose:
+            from safepip.delegate import pip_command
+            from safepip.render import plan_as_text
+
+            context, plan = plan_for(request)
+            command = pip_command(plan, "install") if plan.target else None
+            print(plan_as_text(context, plan, request, command), file=sys.stderr)
+        code = run_pip_command(request, lambda message: say(options, message))
+    except SafepipError as error:
+        raise fail(error) from None
+    raise typer.Exit(code)
+
+
+@app.command(**PIP_COMMAND)  # type: ignore[arg-type]
+def explain(ctx: typer.Context) -> None:
+    """Show the plan for `safepip install ARGS` and every fact behind it; writes nothing."""
+    from safepip.commands import make_request, plan_for
+    from safepip.delegate import pip_command
+    from safepip.render import plan_as_dict, plan_as_text
+
+    session = session_of(ctx)
+    request = make_request("install", session.pip_argv, session.options)
+    try:
+        context, plan = plan_for(request)
+    except SafepipError as error:
+        raise fail(error) from None
+    command = pip_command(plan, "install") if plan.target else None
+    if session.options.json:
+        print(json.dumps(plan_as_dict(context, plan, request, command), indent=2))
+    else:
+        print(plan_as_text(context, plan, request, command))
+    raise typer.Exit(plan.refusal.exit_code if plan.refusal else 0)
+
+
+@app.command("python", **PIP_COMMAND)  # type: ignore[arg-type]
+def python_command(ctx: typer.Context) -> None:
+    """Print the interpreter of the resolved target (for Makefiles: PY := $(shell safepip python))."""
+    from safepip.commands import make_request, resolve_python
+
+    session = session_of(ctx)
+    options = session.options
+    try:
+        python = resolve_python(make_request("install", session.pip_argv, options), lambda m: say(options, m))
+    except SafepipError as error:
+        raise fail(error) from None
+    print(python)
+
+
+def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(safepip's options and the subcommand, the rest): the rest is pip's and is never parsed here."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if not arg.startswith("-"):
+            return list(argv[: index + 1]), list(argv[index + 1 :])
+        index += 2 if arg in VALUE_OPTIONS else 1
+    return list(argv), []
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    head, rest = split_argv(sys.argv[1:] if argv is None else argv)
+    try:
+        return app(args=head, prog_name="safepip", obj=rest)
+    except KeyboardInterrupt:
+        print("safepip: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

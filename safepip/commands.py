@@ -1,0 +1,90 @@
+"""The commands: probe, decide, then act. They return data and report progress through `notify`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+
+from safepip import paths
+from safepip.context import Context
+from safepip.decide import decide_target
+from safepip.delegate import pip_command, pip_environment, run_pip
+from safepip.errors import RefusedError
+from safepip.locking import target_lock
+from safepip.pip_args import parse_pip_args
+from safepip.plan import Options, Plan, Request, Target
+from safepip.probe import probe_context
+from safepip.render import target_line, usage_line
+from safepip.venvs import ensure_venv
+
+Notify = Callable[[str], None]
+
+
+def make_request(command: str, argv: Sequence[str], options: Options) -> Request:
+    return Request(command, parse_pip_args(argv), options)
+
+
+def plan_for(
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None
+) -> tuple[Context, Plan]:
+    context = probe_context(request, environ, cwd)
+    return context, decide_target(context, request)
+
+
+def require_target(plan: Plan) -> Target:
+    if plan.refusal is not None or plan.target is None:
+        refusal = plan.refusal
+        assert refusal is not None
+        raise RefusedError(refusal.message, refusal.hint, refusal.exit_code)
+    return plan.target
+
+
+def overlay_site_dirs(context: Context) -> tuple[str, ...]:
+    interpreter = context.interpreter
+    if interpreter is None:
+        return ()
+    return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
+
+
+def prepare_target(context: Context, target: Target, notify: Notify) -> None:
+    """Make the target's venv if the plan needs one. The caller holds the target's lock."""
+    if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
+        notify(f"created the {target.kind} venv {target.path}")
+
+
+def run_pip_command(request: Request, notify: Notify) -> int:
+    """`safepip install ARGS` (and, later, every other pip command): pip against the chosen target."""
+    if request.pip_args.has("--help"):
+        return run_pip(
+            [sys.executable, "-m", "pip", request.command, *request.pip_args.argv], pip_environment_plain()
+        )
+    context, plan = plan_for(request)
+    target = require_target(plan)
+    for notice in plan.notices:
+        notify(notice)
+    notify(target_line(target))
+    lock = paths.lock_path(context.data_dir.path, target.path)
+    with target_lock(lock, target.path, request.options.lock_timeout, notify):
+        prepare_target(context, target, notify)
+        code = run_pip(pip_command(plan, request.command), pip_environment(plan))
+    interpreter = context.interpreter
+    if code == 0 and interpreter is not None and target.python != interpreter.executable:
+        notify(usage_line(target))
+    return code
+
+
+def pip_environment_plain() -> dict[str, str]:
+    import os
+
+    return dict(os.environ)
+
+
+def resolve_python(request: Request, notify: Notify) -> str:
+    """`safepip python`: the target's interpreter, its venv made first so the path works at once."""
+    context, plan = plan_for(request)
+    target = require_target(plan)
+    if target.create_from is not None:
+        lock = paths.lock_path(context.data_dir.path, target.path)
+        with target_lock(lock, target.path, request.options.lock_timeout, notify):
+            prepare_target(context, target, notify)
+    return target.python

@@ -1,0 +1,98 @@
+"""The facts safepip decides on: frozen, gathered once by `probe_context`, read by `decide_target`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from safepip.pip_config import PipSwitches
+
+# The scheme keys pip writes to for one installation.
+SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
+
+
+@dataclass(frozen=True)
+class Identity:
+    uid: int
+    euid: int
+    name: str
+    home: str
+    sudo_uid: int | None  # SUDO_UID of an ordinary user while we run as root
+
+    @property
+    def under_sudo(self) -> bool:
+        return self.euid == 0 and self.sudo_uid is not None and self.sudo_uid != 0
+
+
+@dataclass(frozen=True)
+class DirFact:
+    """What one directory pip would write really allows, proven with a probe file."""
+
+    path: str
+    probed: str | None  # the directory probed: `path`, or its nearest existing parent
+    exists: bool
+    owner_uid: int | None
+    owner_name: str | None
+    mode: int | None
+    writable: bool
+    read_only_mount: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    executable: str
+    real_path: str
+    version: str  # "3.11.2"
+    tag: str  # "cp311"
+    prefix: str
+    base_prefix: str
+    is_venv: bool
+    is_conda: bool
+    system_site_packages: bool  # a venv's include-system-site-packages
+    user_site_enabled: bool
+    user_base: str
+    stdlib: str
+    externally_managed: bool
+    pip_version: str | None
+    scheme: Mapping[str, str]  # where pip writes for this environment
+    user_scheme: Mapping[str, str]  # where pip --user writes
+
+
+@dataclass(frozen=True)
+class ProjectVenv:
+    path: str
+    python: str
+    owner_uid: int
+    owner_name: str
+    trusted: bool  # owned (with its python) by the user or root, not writable by others
+    distrust_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    identity: Identity
+    interpreter: Interpreter | None
+    interpreter_source: str  # "--python", "VIRTUAL_ENV", "CONDA_PREFIX", "project venv", "PATH", "--venv"
+    interpreter_error: str | None
+    active_env: str | None  # the activated environment's prefix, when one is active
+    project_venvs: tuple[ProjectVenv, ...]
+    pip: PipSwitches
+    env_dirs: Mapping[str, DirFact]  # scheme key -> fact, for the interpreter's environment
+    user_dirs: Mapping[str, DirFact]
+    explicit_dir: DirFact | None  # the --target/--prefix/--root directory, when given
+    data_dir: DirFact  # where safepip keeps managed venvs
+    managed_venv: str | None  # the managed venv path for this interpreter
+    managed_venv_ready: bool
+    overlay_venv: str | None  # the overlay venv path, when the environment is a venv
+    overlay_venv_ready: bool
+    own_prefix: str  # safepip's own environment, never a target by accident
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def env_writable(self) -> bool:
+        return bool(self.env_dirs) and all(fact.writable for fact in self.env_dirs.values())
+
+    @property
+    def user_writable(self) -> bool:
+        return bool(self.user_dirs) and all(fact.writable for fact in self.user_dirs.values())

@@ -1,0 +1,61 @@
+"""Run pip for the chosen target in a subprocess: the user's arguments in order, stdio inherited."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping
+from types import FrameType
+
+from safepip.plan import Plan
+
+
+def pip_command(plan: Plan, command: str, own_python: str | None = None) -> list[str]:
+    """`<target python> -m pip`, or safepip's own pip with `--python` when the target has none."""
+    assert plan.target is not None
+    tail = [command, *plan.pip_options, *plan.pip_args]
+    if plan.target.has_pip:
+        return [plan.target.python, "-m", "pip", *tail]
+    return [own_python or sys.executable, "-m", "pip", "--python", plan.target.python, *tail]
+
+
+def pip_environment(plan: Plan, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    environ = dict(os.environ if base is None else base)
+    environ.update(plan.env_overrides)
+    return environ
+
+
+def in_foreground_of_terminal() -> bool:
+    """True when a Ctrl-C at the terminal reaches pip directly (same foreground process group)."""
+    try:
+        return os.tcgetpgrp(sys.stdin.fileno()) == os.getpgrp()
+    except (OSError, ValueError):
+        return False
+
+
+def run_pip(argv: list[str], environ: Mapping[str, str]) -> int:
+    """Run pip; SIGINT/SIGTERM go to it; return its exit code (128+n when a signal ended it)."""
+    child = subprocess.Popen(argv, env=dict(environ))
+    terminal_sigint = in_foreground_of_terminal()
+
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        # The terminal already sent Ctrl-C to pip; a second one could break pip's rollback.
+        if signum == signal.SIGINT and terminal_sigint:
+            return
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            try:
+                code = child.wait()
+                break
+            except KeyboardInterrupt:  # pragma: no cover - the handler above replaces the default
+                continue
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - code if code < 0 else code

@@ -1,0 +1,96 @@
+"""Facts about directories: who owns them and whether a file can really be made there.
+
+`os.access` lies for root, read-only mounts, ACLs, immutable directories and NFS root-squash, so
+writability is proven by creating and removing a probe file.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import stat
+import tempfile
+
+from safepip.context import DirFact
+
+PROBE_PREFIX = ".safepip-probe-"
+
+
+def owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def nearest_existing(path: str) -> str | None:
+    current = os.path.abspath(path)
+    while not os.path.lexists(current):
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+    return current
+
+
+def probe_dir(path: str) -> DirFact:
+    """Whether pip could create files in `path` (or, when it does not exist yet, create it)."""
+    probed = nearest_existing(path)
+    exists = probed == os.path.abspath(path)
+    if probed is None:
+        return DirFact(path, None, False, None, None, None, False, False, "no existing parent")
+    try:
+        info = os.stat(probed)
+    except OSError as error:
+        return DirFact(path, probed, exists, None, None, None, False, False, error.strerror)
+    read_only = is_read_only_mount(probed)
+    fact = DirFact(
+        path,
+        probed,
+        exists,
+        info.st_uid,
+        owner_name(info.st_uid),
+        stat.S_IMODE(info.st_mode),
+        False,
+        read_only,
+    )
+    if not stat.S_ISDIR(info.st_mode):
+        return replace_fact(fact, error="not a directory")
+    try:
+        handle, probe_path = tempfile.mkstemp(prefix=PROBE_PREFIX, dir=probed)
+    except OSError as error:
+        return replace_fact(fact, error=error.strerror or str(error))
+    os.close(handle)
+    os.unlink(probe_path)
+    return replace_fact(fact, writable=True)
+
+
+def replace_fact(fact: DirFact, writable: bool = False, error: str | None = None) -> DirFact:
+    from dataclasses import replace
+
+    return replace(fact, writable=writable, error=error)
+
+
+def is_read_only_mount(path: str) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def distrust_reason(paths: list[str], uid: int) -> str | None:
+    """Why a Python under these paths must not be executed by `uid`, or None when it is safe.
+
+    Safe means every path is owned by `uid` or root, and none that root owns is writable by others.
+    """
+    for path in paths:
+        try:
+            info = os.lstat(path)
+        except OSError as error:
+            return f"{path}: {error.strerror}"
+        if info.st_uid not in (uid, 0):
+            return f"owned by {owner_name(info.st_uid)}"
+        others_write = info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX
+        if info.st_uid != uid and not stat.S_ISLNK(info.st_mode) and others_write:
+            return f"{path} is writable by other users"
+    return None

@@ -1,0 +1,98 @@
+"""pip's own switches that change where it installs, read from its environment variables and config files.
+
+Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
+over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+KEYS = (
+    "user",
+    "target",
+    "prefix",
+    "require-virtualenv",
+    "break-system-packages",
+    "cache-dir",
+    "no-cache-dir",
+)
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
+
+
+@dataclass(frozen=True)
+class PipSetting:
+    value: str
+    source: str  # "PIP_USER", or the config file's path
+
+    @property
+    def enabled(self) -> bool:
+        return self.value.strip().lower() in TRUE_WORDS
+
+
+@dataclass(frozen=True)
+class PipSwitches:
+    settings: Mapping[str, PipSetting]
+
+    def get(self, key: str) -> PipSetting | None:
+        return self.settings.get(key)
+
+    def enabled(self, key: str) -> bool:
+        setting = self.settings.get(key)
+        return setting is not None and setting.enabled
+
+
+def env_name(key: str) -> str:
+    return "PIP_" + key.upper().replace("-", "_")
+
+
+def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None) -> list[Path]:
+    """pip's config files in the order it loads them (later files win)."""
+    xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs.split(os.pathsep) if d]
+    files.append(Path("/etc/pip.conf"))
+    env_file = environ.get("PIP_CONFIG_FILE")
+    if not (env_file and os.path.exists(env_file)):
+        config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        files += [Path(home) / ".pip" / "pip.conf", Path(config_home) / "pip" / "pip.conf"]
+    if site_prefix:
+        files.append(Path(site_prefix) / "pip.conf")
+    if env_file and env_file != os.devnull:
+        files.append(Path(env_file))
+    return files
+
+
+def read_pip_switches(
+    environ: Mapping[str, str], home: str, site_prefix: str | None, isolated: bool = False
+) -> PipSwitches:
+    if isolated:
+        return PipSwitches({})
+    settings: dict[str, PipSetting] = {}
+    for path in config_files(environ, home, site_prefix):
+        settings.update(read_config_file(path))
+    for key in KEYS:
+        name = env_name(key)
+        if name in environ:
+            settings[key] = PipSetting(environ[name], name)
+    return PipSwitches(settings)
+
+
+def read_config_file(path: Path) -> dict[str, PipSetting]:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return {}  # pip stops on a broken file; it will say so itself when it runs
+    found: dict[str, PipSetting] = {}
+    for section in ("global", "install"):
+        if not parser.has_section(section):
+            continue
+        for raw_key, value in parser.items(section):
+            key = raw_key.replace("_", "-")
+            if key in KEYS:
+                found[key] = PipSetting(value, str(path))
+    return found

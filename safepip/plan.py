@@ -1,0 +1,68 @@
+"""What the user asked for (Request) and what safepip will do about it (Plan)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from safepip.pip_args import PipArgs
+
+TARGET_KINDS = ("explicit", "env", "user", "venv", "managed", "overlay")
+
+
+@dataclass(frozen=True)
+class Options:
+    """safepip's own options, from the command line or SAFEPIP_* variables."""
+
+    python: str | None = None
+    venv: str | None = None
+    prefer: str | None = None  # "user" or "venv"
+    no_fallback: bool = False
+    fallback: bool = False
+    lock_timeout: float = 600.0
+    quiet: bool = False
+    verbose: bool = False
+    json: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    command: str  # the pip command: "install", ...
+    pip_args: PipArgs
+    options: Options = field(default_factory=Options)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # one of TARGET_KINDS
+    path: str  # where pip writes: the environment's prefix, the user base, or the explicit directory
+    python: str  # the interpreter pip installs for
+    reason: str
+    create_from: str | None = None  # base interpreter, when a venv must be made first
+    system_site_packages: bool = False
+    overlay_of: str | None = None  # the unwritable venv an overlay sees
+    has_pip: bool = True  # False: drive it with safepip's own pip and --python
+
+
+@dataclass(frozen=True)
+class PassedOver:
+    kind: str
+    path: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refusal:
+    message: str
+    hint: str
+    exit_code: int = 77
+
+
+@dataclass(frozen=True)
+class Plan:
+    target: Target | None
+    passed_over: tuple[PassedOver, ...]
+    refusal: Refusal | None = None
+    pip_options: tuple[str, ...] = ()  # what safepip adds before the user's arguments
+    pip_args: tuple[str, ...] = ()  # the user's arguments as pip gets them
+    notices: tuple[str, ...] = ()
+    env_overrides: tuple[tuple[str, str], ...] = ()  # variables set for pip (only with --fallback)

@@ -1,0 +1,194 @@
+"""probe_context(): gather every fact the decision needs. Reads only, apart from probe files."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from safepip import paths
+from safepip.context import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
+from safepip.errors import SafepipError
+from safepip.fs_facts import distrust_reason, owner_name, probe_dir
+from safepip.interpreter_query import query_interpreter
+from safepip.pip_config import read_pip_switches
+from safepip.plan import Request
+
+PROJECT_VENV_NAMES = (".venv", "venv")
+
+
+def probe_identity(environ: Mapping[str, str]) -> Identity:
+    uid, euid = os.getuid(), os.geteuid()
+    try:
+        entry = pwd.getpwuid(euid)
+        name, passwd_home = entry.pw_name, entry.pw_dir
+    except KeyError:
+        name, passwd_home = str(euid), "/"
+    sudo_uid = environ.get("SUDO_UID", "")
+    return Identity(
+        uid=uid,
+        euid=euid,
+        name=name,
+        home=environ.get("HOME") or passwd_home,
+        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
+    )
+
+
+def find_project_venvs(cwd: str, home: str, uid: int) -> tuple[ProjectVenv, ...]:
+    """`.venv` or `venv` holding a pyvenv.cfg in cwd and its parents, up to home or `/` (by stat only)."""
+    found: list[ProjectVenv] = []
+    current = Path(cwd).absolute()
+    stop = Path(home).absolute()
+    while True:
+        for name in PROJECT_VENV_NAMES:
+            candidate = current / name
+            if (candidate / "pyvenv.cfg").is_file():
+                found.append(describe_project_venv(str(candidate), uid))
+        if current in (stop, current.parent):
+            return tuple(found)
+        current = current.parent
+
+
+def describe_project_venv(path: str, uid: int) -> ProjectVenv:
+    python = paths.venv_python(path)
+    owner = os.stat(path).st_uid
+    checked = [path, os.path.dirname(python), python]
+    reason = distrust_reason(checked, uid)
+    if reason is None and os.path.lexists(python):
+        reason = distrust_reason([os.path.realpath(python)], uid)
+    if reason is None and not os.path.exists(python):
+        reason = "has no bin/python"
+    return ProjectVenv(path, python, owner, owner_name(owner), reason is None, reason)
+
+
+def conda_env(environ: Mapping[str, str]) -> str | None:
+    prefix = environ.get("CONDA_PREFIX")
+    if (
+        not prefix
+        or environ.get("CONDA_DEFAULT_ENV") == "base"
+        or os.path.isdir(os.path.join(prefix, "condabin"))
+    ):
+        return None
+    return prefix
+
+
+def path_python(environ: Mapping[str, str], own_prefix: str) -> str | None:
+    """The first python3/python on PATH that is not safepip's own (safepip may live in a pipx venv)."""
+    own_bin = os.path.realpath(os.path.join(own_prefix, "bin"))
+    for directory in environ.get("PATH", "").split(os.pathsep):
+        if not directory or os.path.realpath(directory) == own_bin:
+            continue
+        for name in ("python3", "python"):
+            found = shutil.which(name, path=directory)
+            if found:
+                return found
+    return None
+
+
+def choose_interpreter(
+    request: Request, environ: Mapping[str, str], project_venvs: tuple[ProjectVenv, ...], own_prefix: str
+) -> tuple[str | None, str, str | None]:
+    """(python, where it came from, the active environment's prefix)."""
+    options = request.options
+    if options.python:
+        python = options.python
+        if os.path.isdir(python):
+            python = paths.venv_python(python)
+        return python, "--python", None
+    if options.venv and os.path.exists(paths.venv_python(options.venv)):
+        return paths.venv_python(options.venv), "--venv", os.path.abspath(options.venv)
+    virtual_env = environ.get("VIRTUAL_ENV")
+    if virtual_env and os.path.exists(paths.venv_python(virtual_env)):
+        return paths.venv_python(virtual_env), "VIRTUAL_ENV", os.path.abspath(virtual_env)
+    conda = conda_env(environ)
+    if conda:
+        return os.path.join(conda, "bin", "python"), "CONDA_PREFIX", conda
+    if not options.venv:
+        for venv in project_venvs:
+            if venv.trusted:
+                return venv.python, "project venv", venv.path
+    return path_python(environ, own_prefix), "PATH", None
+
+
+def scheme_facts(scheme: Mapping[str, str], cache: dict[str, DirFact]) -> dict[str, DirFact]:
+    facts: dict[str, DirFact] = {}
+    for key in SCHEME_KEYS:
+        if key in scheme:
+            directory = scheme[key]
+            if directory not in cache:
+                cache[directory] = probe_dir(directory)
+            facts[key] = cache[directory]
+    return facts
+
+
+def explicit_directory(
+    request: Request, switches_target: str | None, switches_prefix: str | None
+) -> str | None:
+    location = request.pip_args.explicit_location
+    if location is not None:
+        return location[1]
+    return switches_target or switches_prefix
+
+
+def probe_context(
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None
+) -> Context:
+    environ = os.environ if environ is None else environ
+    cwd = cwd or os.getcwd()
+    own_prefix = sys.prefix
+    identity = probe_identity(environ)
+    project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
+    python, source, active_env = choose_interpreter(request, environ, project_venvs, own_prefix)
+    interpreter: Interpreter | None = None
+    error: str | None = None
+    if python is None:
+        error = "no python3 or python on PATH"
+    else:
+        try:
+            interpreter = query_interpreter(python)
+        except SafepipError as failure:
+            error = failure.message
+    if interpreter is not None and interpreter.is_venv and active_env is None:
+        active_env = interpreter.prefix  # --python pointing into a venv
+    switches = read_pip_switches(
+        environ,
+        identity.home,
+        interpreter.prefix if interpreter else None,
+        request.pip_args.has("--isolated"),
+    )
+    cache: dict[str, DirFact] = {}
+    env_dirs = scheme_facts(interpreter.scheme, cache) if interpreter else {}
+    user_dirs = scheme_facts(interpreter.user_scheme, cache) if interpreter and interpreter.user_base else {}
+    target_setting, prefix_setting = switches.get("target"), switches.get("prefix")
+    explicit = explicit_directory(
+        request,
+        target_setting.value if target_setting else None,
+        prefix_setting.value if prefix_setting else None,
+    )
+    root = paths.data_dir()
+    managed = overlay = None
+    if interpreter is not None:
+        managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
+        if interpreter.is_venv:
+            overlay = paths.overlay_venv_path(root, interpreter.tag, interpreter.prefix)
+    return Context(
+        identity=identity,
+        interpreter=interpreter,
+        interpreter_source=source,
+        interpreter_error=error,
+        active_env=active_env,
+        project_venvs=project_venvs,
+        pip=switches,
+        env_dirs=env_dirs,
+        user_dirs=user_dirs,
+        explicit_dir=probe_dir(explicit) if explicit else None,
+        data_dir=probe_dir(root),
+        managed_venv=managed,
+        managed_venv_ready=bool(managed) and paths.venv_is_ready(managed or ""),
+        overlay_venv=overlay,
+        overlay_venv_ready=bool(overlay) and paths.venv_is_ready(overlay or ""),
+        own_prefix=own_prefix,
+    )

@@ -1,0 +1,111 @@
+"""How plans and facts look: one line for a target, a text report, and the JSON schema of `explain`."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from safepip.context import Context, DirFact
+from safepip.plan import Plan, Request, Target
+
+PLAN_SCHEMA = "safepip.plan/1"
+
+
+def target_line(target: Target) -> str:
+    return f"target {target.kind} {target.path} ({target.reason})"
+
+
+def usage_line(target: Target) -> str:
+    return (
+        f"installed into {target.path}; run it with {target.python} "
+        f"(in scripts: $(safepip python)), or put {target.path}/bin on PATH"
+    )
+
+
+def plan_as_dict(
+    context: Context, plan: Plan, request: Request, pip_command: list[str] | None
+) -> dict[str, Any]:
+    facts = dataclasses.asdict(context)
+    facts["identity"]["under_sudo"] = context.identity.under_sudo
+    return {
+        "schema": PLAN_SCHEMA,
+        "command": request.command,
+        "pip_args": list(request.pip_args.argv),
+        "target": dataclasses.asdict(plan.target) if plan.target else None,
+        "passed_over": [dataclasses.asdict(item) for item in plan.passed_over],
+        "refusal": dataclasses.asdict(plan.refusal) if plan.refusal else None,
+        "notices": list(plan.notices),
+        "pip_command": pip_command,
+        "facts": facts,
+    }
+
+
+def describe_fact(fact: DirFact) -> str:
+    owner = fact.owner_name or "?"
+    mode = f"{fact.mode:04o}" if fact.mode is not None else "----"
+    state = "writable" if fact.writable else f"NOT writable ({fact.error or 'denied'})"
+    ro = ", read-only mount" if fact.read_only_mount else ""
+    probed = "" if fact.probed == fact.path else f" [nearest existing: {fact.probed}]"
+    return f"{fact.path}{probed}: {owner} {mode} {state}{ro}"
+
+
+def plan_as_text(context: Context, plan: Plan, request: Request, pip_command: list[str] | None) -> str:
+    lines = [f"safepip plan for: pip {request.command} {' '.join(request.pip_args.argv)}".rstrip()]
+    if plan.target is not None:
+        target = plan.target
+        lines += [
+            f"  target: {target.kind} {target.path}",
+            f"  reason: {target.reason}",
+            f"  python: {target.python}",
+        ]
+        if target.create_from:
+            lines.append(f"  creates: a venv from {target.create_from}")
+    else:
+        assert plan.refusal is not None
+        lines += [
+            f"  refused (exit {plan.refusal.exit_code}): {plan.refusal.message}",
+            f"  fix: {plan.refusal.hint}",
+        ]
+    if plan.passed_over:
+        lines.append("  passed over:")
+        lines += [f"    - {item.kind} {item.path or ''}: {item.reason}" for item in plan.passed_over]
+    lines += [f"  notice: {notice}" for notice in plan.notices]
+    if pip_command:
+        lines.append("  pip command: " + " ".join(pip_command))
+    lines += facts_as_text(context)
+    return "\n".join(lines)
+
+
+def facts_as_text(context: Context) -> list[str]:
+    who = context.identity
+    lines = [
+        "facts:",
+        f"  user: {who.name} (uid {who.euid}), home {who.home}" + (", under sudo" if who.under_sudo else ""),
+    ]
+    interpreter = context.interpreter
+    if interpreter is None:
+        lines.append(f"  interpreter: none ({context.interpreter_error})")
+    else:
+        kind = "venv" if interpreter.is_venv else ("conda" if interpreter.is_conda else "system")
+        lines += [
+            f"  interpreter: {interpreter.executable} (Python {interpreter.version}, {kind}, "
+            f"from {context.interpreter_source})",
+            f"  externally managed (PEP 668): {'yes' if interpreter.externally_managed else 'no'}",
+            f"  pip: {interpreter.pip_version or 'none'}; user site: "
+            f"{'enabled' if interpreter.user_site_enabled else 'disabled'}",
+        ]
+    if context.env_dirs:
+        lines.append("  environment directories:")
+        lines += [f"    {key}: {describe_fact(fact)}" for key, fact in context.env_dirs.items()]
+    if context.user_dirs:
+        lines.append("  user site directories:")
+        lines += [f"    {key}: {describe_fact(fact)}" for key, fact in context.user_dirs.items()]
+    if context.explicit_dir:
+        lines.append(f"  explicit directory: {describe_fact(context.explicit_dir)}")
+    lines.append(f"  safepip data: {describe_fact(context.data_dir)}")
+    for venv in context.project_venvs:
+        trust = "trusted" if venv.trusted else f"not used: {venv.distrust_reason}"
+        lines.append(f"  project venv: {venv.path} (owner {venv.owner_name}, {trust})")
+    for key, setting in context.pip.settings.items():
+        lines.append(f"  pip setting: {key} = {setting.value} (from {setting.source})")
+    return lines
