@@ -10,13 +10,17 @@ import json
 import sys
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from safepip import __version__
 from safepip.errors import EXIT_INTERRUPTED, SafepipError
 from safepip.plan import Options
+
+if TYPE_CHECKING:
+    from safepip.context import Context
+    from safepip.plan import Plan
 
 # safepip's own options that take a value; needed to find where the subcommand starts.
 VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout")
@@ -138,20 +142,23 @@ def session_of(ctx: typer.Context) -> Session:
 @app.command(**PIP_COMMAND)  # type: ignore[arg-type]
 def install(ctx: typer.Context) -> None:
     """Install packages. Everything after `install` goes to pip unchanged, --help included."""
-    from safepip.commands import make_request, plan_for, run_pip_command
+    from safepip.commands import make_request, run_pip_command
 
     session = session_of(ctx)
     options = session.options
     request = make_request("install", session.pip_argv, options)
-    try:
-        if options.verbose:
-            from safepip.delegate import pip_command
-            from safepip.render import plan_as_text
 
-            context, plan = plan_for(request)
-            command = pip_command(plan, "install") if plan.target else None
-            print(plan_as_text(context, plan, request, command), file=sys.stderr)
-        code = run_pip_command(request, lambda message: say(options, message))
+    def trace(context: Context, plan: Plan) -> None:
+        from safepip.delegate import pip_command
+        from safepip.render import plan_as_text
+
+        command = pip_command(plan, "install") if plan.target else None
+        print(plan_as_text(context, plan, request, command), file=sys.stderr)
+
+    try:
+        code = run_pip_command(
+            request, lambda message: say(options, message), trace if options.verbose else None
+        )
     except SafepipError as error:
         raise fail(error) from None
     raise typer.Exit(code)

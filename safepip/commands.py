@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 
@@ -18,6 +19,7 @@ from safepip.render import target_line, usage_line
 from safepip.venvs import ensure_venv
 
 Notify = Callable[[str], None]
+Trace = Callable[[Context, Plan], None]
 
 
 def make_request(command: str, argv: Sequence[str], options: Options) -> Request:
@@ -52,13 +54,15 @@ def prepare_target(context: Context, target: Target, notify: Notify) -> None:
         notify(f"created the {target.kind} venv {target.path}")
 
 
-def run_pip_command(request: Request, notify: Notify) -> int:
+def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:
     """`safepip install ARGS` (and, later, every other pip command): pip against the chosen target."""
     if request.pip_args.has("--help"):
         return run_pip(
-            [sys.executable, "-m", "pip", request.command, *request.pip_args.argv], pip_environment_plain()
+            [sys.executable, "-m", "pip", request.command, *request.pip_args.argv], dict(os.environ)
         )
     context, plan = plan_for(request)
+    if trace is not None:
+        trace(context, plan)
     target = require_target(plan)
     for notice in plan.notices:
         notify(notice)
@@ -71,12 +75,6 @@ def run_pip_command(request: Request, notify: Notify) -> int:
     if code == 0 and interpreter is not None and target.python != interpreter.executable:
         notify(usage_line(target))
     return code
-
-
-def pip_environment_plain() -> dict[str, str]:
-    import os
-
-    return dict(os.environ)
 
 
 def resolve_python(request: Request, notify: Notify) -> str:

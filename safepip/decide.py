@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from safepip import paths
 from safepip.context import Context, DirFact, Interpreter
+from safepip.errors import EXIT_REFUSED, EXIT_USAGE
 from safepip.plan import PassedOver, Plan, Refusal, Request, Target
 
 EXPLICIT_OPTIONS = ("--target", "--prefix", "--root", "--user")
@@ -48,8 +49,9 @@ class Decision:
             self.env_overrides,
         )
 
-    def refuse(self, message: str, hint: str) -> Plan:
-        return Plan(None, tuple(self.passed), Refusal(message, hint), (), self.pip_args, tuple(self.notices))
+    def refuse(self, message: str, hint: str, exit_code: int = EXIT_REFUSED) -> Plan:
+        refusal = Refusal(message, hint, exit_code)
+        return Plan(None, tuple(self.passed), refusal, (), self.pip_args, tuple(self.notices))
 
     def no_fallback_refusal(self) -> Plan | None:
         if not self.request.options.no_fallback or not self.passed:
@@ -72,6 +74,8 @@ def decide_target(context: Context, request: Request) -> Plan:
         return decision.refuse(
             f"no Python to install for: {context.interpreter_error}",
             "pass --python PATH (SAFEPIP_PYTHON), or activate the virtualenv you mean",
+            # a --python that does not run is the user's input: a usage error
+            EXIT_USAGE if context.interpreter_source == "--python" else EXIT_REFUSED,
         )
     for rule in (explicit_rule, environment_rule, own_environment_rule, user_rule, managed_rule):
         plan = rule(decision, interpreter)
