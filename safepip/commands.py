@@ -16,9 +16,11 @@ from safepip.pip_args import parse_pip_args
 from safepip.plan import Options, Plan, Request, Target
 from safepip.probe import probe_context
 from safepip.render import target_line, usage_line
+from safepip.tempdirs import TempChoice, private_temp
 from safepip.venvs import ensure_venv
 
 Notify = Callable[[str], None]
+KEEP_TEMP = TempChoice(True, None, "not decided")
 Trace = Callable[[Context, Plan], None]
 
 
@@ -70,7 +72,11 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
         prepare_target(context, target, notify)
-        code = run_pip(pip_command(plan, request.command), pip_environment(plan))
+        with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
+            environ = {**pip_environment(plan), **temp_variables}
+            if plan.cache is not None and plan.cache.redirect_to:
+                environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+            code = run_pip(pip_command(plan, request.command), environ)
     interpreter = context.interpreter
     if code == 0 and interpreter is not None and target.python != interpreter.executable:
         notify(usage_line(target))

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from safepip.fs_facts import DirFact
+from safepip.pip_cache import CacheFact
 from safepip.pip_config import PipSwitches
+from safepip.tempdirs import TempFact
+
+__all__ = ["SCHEME_KEYS", "Context", "DirFact", "Identity", "Interpreter", "ProjectVenv"]
 
 # The scheme keys pip writes to for one installation.
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
@@ -22,21 +27,6 @@ class Identity:
     @property
     def under_sudo(self) -> bool:
         return self.euid == 0 and self.sudo_uid is not None and self.sudo_uid != 0
-
-
-@dataclass(frozen=True)
-class DirFact:
-    """What one directory pip would write really allows, proven with a probe file."""
-
-    path: str
-    probed: str | None  # the directory probed: `path`, or its nearest existing parent
-    exists: bool
-    owner_uid: int | None
-    owner_name: str | None
-    mode: int | None
-    writable: bool
-    read_only_mount: bool
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -88,6 +78,9 @@ class Context:
     overlay_venv_ready: bool
     own_prefix: str  # safepip's own environment, never a target by accident
     notes: tuple[str, ...] = field(default_factory=tuple)
+    temp: tuple[TempFact, ...] = ()  # the temp dir pip would use first, then the fallbacks
+    pip_cache: CacheFact | None = None
+    own_cache: DirFact | None = None  # safepip's own cache dir, for a redirected pip cache
 
     @property
     def env_writable(self) -> bool:

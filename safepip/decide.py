@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from safepip import paths
 from safepip.context import Context, DirFact, Interpreter
 from safepip.errors import EXIT_REFUSED, EXIT_USAGE
+from safepip.pip_cache import decide_cache
 from safepip.plan import PassedOver, Plan, Refusal, Request, Target
+from safepip.tempdirs import decide_temp
 
 EXPLICIT_OPTIONS = ("--target", "--prefix", "--root", "--user")
 ENV_SOURCES = {
@@ -64,6 +66,24 @@ class Decision:
 
 
 def decide_target(context: Context, request: Request) -> Plan:
+    """The target, and the temp and cache directories pip gets with it."""
+    plan = decide_location(context, request)
+    temp = (
+        decide_temp(context.temp, context.identity.euid, request.options.min_tmp_space)
+        if context.temp
+        else None
+    )
+    cache = None
+    if context.pip_cache is not None and context.own_cache is not None:
+        own = os.path.join(context.own_cache.path, "pip-cache")
+        cache = decide_cache(context.pip_cache, context.identity.name, own, context.own_cache.writable)
+    notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
+    if temp is not None and not temp.keep:
+        notices += (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
+    return replace(plan, temp=temp, cache=cache, notices=notices)
+
+
+def decide_location(context: Context, request: Request) -> Plan:
     decision = Decision(context, request, pip_args=request.pip_args.argv)
     for venv in context.project_venvs:
         if not venv.trusted:

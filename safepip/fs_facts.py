@@ -10,10 +10,24 @@ import os
 import pwd
 import stat
 import tempfile
-
-from safepip.context import DirFact
+from dataclasses import dataclass, replace
 
 PROBE_PREFIX = ".safepip-probe-"
+
+
+@dataclass(frozen=True)
+class DirFact:
+    """What one directory pip would write really allows, proven with a probe file."""
+
+    path: str
+    probed: str | None  # the directory probed: `path`, or its nearest existing parent
+    exists: bool
+    owner_uid: int | None
+    owner_name: str | None
+    mode: int | None
+    writable: bool
+    read_only_mount: bool
+    error: str | None = None
 
 
 def owner_name(uid: int) -> str:
@@ -66,8 +80,6 @@ def probe_dir(path: str) -> DirFact:
 
 
 def replace_fact(fact: DirFact, writable: bool = False, error: str | None = None) -> DirFact:
-    from dataclasses import replace
-
     return replace(fact, writable=writable, error=error)
 
 

@@ -14,6 +14,12 @@ def data_dir() -> str:
     return user_data_dir("safepip", appauthor=False)
 
 
+def cache_dir() -> str:
+    from platformdirs import user_cache_dir
+
+    return user_cache_dir("safepip", appauthor=False)
+
+
 def short_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from safepip.pip_args import PipArgs
+from safepip.pip_cache import CacheChoice
+from safepip.tempdirs import DEFAULT_MIN_TMP_SPACE, TempChoice
 
 TARGET_KINDS = ("explicit", "env", "user", "venv", "managed", "overlay")
 
@@ -19,6 +21,7 @@ class Options:
     no_fallback: bool = False
     fallback: bool = False
     lock_timeout: float = 600.0
+    min_tmp_space: int = DEFAULT_MIN_TMP_SPACE
     quiet: bool = False
     verbose: bool = False
     json: bool = False
@@ -66,3 +69,5 @@ class Plan:
     pip_args: tuple[str, ...] = ()  # the user's arguments as pip gets them
     notices: tuple[str, ...] = ()
     env_overrides: tuple[tuple[str, str], ...] = ()  # variables set for pip (only with --fallback)
+    temp: TempChoice | None = None
+    cache: CacheChoice | None = None

@@ -14,8 +14,10 @@ from safepip.context import SCHEME_KEYS, Context, DirFact, Identity, Interpreter
 from safepip.errors import SafepipError
 from safepip.fs_facts import distrust_reason, owner_name, probe_dir
 from safepip.interpreter_query import query_interpreter
+from safepip.pip_cache import probe_pip_cache
 from safepip.pip_config import read_pip_switches
 from safepip.plan import Request
+from safepip.tempdirs import probe_temp, temp_candidates
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 
@@ -169,6 +171,20 @@ def probe_context(
         prefix_setting.value if prefix_setting else None,
     )
     root = paths.data_dir()
+    own_cache = paths.cache_dir()
+    temp = tuple(
+        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
+        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
+    )
+    cli_cache = request.pip_args.last("--cache-dir")
+    pip_cache = probe_pip_cache(
+        switches,
+        cli_cache.value if cli_cache else None,
+        request.pip_args.has("--no-cache-dir"),
+        environ,
+        identity.home,
+        identity.euid,
+    )
     managed = overlay = None
     if interpreter is not None:
         managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
@@ -191,4 +207,7 @@ def probe_context(
         overlay_venv=overlay,
         overlay_venv_ready=bool(overlay) and paths.venv_is_ready(overlay or ""),
         own_prefix=own_prefix,
+        temp=temp,
+        pip_cache=pip_cache,
+        own_cache=probe_dir(own_cache),
     )
