@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from safepip.plan import Plan
 
 # safepip's own options that take a value; needed to find where the subcommand starts.
-VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout")
+VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout", "--min-tmp-space")
 
 app = typer.Typer(
     name="safepip",
@@ -102,6 +102,12 @@ def main_options(
         envvar="SAFEPIP_LOCK_TIMEOUT",
         help="Seconds to wait for another safepip on the same target.",
     ),
+    min_tmp_space: str = typer.Option(
+        "1G",
+        "--min-tmp-space",
+        envvar="SAFEPIP_MIN_TMP_SPACE",
+        help="Free space a temp dir needs to be used (bytes, or with K/M/G).",
+    ),
     quiet: bool = typer.Option(
         False, "-q", "--quiet", envvar="SAFEPIP_QUIET", help="No lines of safepip's own."
     ),
@@ -119,6 +125,12 @@ def main_options(
         raise typer.BadParameter("--fallback and --no-fallback exclude each other")
     if lock_timeout < 0:
         raise typer.BadParameter("must be zero or more seconds", param_hint="--lock-timeout")
+    try:
+        tmp_space = parse_size(min_tmp_space)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{min_tmp_space!r} is not a size like 500M or 2G", param_hint="--min-tmp-space"
+        ) from None
     options = Options(
         python=python,
         venv=venv,
@@ -126,11 +138,23 @@ def main_options(
         no_fallback=no_fallback,
         fallback=fallback,
         lock_timeout=lock_timeout,
+        min_tmp_space=tmp_space,
         quiet=quiet,
         verbose=verbose,
         json=json_output,
     )
     ctx.obj = Session(options, list(ctx.obj or []))
+
+
+def parse_size(text: str) -> int:
+    """`1073741824`, `1G`, `500M`, `64k`: binary units, as df -h shows them."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    number = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = number[-1:] if number[-1:] in units and number[-1:] else ""
+    value = float(number[: len(number) - len(unit)])
+    if value < 0:
+        raise ValueError(text)
+    return int(value * units[unit])
 
 
 def session_of(ctx: typer.Context) -> Session:

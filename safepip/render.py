@@ -36,6 +36,8 @@ def plan_as_dict(
         "refusal": dataclasses.asdict(plan.refusal) if plan.refusal else None,
         "notices": list(plan.notices),
         "pip_command": pip_command,
+        "temp": dataclasses.asdict(plan.temp) if plan.temp else None,
+        "cache": dataclasses.asdict(plan.cache) if plan.cache else None,
         "facts": facts,
     }
 
@@ -69,6 +71,13 @@ def plan_as_text(context: Context, plan: Plan, request: Request, pip_command: li
     if plan.passed_over:
         lines.append("  passed over:")
         lines += [f"    - {item.kind} {item.path or ''}: {item.reason}" for item in plan.passed_over]
+    if plan.temp is not None:
+        where = "kept" if plan.temp.keep else f"a private directory in {plan.temp.parent}"
+        lines.append(f"  temp: {where} ({plan.temp.reason})")
+        lines += [f"    - passed over {path}: {why}" for path, why in plan.temp.passed_over]
+    if plan.cache is not None:
+        where = f"redirected to {plan.cache.redirect_to}" if plan.cache.redirect_to else "pip's own"
+        lines.append(f"  pip cache: {where} ({plan.cache.reason})")
     lines += [f"  notice: {notice}" for notice in plan.notices]
     if pip_command:
         lines.append("  pip command: " + " ".join(pip_command))
