@@ -10,6 +10,7 @@ from safepip import paths
 from safepip.context import Context
 from safepip.decide import decide_target
 from safepip.delegate import pip_command, pip_environment, run_pip
+from safepip.diagnose import diagnose
 from safepip.errors import RefusedError
 from safepip.locking import target_lock
 from safepip.pip_args import parse_pip_args
@@ -50,6 +51,15 @@ def overlay_site_dirs(context: Context) -> tuple[str, ...]:
     return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
 
 
+def target_site_dirs(context: Context, target: Target) -> tuple[str, ...]:
+    """Where the target's packages live, to find a file pip named without its directory."""
+    if target.kind in ("env", "venv") and context.interpreter is not None:
+        return overlay_site_dirs(context)
+    if target.kind == "user" and context.interpreter is not None:
+        return tuple(context.interpreter.user_scheme.get(key, "") for key in ("purelib",))
+    return (target.path,)
+
+
 def prepare_target(context: Context, target: Target, notify: Notify) -> None:
     """Make the target's venv if the plan needs one. The caller holds the target's lock."""
     if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
@@ -59,9 +69,8 @@ def prepare_target(context: Context, target: Target, notify: Notify) -> None:
 def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:
     """`safepip install ARGS` (and, later, every other pip command): pip against the chosen target."""
     if request.pip_args.has("--help"):
-        return run_pip(
-            [sys.executable, "-m", "pip", request.command, *request.pip_args.argv], dict(os.environ)
-        )
+        help_command = [sys.executable, "-m", "pip", request.command, *request.pip_args.argv]
+        return run_pip(help_command, dict(os.environ))[0]
     context, plan = plan_for(request)
     if trace is not None:
         trace(context, plan)
@@ -76,7 +85,19 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
             environ = {**pip_environment(plan), **temp_variables}
             if plan.cache is not None and plan.cache.redirect_to:
                 environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
-            code = run_pip(pip_command(plan, request.command), environ)
+            code, errors = run_pip(pip_command(plan, request.command), environ)
+            diagnosis = (
+                diagnose(
+                    errors,
+                    context.identity.euid,
+                    environ.get("TMPDIR", "/tmp"),
+                    target_site_dirs(context, target),
+                )
+                if code
+                else None
+            )
+    if diagnosis is not None:
+        notify(diagnosis.line())
     interpreter = context.interpreter
     if code == 0 and interpreter is not None and target.python != interpreter.executable:
         notify(usage_line(target))

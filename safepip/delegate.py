@@ -6,8 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 from types import FrameType
+from typing import IO
 
 from safepip.plan import Plan
 
@@ -35,9 +37,36 @@ def in_foreground_of_terminal() -> bool:
         return False
 
 
-def run_pip(argv: list[str], environ: Mapping[str, str]) -> int:
-    """Run pip; SIGINT/SIGTERM go to it; return its exit code (128+n when a signal ended it)."""
-    child = subprocess.Popen(argv, env=dict(environ))
+STDERR_TAIL = 64 * 1024  # enough of pip's error output to find the cause in
+
+
+class StderrTee:
+    """Copies pip's stderr to ours as it comes, keeping its tail for the diagnosis."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.tail = bytearray()
+        self.thread = threading.Thread(target=self.copy, daemon=True)
+        self.thread.start()
+
+    def copy(self) -> None:
+        out = sys.stderr.buffer
+        while chunk := self.stream.read1(65536):  # type: ignore[attr-defined]
+            out.write(chunk)
+            out.flush()
+            self.tail += chunk
+            del self.tail[:-STDERR_TAIL]
+
+    def text(self) -> str:
+        self.thread.join()
+        return self.tail.decode("utf-8", "replace")
+
+
+def run_pip(argv: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
+    """Run pip; SIGINT/SIGTERM go to it. Its exit code (128+n when signal n ended it) and its stderr's tail."""
+    child = subprocess.Popen(argv, env=dict(environ), stderr=subprocess.PIPE)
+    assert child.stderr is not None
+    tee = StderrTee(child.stderr)
     terminal_sigint = in_foreground_of_terminal()
 
     def forward(signum: int, _frame: FrameType | None) -> None:
@@ -49,13 +78,8 @@ def run_pip(argv: list[str], environ: Mapping[str, str]) -> int:
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while True:
-            try:
-                code = child.wait()
-                break
-            except KeyboardInterrupt:  # pragma: no cover - the handler above replaces the default
-                continue
+        code = child.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return 128 - code if code < 0 else code
+    return (128 - code if code < 0 else code), tee.text()
