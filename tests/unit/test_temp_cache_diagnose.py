@@ -1,0 +1,124 @@
+"""The temp and cache decisions, and the reading of pip's errors, as tables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from safepip.cli import parse_size
+from safepip.diagnose import diagnose
+from safepip.pip_cache import CacheFact, decide_cache
+from safepip.tempdirs import TempFact, decide_temp, private_temp, temp_candidates
+
+UID = 1000
+GIB = 1 << 30
+
+
+def temp(path: str, **changes: object) -> TempFact:
+    values: dict[str, object] = {
+        "path": path, "source": "TMPDIR", "is_dir": True, "writable": True, "owner_uid": UID,
+        "mode": 0o700, "noexec": False, "free_bytes": 10 * GIB, "error": None,
+    }  # fmt: skip
+    values.update(changes)
+    return TempFact(**values)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "keep", "parent", "why"),
+    [
+        (temp("/t"), True, None, "usable"),
+        (temp("/t", is_dir=False, error="No such file or directory"), False, "/tmp", "missing"),
+        (temp("/t", writable=False, error="Permission denied"), False, "/tmp", "not writable"),
+        (temp("/t", owner_uid=0, mode=0o777), False, "/tmp", "not sticky"),
+        (temp("/t", owner_uid=0, mode=0o1777), True, None, "usable"),
+        (temp("/t", noexec=True), False, "/tmp", "noexec"),
+        (temp("/t", free_bytes=2 << 20), False, "/tmp", "free"),
+    ],
+    ids=["usable", "missing", "unwritable", "world-writable-no-sticky", "sticky-tmp", "noexec", "too-small"],
+)
+def test_temp_decision(first: TempFact, keep: bool, parent: str | None, why: str) -> None:
+    choice = decide_temp((first, temp("/tmp", source="fallback", owner_uid=0, mode=0o1777)), UID, GIB)
+    assert choice.keep is keep
+    assert choice.parent == parent
+    assert why in choice.reason
+
+
+def test_temp_falls_through_every_unusable_candidate() -> None:
+    facts = (temp("/t", noexec=True), temp("/tmp", noexec=True), temp("/var/tmp", free_bytes=0), temp("/own"))
+    choice = decide_temp(facts, UID, GIB)
+    assert (choice.keep, choice.parent) == (False, "/own")
+    assert [path for path, _ in choice.passed_over] == ["/t", "/tmp", "/var/tmp"]
+
+
+def test_temp_candidates_start_with_the_callers_tmpdir() -> None:
+    assert temp_candidates({"TMPDIR": "/scratch"}, "/own")[0] == ("/scratch", "TMPDIR")
+    assert temp_candidates({}, "/own") == [("/tmp", "default"), ("/var/tmp", "fallback"), ("/own", "fallback")]
+
+
+def test_private_temp_is_0700_and_removed_even_on_error(tmp_path: Path) -> None:
+    choice = decide_temp((temp("/missing", is_dir=False), temp(str(tmp_path), source="fallback")), UID, 0)
+    with pytest.raises(RuntimeError), private_temp(choice) as variables:
+        made = variables["TMPDIR"]
+        assert variables["TEMP"] == variables["TMP"] == made
+        assert os.stat(made).st_mode & 0o777 == 0o700
+        raise RuntimeError("pip failed")
+    assert not os.path.exists(made)
+
+
+@pytest.mark.parametrize(
+    ("fact", "redirected", "notice_has"),
+    [
+        (CacheFact("/h/.cache/pip", "default", True, (), None), False, None),
+        (CacheFact("/h/.cache/pip", "default", False, ("/h/.cache/pip",), "root"), True, "sudo chown -R alice"),
+        (CacheFact("/h/.cache/pip", "default", True, ("/h/.cache/pip/http",), "root"), True, "owned by root"),
+        (CacheFact("/nonexistent/.cache/pip", "default", False, (), None), True, "not writable"),
+        (CacheFact(None, "--no-cache-dir", False, (), None), False, None),
+    ],
+    ids=["own", "root-owned", "root-owned-part", "no-home", "disabled"],
+)
+def test_cache_decision(fact: CacheFact, redirected: bool, notice_has: str | None) -> None:
+    choice = decide_cache(fact, "alice", "/h/.cache/safepip/pip-cache", True)
+    assert (choice.redirect_to is not None) is redirected
+    if notice_has:
+        assert choice.notice is not None and notice_has in choice.notice
+
+
+def test_cache_not_redirected_where_safepip_cannot_write_either() -> None:
+    fact = CacheFact("/h/.cache/pip", "default", False, ("/h/.cache/pip",), "root")
+    assert decide_cache(fact, "alice", "/own", False).redirect_to is None
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        ("ImportError: /t/pip-build-env-x/a/_s.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared object", "noexec"),
+        ("ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device", "no space left"),
+        ("ERROR: incomplete-download\n Connection interrupted while downloading", "no space left"),
+        ("error: externally-managed-environment", "externally managed"),
+        ("ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/'", "owned by root"),
+        ("Successfully installed x", None),
+    ],
+    ids=["noexec", "no-space", "no-space-as-network", "pep668", "permission", "nothing"],
+)
+def test_diagnosis(output: str, expected: str | None) -> None:
+    found = diagnose(output, uid=12345, temp_dir="/tmp")
+    if expected is None:
+        assert found is None
+    else:
+        assert found is not None and expected in found.line()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1073741824", 1 << 30), ("1G", 1 << 30), ("500M", 500 << 20), ("64k", 64 << 10), ("2GiB", 2 << 30), ("0", 0)],
+)
+def test_parse_size(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "", "-1G", "1X"])
+def test_parse_size_rejects(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_size(text)
