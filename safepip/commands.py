@@ -17,10 +17,12 @@ from safepip.pip_args import parse_pip_args
 from safepip.plan import Options, Plan, Request, Target
 from safepip.probe import probe_context
 from safepip.render import target_line, usage_line
+from safepip.scripts import bin_entries, link_new_scripts, on_path, user_bin_dir
 from safepip.tempdirs import TempChoice, private_temp
 from safepip.venvs import ensure_venv
 
 Notify = Callable[[str], None]
+LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 KEEP_TEMP = TempChoice(True, None, "not decided")
 Trace = Callable[[Context, Plan], None]
 
@@ -60,6 +62,21 @@ def target_site_dirs(context: Context, target: Target) -> tuple[str, ...]:
     return (target.path,)
 
 
+def link_scripts(context: Context, target: Target, before: set[str], notify: Notify) -> None:
+    user_bin = user_bin_dir(context.identity.home)
+    try:
+        report = link_new_scripts(target.path, before, user_bin, context.data_dir.path)
+    except OSError as error:
+        notify(f"could not link console scripts into {user_bin}: {error.strerror}")
+        return
+    for link in report.linked:
+        notify(f"linked {link}")
+    for link in report.left_alone:
+        notify(f"left {link} alone: safepip did not make it; the script is in {target.path}/bin")
+    if report.linked and not on_path(user_bin, os.environ.get("PATH", "")):
+        notify(f"{user_bin} is not on PATH; add it to run these commands by name")
+
+
 def prepare_target(context: Context, target: Target, notify: Notify) -> None:
     """Make the target's venv if the plan needs one. The caller holds the target's lock."""
     if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
@@ -81,6 +98,7 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
         prepare_target(context, target, notify)
+        scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
         with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
             environ = {**pip_environment(plan), **temp_variables}
             if plan.cache is not None and plan.cache.redirect_to:
@@ -96,6 +114,8 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
                 if code
                 else None
             )
+        if code == 0 and scripts_before is not None:
+            link_scripts(context, target, scripts_before, notify)
     if diagnosis is not None:
         notify(diagnosis.line())
     interpreter = context.interpreter

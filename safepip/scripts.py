@@ -1,0 +1,63 @@
+"""Console scripts of managed and overlay venvs, linked into the user's bin directory (as pipx does).
+
+A file there that safepip did not make is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+VENV_OWN_SCRIPTS = ("python", "pip", "activate", "deactivate", "wheel")
+
+
+@dataclass
+class LinkReport:
+    linked: list[str] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)
+
+
+def user_bin_dir(home: str) -> str:
+    return os.path.join(home, ".local", "bin")
+
+
+def bin_entries(venv: str) -> set[str]:
+    try:
+        return set(os.listdir(os.path.join(venv, "bin")))
+    except OSError:
+        return set()
+
+
+def is_console_script(path: str, name: str) -> bool:
+    if name.startswith(VENV_OWN_SCRIPTS) or not os.path.isfile(path):
+        return False
+    return os.access(path, os.X_OK)
+
+
+def made_by_safepip(link: str, data_root: str) -> bool:
+    if not os.path.islink(link):
+        return False
+    return os.path.realpath(os.readlink(link)).startswith(os.path.realpath(data_root) + os.sep)
+
+
+def link_new_scripts(venv: str, before: set[str], user_bin: str, data_root: str) -> LinkReport:
+    report = LinkReport()
+    for name in sorted(bin_entries(venv) - before):
+        source = os.path.join(venv, "bin", name)
+        if not is_console_script(source, name):
+            continue
+        link = os.path.join(user_bin, name)
+        if os.path.lexists(link):
+            if not made_by_safepip(link, data_root):
+                report.left_alone.append(link)
+                continue
+            os.unlink(link)
+        os.makedirs(user_bin, exist_ok=True)
+        os.symlink(source, link)
+        report.linked.append(link)
+    return report
+
+
+def on_path(directory: str, path_variable: str) -> bool:
+    wanted = os.path.realpath(directory)
+    return any(os.path.realpath(entry) == wanted for entry in path_variable.split(os.pathsep) if entry)
