@@ -7,6 +7,7 @@ Everything after the subcommand belongs to pip and never passes through typer's 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from enum import Enum
@@ -133,7 +134,7 @@ def main_options(
         ) from None
     options = Options(
         python=python,
-        venv=venv,
+        venv=os.path.abspath(venv) if venv else None,
         prefer=prefer.value if prefer else None,
         no_fallback=no_fallback,
         fallback=fallback,

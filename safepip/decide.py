@@ -58,7 +58,7 @@ class Decision:
     def no_fallback_refusal(self) -> Plan | None:
         if not self.request.options.no_fallback or not self.passed:
             return None
-        first = self.passed[0]
+        first = self.passed[-1]  # the candidate just passed over: the first real one
         return self.refuse(
             f"{first.kind} target {first.path or ''} cannot be used: {first.reason}".replace("  ", " "),
             "drop --no-fallback (SAFEPIP_NO_FALLBACK) to let safepip pick another target",
@@ -140,7 +140,9 @@ def breaks_system(decision: Decision) -> bool:
 
 def requires_virtualenv(decision: Decision) -> str | None:
     setting = decision.context.pip.get("require-virtualenv")
-    if decision.request.pip_args.has("--require-virtualenv"):
+    if decision.request.pip_args.has("--require-virtualenv") or decision.request.pip_args.has(
+        "--require-venv"
+    ):
         return "--require-virtualenv is given"
     if setting is not None and setting.enabled:
         return f"pip requires a virtualenv ({setting.source})"
@@ -188,14 +190,12 @@ def explicit_choice(decision: Decision) -> tuple[str | None, str]:
         return location[0], "on the command line"
     if args.user:
         return "--user", "on the command line"
-    if args.user is False:
-        return None, ""
     for key, label in (("target", "--target"), ("prefix", "--prefix")):
         setting = switches.get(key)
         if setting is not None and setting.value:
             return label, f"from {setting.source}"
     user = switches.get("user")
-    if user is not None and user.enabled:
+    if user is not None and user.enabled and args.user is not False:  # --no-user cancels PIP_USER
         if decision.context.active_env is not None:
             decision.notices.append(
                 f"ignoring {user.source} inside a virtualenv, where pip cannot install with --user"
@@ -209,7 +209,7 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
     """Rules 2 and 3: the active environment, or a project venv of the user's: used, or overlaid."""
     context, options = decision.context, decision.request.options
     if options.venv and context.interpreter_source != "--venv":
-        venv = os.path.abspath(options.venv)
+        venv = options.venv
         return decision.plan(
             Target("venv", venv, paths.venv_python(venv), "--venv given; it will be created",
                    create_from=interpreter.real_path),
@@ -286,6 +286,8 @@ def own_environment_rule(decision: Decision, interpreter: Interpreter) -> Plan |
 
 def user_site_problem(decision: Decision, interpreter: Interpreter, explicit: bool = False) -> str | None:
     context = decision.context
+    if decision.request.pip_args.user is False:
+        return "--no-user is given"
     if interpreter.is_venv and not interpreter.system_site_packages:
         return "user site-packages are not visible in this virtualenv"
     if not interpreter.user_site_enabled:

@@ -21,6 +21,7 @@ VALUE_OPTIONS = frozenset(
         "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert",
         "--cache-dir", "--use-feature", "--use-deprecated", "--resume-retries", "--log-file",
         "--local-log", "--install-option", "--build", "--build-dir", "--uploaded-prior-to",
+        "--source", "--source-dir", "--source-directory", "--pypi-url", "--default-timeout",
     }
 )  # fmt: skip
 FLAG_OPTIONS = frozenset(
@@ -32,7 +33,7 @@ FLAG_OPTIONS = frozenset(
         "--require-hashes", "--no-clean", "--no-index", "--help", "--debug", "--isolated",
         "--require-virtualenv", "--no-require-virtualenv", "--verbose", "--version", "--quiet",
         "--no-input", "--no-cache-dir", "--disable-pip-version-check", "--no-color",
-        "--no-python-version-warning", "--egg", "--no-egg",
+        "--no-python-version-warning", "--egg", "--no-egg", "--require-venv", "--no-dependencies",
     }
 )  # fmt: skip
 SHORT_VALUE = {"r": "--requirement", "c": "--constraint", "e": "--editable", "t": "--target",
@@ -40,6 +41,12 @@ SHORT_VALUE = {"r": "--requirement", "c": "--constraint", "e": "--editable", "t"
 SHORT_FLAG = {"U": "--upgrade", "I": "--ignore-installed", "h": "--help", "v": "--verbose",
               "V": "--version", "q": "--quiet"}  # fmt: skip
 LONG_OPTIONS = VALUE_OPTIONS | FLAG_OPTIONS
+# pip's other names for the same options; a use is recorded under the canonical name
+ALIASES = {
+    "--require-venv": "--require-virtualenv", "--source": "--src", "--source-dir": "--src",
+    "--source-directory": "--src", "--no-dependencies": "--no-deps", "--default-timeout": "--timeout",
+    "--pypi-url": "--index-url",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,7 @@ class OptionUse:
     value: str | None
     first_index: int
     last_index: int
+    cluster_head: str = ""  # the flags before it in its token: "-U" for the -t of "-Ut DIR"
 
 
 @dataclass(frozen=True)
@@ -79,25 +87,32 @@ class PipArgs:
         """The `--target/--prefix/--root` the user gave, as (option, directory)."""
         for name in ("--target", "--prefix", "--root"):
             use = self.last(name)
-            if use is not None and use.value is not None:
+            if use is not None and use.value:  # pip ignores an empty --target=
                 return name, use.value
         return None
 
     def without(self, names: Sequence[str]) -> tuple[str, ...]:
         """argv with every use of these options removed (only for an explicit `--fallback`)."""
         drop: set[int] = set()
+        kept_heads: dict[int, str] = {}
         for use in self.options:
             if use.name in names:
                 drop.update(range(use.first_index, use.last_index + 1))
-        return tuple(arg for index, arg in enumerate(self.argv) if index not in drop)
+                if use.cluster_head:
+                    kept_heads[use.first_index] = use.cluster_head
+        return tuple(
+            kept_heads.get(index, arg)
+            for index, arg in enumerate(self.argv)
+            if index not in drop or index in kept_heads
+        )
 
 
 def expand_long(name: str) -> str:
     """optparse accepts any unambiguous prefix of a long option."""
     if name in LONG_OPTIONS:
-        return name
+        return ALIASES.get(name, name)
     matches = [option for option in LONG_OPTIONS if option.startswith(name)]
-    return matches[0] if len(matches) == 1 else name
+    return ALIASES.get(matches[0], matches[0]) if len(matches) == 1 else name
 
 
 def parse_pip_args(argv: Sequence[str]) -> PipArgs:
@@ -134,11 +149,13 @@ def read_short_cluster(args: tuple[str, ...], index: int, options: list[OptionUs
     for position, letter in enumerate(cluster):
         if letter in SHORT_VALUE:
             rest = cluster[position + 1 :]
+            head = "-" + cluster[:position] if position else ""
             if rest:
-                options.append(OptionUse(SHORT_VALUE[letter], rest, index, index))
+                options.append(OptionUse(SHORT_VALUE[letter], rest, index, index, head))
                 return index + 1
             value = args[index + 1] if index + 1 < len(args) else None
-            options.append(OptionUse(SHORT_VALUE[letter], value, index, min(index + 1, len(args) - 1)))
+            options.append(OptionUse(SHORT_VALUE[letter], value, index, min(index + 1, len(args) - 1), head))
             return index + 2
-        options.append(OptionUse(SHORT_FLAG.get(letter, "-" + letter), None, index, index))
+        head = "-" + cluster[:position] if position else ""
+        options.append(OptionUse(SHORT_FLAG.get(letter, "-" + letter), None, index, index, head))
     return index + 1
