@@ -22,6 +22,7 @@ VALUE_OPTIONS = frozenset(
         "--cache-dir", "--use-feature", "--use-deprecated", "--resume-retries", "--log-file",
         "--local-log", "--install-option", "--build", "--build-dir", "--uploaded-prior-to",
         "--source", "--source-dir", "--source-directory", "--pypi-url", "--default-timeout",
+        "--all-releases", "--only-final", "--refresh-package", "--requirements-from-script",
     }
 )  # fmt: skip
 FLAG_OPTIONS = frozenset(
