@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 
 from safepip import paths
 from safepip.context import Context
@@ -77,10 +78,14 @@ def link_scripts(context: Context, target: Target, before: set[str], notify: Not
         notify(f"{user_bin} is not on PATH; add it to run these commands by name")
 
 
-def prepare_target(context: Context, target: Target, notify: Notify) -> None:
-    """Make the target's venv if the plan needs one. The caller holds the target's lock."""
-    if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
-        notify(f"created the {target.kind} venv {target.path}")
+@contextmanager
+def locked_and_ready(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[None]:
+    """Hold the target's lock, with its venv made first if the plan needs one."""
+    lock = paths.lock_path(context.data_dir.path, target.path)
+    with target_lock(lock, target.path, request.options.lock_timeout, notify):
+        if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
+            notify(f"created the {target.kind} venv {target.path}")
+        yield
 
 
 def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:
@@ -95,9 +100,7 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     for notice in plan.notices:
         notify(notice)
     notify(target_line(target))
-    lock = paths.lock_path(context.data_dir.path, target.path)
-    with target_lock(lock, target.path, request.options.lock_timeout, notify):
-        prepare_target(context, target, notify)
+    with locked_and_ready(context, target, request, notify):
         scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
         with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
             environ = {**pip_environment(plan), **temp_variables}
@@ -129,7 +132,6 @@ def resolve_python(request: Request, notify: Notify) -> str:
     context, plan = plan_for(request)
     target = require_target(plan)
     if target.create_from is not None:
-        lock = paths.lock_path(context.data_dir.path, target.path)
-        with target_lock(lock, target.path, request.options.lock_timeout, notify):
-            prepare_target(context, target, notify)
+        with locked_and_ready(context, target, request, notify):
+            pass
     return target.python

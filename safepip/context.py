@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from safepip.fs_facts import DirFact
 from safepip.pip_cache import CacheFact
@@ -77,15 +77,6 @@ class Context:
     overlay_venv: str | None  # the overlay venv path, when the environment is a venv
     overlay_venv_ready: bool
     own_prefix: str  # safepip's own environment, never a target by accident
-    notes: tuple[str, ...] = field(default_factory=tuple)
     temp: tuple[TempFact, ...] = ()  # the temp dir pip would use first, then the fallbacks
     pip_cache: CacheFact | None = None
     own_cache: DirFact | None = None  # safepip's own cache dir, for a redirected pip cache
-
-    @property
-    def env_writable(self) -> bool:
-        return bool(self.env_dirs) and all(fact.writable for fact in self.env_dirs.values())
-
-    @property
-    def user_writable(self) -> bool:
-        return bool(self.user_dirs) and all(fact.writable for fact in self.user_dirs.values())

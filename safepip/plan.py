@@ -8,8 +8,6 @@ from safepip.pip_args import PipArgs
 from safepip.pip_cache import CacheChoice
 from safepip.tempdirs import DEFAULT_MIN_TMP_SPACE, TempChoice
 
-TARGET_KINDS = ("explicit", "env", "user", "venv", "managed", "overlay")
-
 
 @dataclass(frozen=True)
 class Options:
@@ -36,7 +34,7 @@ class Request:
 
 @dataclass(frozen=True)
 class Target:
-    kind: str  # one of TARGET_KINDS
+    kind: str  # explicit, env, user, venv, managed or overlay
     path: str  # where pip writes: the environment's prefix, the user base, or the explicit directory
     python: str  # the interpreter pip installs for
     reason: str

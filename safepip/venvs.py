@@ -10,7 +10,7 @@ import os
 import shutil
 
 from safepip import paths
-from safepip.errors import SafepipError
+from safepip.errors import SafepipError, UsageError
 from safepip.plan import Target
 
 OVERLAY_PTH = "_safepip_overlay.pth"
@@ -23,10 +23,8 @@ def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ..
     owned = target.kind in ("managed", "overlay")
     if os.path.lexists(target.path):
         if not owned:
-            raise SafepipError(
-                f"{target.path} exists but is not a venv",
-                "pass --venv a new directory or an existing venv",
-                exit_code=2,
+            raise UsageError(
+                f"{target.path} exists but is not a venv", "pass --venv a new directory or an existing venv"
             )
         shutil.rmtree(target.path)  # a half-made venv of safepip's own (no marker)
     create_venv(target.path, target.create_from, target.system_site_packages, data_root)
