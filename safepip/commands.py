@@ -68,7 +68,9 @@ def link_scripts(context: Context, target: Target, before: set[str], notify: Not
     try:
         report = link_new_scripts(target.path, before, user_bin, context.data_dir.path)
     except OSError as error:
-        notify(f"could not link console scripts into {user_bin}: {error.strerror}")
+        notify(
+            f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"
+        )
         return
     for link in report.linked:
         notify(f"linked {link}")
@@ -81,6 +83,8 @@ def link_scripts(context: Context, target: Target, before: set[str], notify: Not
 @contextmanager
 def locked_and_ready(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[None]:
     """Hold the target's lock, with its venv made first if the plan needs one."""
+    if context.private_root is not None:
+        paths.make_private_root(context.private_root, context.identity.euid)
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
         if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):

@@ -78,5 +78,10 @@ class Context:
     overlay_venv_ready: bool
     own_prefix: str  # safepip's own environment, never a target by accident
     temp: tuple[TempFact, ...] = ()  # the temp dir pip would use first, then the fallbacks
+    target_temp: tuple[
+        TempFact, ...
+    ] = ()  # venvs and the user base, as temp candidates on the target's filesystem
     pip_cache: CacheFact | None = None
     own_cache: DirFact | None = None  # safepip's own cache dir, for a redirected pip cache
+    private_root: str | None = None  # safepip's private 0700 dir, used when the home's dirs are not usable
+    home_problem: str | None = None  # why the home's data and cache dirs are not used

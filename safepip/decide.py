@@ -14,7 +14,7 @@ from safepip.context import Context, DirFact, Interpreter
 from safepip.errors import EXIT_REFUSED, EXIT_USAGE
 from safepip.pip_cache import decide_cache
 from safepip.plan import PassedOver, Plan, Refusal, Request, Target
-from safepip.tempdirs import decide_temp
+from safepip.tempdirs import TempFact, decide_temp
 
 EXPLICIT_OPTIONS = ("--target", "--prefix", "--root", "--user")
 ENV_SOURCES = {
@@ -69,7 +69,9 @@ def decide_target(context: Context, request: Request) -> Plan:
     """The target, and the temp and cache directories pip gets with it."""
     plan = decide_location(context, request)
     temp = (
-        decide_temp(context.temp, context.identity.euid, request.options.min_tmp_space)
+        decide_temp(
+            temp_candidates_for(context, plan.target), context.identity.euid, request.options.min_tmp_space
+        )
         if context.temp
         else None
     )
@@ -78,6 +80,11 @@ def decide_target(context: Context, request: Request) -> Plan:
         own = os.path.join(context.own_cache.path, "pip-cache")
         cache = decide_cache(context.pip_cache, context.identity.name, own, context.own_cache.writable)
     notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
+    if context.home_problem and context.private_root:
+        moved = f"safepip keeps its venvs and pip's cache in {context.private_root} (private, mode 700)"
+        pip_cache_foreign = context.pip_cache is not None and context.pip_cache.foreign
+        kept = plan.notices if not pip_cache_foreign else notices  # the home line covers an unwritable cache
+        notices = (f"home: {context.home_problem}; {moved}", *kept)
     if temp is not None and not temp.keep:
         notices += (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
     return replace(plan, temp=temp, cache=cache, notices=notices)
@@ -105,6 +112,14 @@ def decide_location(context: Context, request: Request) -> Plan:
         "no writable place to install: " + "; ".join(f"{p.kind}: {p.reason}" for p in decision.passed),
         f"make {context.data_dir.path} writable (check HOME and XDG_DATA_HOME), or pass --target DIR you can write",
     )
+
+
+def temp_candidates_for(context: Context, target: Target | None) -> tuple[TempFact, ...]:
+    """pip's temp dir, then /tmp and /var/tmp, then the target's own filesystem, then safepip's cache."""
+    on_target = tuple(fact for fact in context.target_temp if target is not None and fact.path == target.path)
+    if not on_target or len(context.temp) < 2:
+        return context.temp
+    return (*context.temp[:-1], *on_target, context.temp[-1])
 
 
 def describe_dir(fact: DirFact, user: str) -> str:

@@ -1,11 +1,30 @@
-"""Where safepip keeps its own things: managed venvs, overlays and locks."""
+"""Where safepip keeps its own things: managed venvs, overlays, locks and its cache.
+
+They live in the user's data and cache dirs (XDG, under HOME). When those cannot be written (HOME missing or
+not the user's, as for service accounts), they move to one private 0700 directory of the user's in /var/tmp or
+/tmp, never into a world-writable directory directly.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
+from dataclasses import dataclass
+
+from safepip.errors import RefusedError
+from safepip.fs_facts import probe_dir
 
 MARKER = ".safepip-complete"
+PRIVATE_BASES = ("/var/tmp", "/tmp")
+
+
+@dataclass(frozen=True)
+class OwnDirs:
+    data: str
+    cache: str
+    private_root: str | None = None  # the private fallback directory, when the home's dirs are not usable
+    home_problem: str | None = None  # why the home's dirs are not used
 
 
 def data_dir() -> str:
@@ -43,3 +62,58 @@ def venv_python(venv: str) -> str:
 
 def venv_is_ready(venv: str) -> bool:
     return os.path.isfile(os.path.join(venv, MARKER)) and os.path.exists(venv_python(venv))
+
+
+def private_root_problem(path: str, uid: int) -> str | None:
+    """Why `path` cannot be (or become) the user's private 0700 directory; None when it can."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        parent = os.path.dirname(path)
+        fact = probe_dir(parent)
+        if not fact.exists or not fact.writable:
+            return f"{parent} is not writable"
+        mode = fact.mode or 0
+        if fact.owner_uid != uid and mode & 0o002 and not mode & stat.S_ISVTX:
+            return f"{parent} is writable by everyone and not sticky"
+        return None
+    except OSError as error:
+        return f"{path}: {error.strerror}"
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or stat.S_IMODE(info.st_mode) & 0o077:
+        return f"{path} exists and is not a private directory of uid {uid}"
+    return None
+
+
+def own_dirs(uid: int) -> OwnDirs:
+    """The data and cache dirs safepip will use: the home's, or the private fallback."""
+    data, cache = data_dir(), cache_dir()
+    unusable = [fact for fact in (probe_dir(data), probe_dir(cache)) if not fact.writable]
+    if not unusable:
+        return OwnDirs(data, cache)
+    first = unusable[0]
+    reason = first.error or f"{first.probed} is owned by {first.owner_name}"
+    problem = f"{first.path} cannot be made ({first.probed or '/'}: {reason})"
+    for base in PRIVATE_BASES:
+        private = os.path.join(base, f"safepip-{uid}")
+        if private_root_problem(private, uid) is None:
+            return OwnDirs(os.path.join(private, "data"), os.path.join(private, "cache"), private, problem)
+    return OwnDirs(data, cache, None, problem)
+
+
+def make_private_root(path: str, uid: int) -> None:
+    """Create the private fallback directory, and check that what is there now is really ours."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise RefusedError(
+            f"cannot make safepip's private directory {path}: {error.strerror}",
+            "set HOME (or XDG_DATA_HOME and XDG_CACHE_HOME) to a directory you can write",
+        ) from error
+    problem = private_root_problem(path, uid)
+    if problem is not None:  # someone else made it first, or it is a symlink
+        raise RefusedError(
+            f"safepip's private directory is not safe: {problem}",
+            f"remove {path} (it should be yours, mode 700), or set HOME to a directory you can write",
+        )

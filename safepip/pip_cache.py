@@ -88,5 +88,6 @@ def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable:
     return CacheChoice(
         own_cache,
         why,
-        f"pip's cache {fact.path} is not usable ({why}, e.g. after `sudo pip`); using {own_cache}. Fix: {fix}",
+        f"pip's cache {fact.path} is not usable ({why}{', e.g. after `sudo pip`' if fact.foreign else ''}); "
+        f"using {own_cache}. Fix: {fix}",
     )

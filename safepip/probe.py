@@ -135,6 +135,17 @@ def explicit_directory(
     return switches_target or switches_prefix
 
 
+def temp_target_dirs(
+    request: Request, interpreter: Interpreter | None, managed: str | None, overlay: str | None
+) -> list[str]:
+    """Targets whose own directory can hold a private temp dir: venvs and the user base, never a system
+    prefix or a --target directory, where a leftover would be in the way."""
+    dirs = [managed, overlay, request.options.venv]
+    if interpreter is not None:
+        dirs += [interpreter.prefix if interpreter.is_venv else None, interpreter.user_base]
+    return list(dict.fromkeys(path for path in dirs if path))
+
+
 def probe_context(
     request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None
 ) -> Context:
@@ -170,11 +181,20 @@ def probe_context(
         target_setting.value if target_setting else None,
         prefix_setting.value if prefix_setting else None,
     )
-    root = paths.data_dir()
-    own_cache = paths.cache_dir()
+    own = paths.own_dirs(identity.euid)
+    root, own_cache = own.data, own.cache
     temp = tuple(
         probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
         for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
+    )
+    managed = overlay = None
+    if interpreter is not None:
+        managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
+        if interpreter.is_venv:
+            overlay = paths.overlay_venv_path(root, interpreter.tag, interpreter.prefix)
+    target_temp = tuple(
+        probe_temp(path, "target", own=True)
+        for path in temp_target_dirs(request, interpreter, managed, overlay)
     )
     cli_cache = request.pip_args.last("--cache-dir")
     pip_cache = probe_pip_cache(
@@ -185,11 +205,6 @@ def probe_context(
         identity.home,
         identity.euid,
     )
-    managed = overlay = None
-    if interpreter is not None:
-        managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
-        if interpreter.is_venv:
-            overlay = paths.overlay_venv_path(root, interpreter.tag, interpreter.prefix)
     return Context(
         identity=identity,
         interpreter=interpreter,
@@ -208,6 +223,9 @@ def probe_context(
         overlay_venv_ready=overlay is not None and paths.venv_is_ready(overlay),
         own_prefix=own_prefix,
         temp=temp,
+        target_temp=target_temp,
         pip_cache=pip_cache,
         own_cache=probe_dir(own_cache),
+        private_root=own.private_root,
+        home_problem=own.home_problem,
     )

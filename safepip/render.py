@@ -112,6 +112,9 @@ def facts_as_text(context: Context) -> list[str]:
     if context.explicit_dir:
         lines.append(f"  explicit directory: {describe_fact(context.explicit_dir)}")
     lines.append(f"  safepip data: {describe_fact(context.data_dir)}")
+    if context.home_problem:
+        fallback = context.private_root or "none usable"
+        lines.append(f"  home: {context.home_problem}; private fallback: {fallback}")
     for venv in context.project_venvs:
         trust = "trusted" if venv.trusted else f"not used: {venv.distrust_reason}"
         lines.append(f"  project venv: {venv.path} (owner {venv.owner_name}, {trust})")

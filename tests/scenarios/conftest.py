@@ -28,7 +28,9 @@ from .support import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-ALICE, BOB = "safepip-alice", "safepip-bob"
+# Another prefix lets two scenario sessions run side by side without sharing (and removing) each other's users.
+USER_PREFIX = os.environ.get("SAFEPIP_SCENARIO_USER_PREFIX", "safepip")
+ALICE, BOB = f"{USER_PREFIX}-alice", f"{USER_PREFIX}-bob"
 NOT_ROOT = "scenario tests need root to create users, root-owned directories and mounts; CI runs them as root"
 
 

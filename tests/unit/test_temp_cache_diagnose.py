@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from safepip.cli import parse_size
+from safepip.decide import decide_target
 from safepip.diagnose import diagnose
+from safepip.errors import RefusedError
+from safepip.paths import make_private_root, private_root_problem
 from safepip.pip_cache import CacheFact, decide_cache
 from safepip.tempdirs import TempFact, decide_temp, private_temp, temp_candidates
+from tests.unit.test_decide import make_context, request
 
 UID = 1000
 GIB = 1 << 30
@@ -54,7 +60,11 @@ def test_temp_falls_through_every_unusable_candidate() -> None:
 
 def test_temp_candidates_start_with_the_callers_tmpdir() -> None:
     assert temp_candidates({"TMPDIR": "/scratch"}, "/own")[0] == ("/scratch", "TMPDIR")
-    assert temp_candidates({}, "/own") == [("/tmp", "default"), ("/var/tmp", "fallback"), ("/own", "fallback")]
+    assert temp_candidates({}, "/own") == [
+        ("/tmp", "default"),
+        ("/var/tmp", "fallback"),
+        ("/own", "fallback"),
+    ]
 
 
 def test_private_temp_is_0700_and_removed_even_on_error(tmp_path: Path) -> None:
@@ -71,7 +81,11 @@ def test_private_temp_is_0700_and_removed_even_on_error(tmp_path: Path) -> None:
     ("fact", "redirected", "notice_has"),
     [
         (CacheFact("/h/.cache/pip", "default", True, (), None), False, None),
-        (CacheFact("/h/.cache/pip", "default", False, ("/h/.cache/pip",), "root"), True, "sudo chown -R alice"),
+        (
+            CacheFact("/h/.cache/pip", "default", False, ("/h/.cache/pip",), "root"),
+            True,
+            "sudo chown -R alice",
+        ),
         (CacheFact("/h/.cache/pip", "default", True, ("/h/.cache/pip/http",), "root"), True, "owned by root"),
         (CacheFact("/nonexistent/.cache/pip", "default", False, (), None), True, "not writable"),
         (CacheFact(None, "--no-cache-dir", False, (), None), False, None),
@@ -93,11 +107,20 @@ def test_cache_not_redirected_where_safepip_cannot_write_either() -> None:
 @pytest.mark.parametrize(
     ("output", "expected"),
     [
-        ("ImportError: /t/pip-build-env-x/a/_s.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared object", "noexec"),
-        ("ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device", "no space left"),
+        (
+            "ImportError: /t/pip-build-env-x/a/_s.cpython-311-x86_64-linux-gnu.so: failed to map segment from shared object",
+            "noexec",
+        ),
+        (
+            "ERROR: Could not install packages due to an OSError: [Errno 28] No space left on device",
+            "no space left",
+        ),
         ("ERROR: incomplete-download\n Connection interrupted while downloading", "no space left"),
         ("error: externally-managed-environment", "externally managed"),
-        ("ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/'", "owned by root"),
+        (
+            "ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/'",
+            "owned by root",
+        ),
         ("Successfully installed x", None),
     ],
     ids=["noexec", "no-space", "no-space-as-network", "pep668", "permission", "nothing"],
@@ -112,7 +135,14 @@ def test_diagnosis(output: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [("1073741824", 1 << 30), ("1G", 1 << 30), ("500M", 500 << 20), ("64k", 64 << 10), ("2GiB", 2 << 30), ("0", 0)],
+    [
+        ("1073741824", 1 << 30),
+        ("1G", 1 << 30),
+        ("500M", 500 << 20),
+        ("64k", 64 << 10),
+        ("2GiB", 2 << 30),
+        ("0", 0),
+    ],
 )
 def test_parse_size(text: str, size: int) -> None:
     assert parse_size(text) == size
@@ -122,3 +152,61 @@ def test_parse_size(text: str, size: int) -> None:
 def test_parse_size_rejects(text: str) -> None:
     with pytest.raises(ValueError):
         parse_size(text)
+
+
+def test_target_filesystem_comes_after_var_tmp_and_before_safepips_cache() -> None:
+    base = make_context(env_writable=False, user_writable=False)
+    target = decide_target(base, request("pkg")).target
+    assert target is not None and target.kind == "managed"
+    facts = (temp("/t", noexec=True), temp("/tmp", noexec=True), temp("/var/tmp", noexec=True), temp("/own"))
+    context = replace(base, temp=facts, target_temp=(temp(target.path, source="target"), temp("/elsewhere")))
+    plan = decide_target(context, request("pkg"))
+    assert plan.temp is not None and plan.temp.parent == target.path
+    assert [path for path, _ in plan.temp.passed_over] == ["/t", "/tmp", "/var/tmp"]
+    unusable = replace(
+        context, target_temp=(temp(target.path, source="target", writable=False, error="EACCES"),)
+    )
+    plan = decide_target(unusable, request("pkg"))
+    assert plan.temp is not None and plan.temp.parent == "/own"
+    assert [path for path, _ in plan.temp.passed_over] == ["/t", "/tmp", "/var/tmp", target.path]
+
+
+@pytest.mark.parametrize(
+    ("make", "usable"),
+    [
+        (lambda root: None, True),
+        (lambda root: root.mkdir(mode=0o700), True),
+        (lambda root: root.mkdir(mode=0o755), False),
+        (lambda root: root.symlink_to(root.parent), False),
+        (lambda root: root.write_text(""), False),
+    ],
+    ids=["missing", "private", "readable-by-others", "symlink", "a-file"],
+)
+def test_private_root_must_be_the_users_own_0700_directory(
+    tmp_path: Path, make: Callable[[Path], object], usable: bool
+) -> None:
+    root = tmp_path / "safepip-test"
+    make(root)
+    os.chmod(tmp_path, 0o1777)  # a world-writable, sticky base, as /var/tmp is
+    assert (private_root_problem(str(root), os.geteuid()) is None) is usable
+
+
+def test_private_root_is_refused_when_someone_else_made_it(tmp_path: Path) -> None:
+    root = tmp_path / "safepip-test"
+    root.mkdir(mode=0o700)
+    with pytest.raises(RefusedError, match="not a private directory"):
+        make_private_root(str(root), os.geteuid() + 1)
+    made = tmp_path / "fresh"
+    make_private_root(str(made), os.geteuid())
+    assert os.stat(made).st_mode & 0o777 == 0o700
+
+
+def test_home_fallback_is_announced_first() -> None:
+    context = replace(
+        make_context(),
+        home_problem="/nonexistent/.local/share/safepip cannot be made",
+        private_root="/var/tmp/safepip-1000",
+    )
+    plan = decide_target(context, request("pkg"))
+    assert plan.notices[0].startswith("home: /nonexistent/.local/share/safepip cannot be made")
+    assert "/var/tmp/safepip-1000 (private, mode 700)" in plan.notices[0]
