@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from enum import Enum
+from types import FrameType
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from safepip import __version__
-from safepip.errors import EXIT_INTERRUPTED, SafepipError
+from safepip.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, SafepipError, Terminated
 from safepip.plan import Options
 
 if TYPE_CHECKING:
@@ -97,6 +99,12 @@ def main_options(
         envvar="SAFEPIP_FALLBACK",
         help="Allow moving an explicit --target/--prefix/--root/--user that cannot work.",
     ),
+    system: bool = typer.Option(
+        False,
+        "--system",
+        envvar="SAFEPIP_SYSTEM",
+        help="Under sudo: stay root and install into the system environment (PEP 668 still applies).",
+    ),
     lock_timeout: float = typer.Option(
         600.0,
         "--lock-timeout",
@@ -132,18 +140,27 @@ def main_options(
         raise typer.BadParameter(
             f"{min_tmp_space!r} is not a size like 500M or 2G", param_hint="--min-tmp-space"
         ) from None
+    from safepip.sudo import drop_sudo
+
+    try:
+        switched = drop_sudo(os.environ, keep_root=system)
+    except SafepipError as error:
+        raise fail(error) from None
     options = Options(
         python=python,
         venv=os.path.abspath(venv) if venv else None,
         prefer=prefer.value if prefer else None,
         no_fallback=no_fallback,
         fallback=fallback,
+        system=system,
         lock_timeout=lock_timeout,
         min_tmp_space=tmp_space,
         quiet=quiet,
         verbose=verbose,
         json=json_output,
     )
+    if switched:
+        say(options, switched)
     ctx.obj = Session(options, list(ctx.obj or []))
 
 
@@ -235,10 +252,18 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return list(argv), []
 
 
+def on_terminate(_signum: int, _frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     head, rest = split_argv(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, on_terminate)
     try:
-        return app(args=head, prog_name="safepip", obj=rest)
+        return app(args=head, prog_name="safepip", obj=rest, standalone_mode=True)
     except KeyboardInterrupt:
         print("safepip: interrupted", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated:
+        print("safepip: terminated", file=sys.stderr)
+        sys.exit(EXIT_TERMINATED)

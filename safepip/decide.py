@@ -104,6 +104,17 @@ def decide_location(context: Context, request: Request) -> Plan:
             # a --python that does not run is the user's input: a usage error
             EXIT_USAGE if context.interpreter_source == "--python" else EXIT_REFUSED,
         )
+    if request.options.system:
+        for rule in (explicit_rule, own_environment_rule):
+            plan = rule(decision, interpreter)
+            if plan is not None:
+                return plan
+        return decision.refuse(
+            "--system: the system environment cannot be used: "
+            + "; ".join(p.reason for p in decision.passed),
+            "run with sudo (for a root-owned system Python), add --break-system-packages for an externally "
+            "managed one if you really mean it, or drop --system and let safepip pick a place you can write",
+        )
     for rule in (explicit_rule, environment_rule, own_environment_rule, user_rule, managed_rule):
         plan = rule(decision, interpreter)
         if plan is not None:
@@ -283,7 +294,7 @@ def own_environment_rule(decision: Decision, interpreter: Interpreter) -> Plan |
     venv_required = requires_virtualenv(decision)
     if venv_required:
         problems.append(venv_required)
-    if context.identity.under_sudo:
+    if context.identity.under_sudo and not decision.request.options.system:
         problems.append("running under sudo: the system environment is only used with --system")
     if decision.request.options.prefer == "user" and not problems:
         problems.append("--prefer user")

@@ -6,6 +6,7 @@ EXIT_USAGE = 2
 EXIT_LOCK_TIMEOUT = 75
 EXIT_REFUSED = 77
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
 
 
 class SafepipError(Exception):
@@ -31,3 +32,7 @@ class RefusedError(SafepipError):
 
 class LockTimeoutError(SafepipError):
     exit_code = EXIT_LOCK_TIMEOUT
+
+
+class Terminated(BaseException):
+    """SIGTERM while safepip itself works (not pip): unwinds like Ctrl-C, so temp dirs and locks are released."""

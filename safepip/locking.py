@@ -6,15 +6,21 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from safepip.errors import LockTimeoutError
+from safepip.errors import LockTimeoutError, RefusedError
 
 
 @contextmanager
 def target_lock(lock_file: str, target: str, timeout: float, notify: Callable[[str], None]) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
+    lock_dir = os.path.dirname(lock_file)
     try:
-        os.makedirs(os.path.dirname(lock_file), mode=0o700, exist_ok=True)
+        os.makedirs(lock_dir, mode=0o700, exist_ok=True)
+        if os.stat(lock_dir).st_uid != os.geteuid():  # another user could then take or break our locks
+            raise RefusedError(
+                f"the lock directory {lock_dir} is not yours",
+                f"remove {lock_dir}; safepip makes it again, private to you",
+            )
         lock = FileLock(lock_file)
         try:
             lock.acquire(timeout=0)

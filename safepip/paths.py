@@ -87,12 +87,17 @@ def private_root_problem(path: str, uid: int) -> str | None:
 def own_dirs(uid: int) -> OwnDirs:
     """The data and cache dirs safepip will use: the home's, or the private fallback."""
     data, cache = data_dir(), cache_dir()
-    unusable = [fact for fact in (probe_dir(data), probe_dir(cache)) if not fact.writable]
-    if not unusable:
+    facts = [probe_dir(data), probe_dir(cache)]
+    foreign = [fact for fact in facts if fact.exists and fact.owner_uid != uid]
+    unusable = [fact for fact in facts if not fact.writable]
+    if not unusable and not foreign:
         return OwnDirs(data, cache)
-    first = unusable[0]
-    reason = first.error or f"{first.probed} is owned by {first.owner_name}"
-    problem = f"{first.path} cannot be made ({first.probed or '/'}: {reason})"
+    if foreign:  # someone else's directory, even a writable one, is not where safepip keeps its venvs
+        problem = f"{foreign[0].path} is owned by {foreign[0].owner_name}"
+    else:
+        first = unusable[0]
+        reason = first.error or f"{first.probed} is owned by {first.owner_name}"
+        problem = f"{first.path} cannot be made ({first.probed or '/'}: {reason})"
     for base in PRIVATE_BASES:
         private = os.path.join(base, f"safepip-{uid}")
         if private_root_problem(private, uid) is None:

@@ -18,6 +18,7 @@ class Options:
     prefer: str | None = None  # "user" or "venv"
     no_fallback: bool = False
     fallback: bool = False
+    system: bool = False  # keep root under sudo and target the system environment
     lock_timeout: float = 600.0
     min_tmp_space: int = DEFAULT_MIN_TMP_SPACE
     quiet: bool = False

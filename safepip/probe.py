@@ -100,6 +100,8 @@ def choose_interpreter(
         if os.path.isdir(python):
             python = paths.venv_python(python)
         return python, "--python", None
+    if options.system:  # the system environment: activated and project venvs do not count
+        return path_python(environ, own_prefix), "PATH", None
     if options.venv and os.path.exists(paths.venv_python(options.venv)):
         return paths.venv_python(options.venv), "--venv", os.path.abspath(options.venv)
     virtual_env = environ.get("VIRTUAL_ENV")

@@ -27,11 +27,17 @@ def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ..
                 f"{target.path} exists but is not a venv", "pass --venv a new directory or an existing venv"
             )
         shutil.rmtree(target.path)  # a half-made venv of safepip's own (no marker)
-    create_venv(target.path, target.create_from, target.system_site_packages, data_root)
-    if target.kind == "overlay":
-        write_overlay_pth(target.path, overlay_site_dirs)
-    with open(os.path.join(target.path, paths.MARKER), "w", encoding="utf-8") as marker:
-        marker.write(f"made by safepip from {target.create_from}\n")
+    try:
+        create_venv(target.path, target.create_from, target.system_site_packages, data_root)
+        if target.kind == "overlay":
+            write_overlay_pth(target.path, overlay_site_dirs)
+        with open(os.path.join(target.path, paths.MARKER), "w", encoding="utf-8") as marker:
+            marker.write(f"made by safepip from {target.create_from}\n")
+    except (
+        BaseException
+    ):  # Ctrl-C, SIGTERM, a full disk: leave no half-made venv (SIGKILL: the marker is missing)
+        shutil.rmtree(target.path, ignore_errors=True)
+        raise
     return True
 
 
