@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from safepip import paths
 from safepip.context import Context
@@ -16,11 +19,12 @@ from safepip.errors import RefusedError
 from safepip.locking import target_lock
 from safepip.pip_args import parse_pip_args
 from safepip.plan import Options, Plan, Request, Target
+from safepip.preflight import blocking_entries, refusal_text, stash_entries, would_install
 from safepip.probe import probe_context
 from safepip.render import target_line, usage_line
 from safepip.scripts import bin_entries, link_new_scripts, on_path, user_bin_dir
 from safepip.tempdirs import TempChoice, private_temp
-from safepip.venvs import ensure_venv
+from safepip.venvs import ensure_venv, site_packages
 
 Notify = Callable[[str], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
@@ -54,13 +58,48 @@ def overlay_site_dirs(context: Context) -> tuple[str, ...]:
     return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
 
 
-def target_site_dirs(context: Context, target: Target) -> tuple[str, ...]:
-    """Where the target's packages live, to find a file pip named without its directory."""
-    if target.kind in ("env", "venv") and context.interpreter is not None:
-        return overlay_site_dirs(context)
-    if target.kind == "user" and context.interpreter is not None:
-        return tuple(context.interpreter.user_scheme.get(key, "") for key in ("purelib",))
-    return (target.path,)
+def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
+    """The site-packages and scripts directories pip will change for this target (for the preflight)."""
+    interpreter = context.interpreter
+    if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
+        scheme = interpreter.scheme
+    elif target.kind == "user" and interpreter is not None:
+        scheme = interpreter.user_scheme
+    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
+        return (site_packages(target.path), os.path.join(target.path, "bin"))
+    elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
+        return (target.path,)
+    else:
+        return ()
+    return tuple(dict.fromkeys(scheme[key] for key in ("purelib", "platlib", "scripts") if key in scheme))
+
+
+def refuse_half_upgrade(
+    context: Context, plan: Plan, request: Request, environ: Mapping[str, str], dirs: tuple[str, ...]
+) -> None:
+    """Stop before pip when this install would have to remove files the user cannot remove."""
+    report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
+    report = os.path.join(report_dir, "report.json")
+    dry_run = replace(plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options))
+    try:
+        blocking = blocking_entries(
+            dirs,
+            context.identity.euid,
+            context.identity.name,
+            lambda: would_install(pip_command(dry_run, request.command), environ, report),
+        )
+    finally:
+        shutil.rmtree(report_dir, ignore_errors=True)
+    if blocking:
+        raise RefusedError(*refusal_text(blocking, context.identity.name))
+
+
+def report_new_stash(entries: set[str], notify: Notify) -> None:
+    if entries:
+        names = " ".join(sorted(entries))
+        notify(
+            f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names}"
+        )
 
 
 def link_scripts(context: Context, target: Target, before: set[str], notify: Notify) -> None:
@@ -110,13 +149,18 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
             environ = {**pip_environment(plan), **temp_variables}
             if plan.cache is not None and plan.cache.redirect_to:
                 environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+            dirs = install_dirs(context, target)
+            if request.command == "install" and not request.pip_args.has("--dry-run"):
+                refuse_half_upgrade(context, plan, request, environ, dirs)
+            stash_before = stash_entries(dirs)
             code, errors = run_pip(pip_command(plan, request.command), environ)
+            report_new_stash(stash_entries(dirs) - stash_before, notify)
             diagnosis = (
                 diagnose(
                     errors,
                     context.identity.euid,
                     environ.get("TMPDIR", "/tmp"),
-                    target_site_dirs(context, target),
+                    dirs or (target.path,),
                 )
                 if code
                 else None

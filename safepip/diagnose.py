@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
-import struct
 from dataclasses import dataclass
 
-from safepip.fs_facts import is_read_only_mount, owner_name
+from safepip.fs_facts import is_read_only_mount, owner_name, pinned_attribute
 from safepip.tempdirs import format_bytes
-
-FS_IOC_GETFLAGS = 0x80086601  # from linux/fs.h, for 64-bit Linux
-FS_IMMUTABLE_FL = 0x00000010
-FS_APPEND_FL = 0x00000020
 
 ERRNO_PATH = re.compile(r"\[Errno (?P<errno>1|13|30)\] [^:']+: '(?P<path>[^']+)'")
 NO_SPACE = re.compile(
@@ -21,6 +15,7 @@ NO_SPACE = re.compile(
 )
 NOEXEC = re.compile(r"(?P<path>/\S+?\.so): failed to map segment from shared object")
 EXTERNALLY_MANAGED = re.compile(r"externally-managed-environment")
+LOCK_FAILED = re.compile(r"\[Errno 37\] No locks available|The file lock '[^']+' could not be acquired")
 
 
 @dataclass(frozen=True)
@@ -32,26 +27,10 @@ class Diagnosis:
         return f"{self.cause}. Fix: {self.fix}"
 
 
-def file_flags(path: str) -> int | None:
-    """The inode flags (chattr), or None where they cannot be read."""
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        raw = fcntl.ioctl(handle, FS_IOC_GETFLAGS, struct.pack("i", 0))
-        return int(struct.unpack("i", raw)[0])
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-
-
 def why_unchangeable(path: str, uid: int) -> tuple[str, str]:
     """(cause, fix) for a file pip could not change: immutable, read-only mount, or someone else's."""
-    flags = file_flags(path)
-    if flags is not None and flags & (FS_IMMUTABLE_FL | FS_APPEND_FL):
-        kind = "immutable" if flags & FS_IMMUTABLE_FL else "append-only"
+    kind = pinned_attribute(path)
+    if kind is not None:
         return f"{path} has the {kind} attribute (chattr +{kind[0]})", f"sudo chattr -{kind[0]} {path}"
     if is_read_only_mount(path if os.path.exists(path) else os.path.dirname(path)):
         return f"{path} is on a read-only mount", "install into a target on a writable filesystem"
@@ -78,10 +57,7 @@ def locate(name: str, roots: tuple[str, ...], limit: int = 50_000) -> str:
             seen += len(files)
             if name in files:
                 candidate = os.path.join(directory, name)
-                flags = file_flags(candidate)
-                if (flags and flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)) or os.lstat(
-                    candidate
-                ).st_uid != os.geteuid():
+                if pinned_attribute(candidate) or os.lstat(candidate).st_uid != os.geteuid():
                     return candidate
             if seen > limit:
                 return name
@@ -112,6 +88,12 @@ def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) 
         return Diagnosis(
             f"no space left: {temp_dir} has {free_space_of(temp_dir)} free (pip may call this a network error)",
             "free space there, or set TMPDIR to a larger filesystem (safepip --min-tmp-space raises the bar)",
+        )
+    if LOCK_FAILED.search(output):
+        return Diagnosis(
+            "pip cannot lock files where it keeps its cache or temp files (a network filesystem, or another pip "
+            "holding the lock)",
+            "set PIP_CACHE_DIR and TMPDIR to a local filesystem, or wait for the other pip to finish",
         )
     if EXTERNALLY_MANAGED.search(output):
         return Diagnosis(

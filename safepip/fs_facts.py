@@ -6,9 +6,11 @@ writability is proven by creating and removing a probe file.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import stat
+import struct
 import tempfile
 from dataclasses import dataclass, replace
 
@@ -106,3 +108,33 @@ def distrust_reason(paths: list[str], uid: int) -> str | None:
         if info.st_uid != uid and not stat.S_ISLNK(info.st_mode) and others_write:
             return f"{path} is writable by other users"
     return None
+
+
+FS_IOC_GETFLAGS = 0x80086601  # from linux/fs.h, for 64-bit Linux
+FS_IMMUTABLE_FL = 0x00000010
+FS_APPEND_FL = 0x00000020
+
+
+def file_flags(path: str) -> int | None:
+    """The inode flags (chattr), or None where they cannot be read (symlinks, unreadable files)."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        raw = fcntl.ioctl(handle, FS_IOC_GETFLAGS, struct.pack("i", 0))
+        return int(struct.unpack("i", raw)[0])
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+
+
+def pinned_attribute(path: str) -> str | None:
+    """ "immutable" or "append-only" when that attribute stops even the owner from removing `path`."""
+    flags = file_flags(path)
+    if flags is None:
+        return None
+    if flags & FS_IMMUTABLE_FL:
+        return "immutable"
+    return "append-only" if flags & FS_APPEND_FL else None

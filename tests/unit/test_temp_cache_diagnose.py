@@ -121,9 +121,23 @@ def test_cache_not_redirected_where_safepip_cannot_write_either() -> None:
             "ERROR: Could not install packages due to an OSError: [Errno 13] Permission denied: '/'",
             "owned by root",
         ),
+        ("OSError: [Errno 37] No locks available", "cannot lock files"),
+        (
+            "filelock._error.Timeout: The file lock '/c/pip/x.lock' could not be acquired.",
+            "cannot lock files",
+        ),
         ("Successfully installed x", None),
     ],
-    ids=["noexec", "no-space", "no-space-as-network", "pep668", "permission", "nothing"],
+    ids=[
+        "noexec",
+        "no-space",
+        "no-space-as-network",
+        "pep668",
+        "permission",
+        "nfs-locks",
+        "lock-timeout",
+        "nothing",
+    ],
 )
 def test_diagnosis(output: str, expected: str | None) -> None:
     found = diagnose(output, uid=12345, temp_dir="/tmp")

@@ -1,0 +1,177 @@
+"""Before pip runs: would this install leave the target half-upgraded? After: what did pip leave behind?
+
+pip upgrades by moving the old files aside (to `~`-named stash entries) and deleting them after the new ones
+are in. An entry the user cannot remove (immutable, someone else's in a directory the user cannot write, on a
+read-only mount) breaks that halfway: pip leaves stash entries, sometimes with exit 0. So the target's
+site-packages is scanned first; only when something there is stuck does pip's own `--dry-run --report`
+say whether this install touches it (the common path pays one directory walk and no extra pip run).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from safepip.fs_facts import is_read_only_mount, owner_name, pinned_attribute
+
+STASH_PREFIX = "~"
+SHOWN = 3  # stuck entries named in the one-line refusal
+
+
+@dataclass(frozen=True)
+class StuckEntry:
+    path: str
+    why: str
+    fix: str
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def stuck_entries(site_dirs: Iterable[str], uid: int, user: str) -> list[StuckEntry]:
+    """Entries under the site dirs that `user` could not remove or replace."""
+    stuck: list[StuckEntry] = []
+    for site in site_dirs:
+        if not os.path.isdir(site):
+            continue
+        if is_read_only_mount(site):
+            stuck.append(
+                StuckEntry(site, "on a read-only mount", "install into a target on a writable filesystem")
+            )
+            continue
+        for directory, subdirs, files in os.walk(site):
+            kept = []
+            for name in subdirs:
+                path = os.path.join(directory, name)
+                problem = entry_problem(path, uid, user, directory)
+                if problem is None:
+                    kept.append(name)
+                else:
+                    stuck.append(problem)  # its contents cannot be removed either: one entry says it
+            subdirs[:] = kept
+            stuck.extend(
+                problem
+                for problem in (
+                    entry_problem(os.path.join(directory, name), uid, user, directory) for name in files
+                )
+                if problem is not None
+            )
+    return stuck
+
+
+def entry_problem(path: str, uid: int, user: str, parent: str) -> StuckEntry | None:
+    kind = pinned_attribute(path)
+    if kind is not None:
+        return StuckEntry(path, kind, f"sudo chattr -{kind[0]} {path}")
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    if info.st_uid == uid:
+        return None
+    if os.path.isdir(path) and not os.path.islink(path) and not os.access(path, os.W_OK | os.X_OK):
+        owner = owner_name(info.st_uid)
+        return StuckEntry(path, f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {path}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        owner = owner_name(info.st_uid)
+        return StuckEntry(
+            path, f"owned by {owner} in {parent}, which {user} cannot write", f"sudo chown -R {user} {parent}"
+        )
+    return None
+
+
+def installed_files(site_dirs: Iterable[str]) -> dict[str, list[str]]:
+    """Project name (normalised) -> the absolute paths its RECORD lists."""
+    projects: dict[str, list[str]] = {}
+    for site in site_dirs:
+        try:
+            names = os.listdir(site)
+        except OSError:
+            continue
+        for name in names:
+            if not name.endswith(".dist-info"):
+                continue
+            project = normalize(name[: -len(".dist-info")].rpartition("-")[0] or name)
+            record = os.path.join(site, name, "RECORD")
+            try:
+                with open(record, newline="", encoding="utf-8") as handle:
+                    rows = [row[0] for row in csv.reader(handle) if row]
+            except OSError:
+                rows = []
+            paths = [os.path.normpath(os.path.join(site, row)) for row in rows]
+            projects.setdefault(project, []).extend([*paths, os.path.join(site, name)])
+    return projects
+
+
+def owners_of(
+    entries: Iterable[StuckEntry], projects: Mapping[str, list[str]]
+) -> dict[str, list[StuckEntry]]:
+    """Project -> its stuck entries; entries that belong to no project are nobody's business."""
+    owned: dict[str, list[StuckEntry]] = {}
+    for entry in entries:
+        prefix = entry.path.rstrip(os.sep) + os.sep
+        for project, files in projects.items():
+            if any(path == entry.path or path.startswith(prefix) for path in files):
+                owned.setdefault(project, []).append(entry)
+    return owned
+
+
+def would_install(command: list[str], environ: Mapping[str, str], report: str) -> set[str] | None:
+    """The projects pip would (re)install, from its own `--dry-run --report`; None when pip cannot say.
+
+    `command` is the install command with `--dry-run --report REPORT` among safepip's options."""
+    try:
+        proc = subprocess.run(command, env=dict(environ), capture_output=True, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            return None
+        with open(report, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return {normalize(item["metadata"]["name"]) for item in data.get("install", [])}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def blocking_entries(
+    site_dirs: tuple[str, ...], uid: int, user: str, ask_pip: Callable[[], set[str] | None]
+) -> list[StuckEntry]:
+    """The stuck entries this install would have to remove; pip is asked only when there are stuck ones."""
+    stuck = stuck_entries(site_dirs, uid, user)
+    if not stuck:
+        return []
+    owned = owners_of(stuck, installed_files(site_dirs))
+    if not owned:
+        return []
+    touched = ask_pip()
+    if touched is None:  # pip cannot resolve this install: the real run will say why
+        return []
+    return [entry for project in sorted(owned) if project in touched for entry in owned[project]]
+
+
+def refusal_text(entries: list[StuckEntry], user: str) -> tuple[str, str]:
+    """(message, fix) for stopping before pip: the entries, and the commands that free them."""
+    named = "; ".join(f"{entry.path} ({entry.why})" for entry in entries[:SHOWN])
+    more = f" and {len(entries) - SHOWN} more" if len(entries) > SHOWN else ""
+    message = (
+        f"this install would replace files {user} cannot remove, leaving a half-upgraded environment: "
+        f"{named}{more}; nothing was changed"
+    )
+    fixes = list(dict.fromkeys(entry.fix for entry in entries))
+    return message, " && ".join(fixes[:SHOWN]) + (", and the same for the rest" if len(fixes) > SHOWN else "")
+
+
+def stash_entries(site_dirs: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for site in site_dirs:
+        try:
+            found.update(
+                os.path.join(site, name) for name in os.listdir(site) if name.startswith(STASH_PREFIX)
+            )
+        except OSError:
+            continue
+    return found
