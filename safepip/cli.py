@@ -28,9 +28,18 @@ if TYPE_CHECKING:
 # safepip's own options that take a value; needed to find where the subcommand starts.
 VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout", "--min-tmp-space")
 
+# pip's commands other than install; each runs pip against the target an install would use.
+PIP_COMMANDS = (
+    "download", "uninstall", "freeze", "inspect", "list", "show", "check", "config", "search", "cache",
+    "index", "wheel", "hash", "completion", "debug", "help", "lock",
+)  # fmt: skip
+PASS_THROUGH = "_pip"  # the hidden command that carries them
+
 app = typer.Typer(
     name="safepip",
     help="pip install without 'Permission denied': safepip picks a writable target, then runs pip.",
+    epilog="Every other pip command (" + ", ".join(PIP_COMMANDS[:8]) + ", …) runs pip against the same "
+    "target as install, so `alias pip=safepip` is safe. `safepip COMMAND --help` is pip's help.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -184,18 +193,29 @@ def session_of(ctx: typer.Context) -> Session:
 @app.command(**PIP_COMMAND)  # type: ignore[arg-type]
 def install(ctx: typer.Context) -> None:
     """Install packages. Everything after `install` goes to pip unchanged, --help included."""
+    session = session_of(ctx)
+    run_for_pip(session.options, "install", session.pip_argv)
+
+
+@app.command(PASS_THROUGH, hidden=True, **PIP_COMMAND)  # type: ignore[arg-type]
+def pass_through(ctx: typer.Context) -> None:
+    """A pip command other than install (main() routes them here), run against the resolved target."""
+    session = session_of(ctx)
+    command, *argv = session.pip_argv
+    run_for_pip(session.options, command, argv)
+
+
+def run_for_pip(options: Options, command: str, argv: list[str]) -> None:
     from safepip.commands import make_request, run_pip_command
 
-    session = session_of(ctx)
-    options = session.options
-    request = make_request("install", session.pip_argv, options)
+    request = make_request(command, argv, options)
 
     def trace(context: Context, plan: Plan) -> None:
         from safepip.delegate import pip_command
         from safepip.render import plan_as_text
 
-        command = pip_command(plan, "install") if plan.target else None
-        print(plan_as_text(context, plan, request, command), file=sys.stderr)
+        pip = pip_command(plan, command) if plan.target else None
+        print(plan_as_text(context, plan, request, pip), file=sys.stderr)
 
     try:
         code = run_pip_command(
@@ -256,14 +276,36 @@ def on_terminate(_signum: int, _frame: FrameType | None) -> None:
     raise Terminated
 
 
+# click's exception base, reached through typer's public BadParameter (typer >= 0.29 vendors click privately)
+CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
 def main(argv: Sequence[str] | None = None) -> Any:
     head, rest = split_argv(sys.argv[1:] if argv is None else argv)
+    if head and head[-1] in PIP_COMMANDS:
+        head, rest = [*head[:-1], PASS_THROUGH], [head[-1], *rest]
     signal.signal(signal.SIGTERM, on_terminate)
     try:
-        return app(args=head, prog_name="safepip", obj=rest, standalone_mode=True)
+        code = app(args=head, prog_name="safepip", obj=rest, standalone_mode=False)
     except KeyboardInterrupt:
         print("safepip: interrupted", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
     except Terminated:
         print("safepip: terminated", file=sys.stderr)
-        sys.exit(EXIT_TERMINATED)
+        code = EXIT_TERMINATED
+    except CLICK_ERROR as error:
+        code = usage_error(error)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_error(error: Exception) -> int:
+    """click's usage errors as one line (its own format spans several, with a box under rich)."""
+    if type(error).__name__ == "NoArgsIsHelpError":  # bare `safepip`: the help, as asked for
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        return 0
+    message = getattr(error, "format_message", lambda: str(error))()
+    print(f"safepip: error: {message}", file=sys.stderr)
+    print("safepip: fix: see `safepip --help`", file=sys.stderr)
+    return int(getattr(error, "exit_code", 2))

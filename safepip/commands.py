@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 
 from safepip import paths
 from safepip.context import Context
@@ -19,16 +16,17 @@ from safepip.errors import RefusedError
 from safepip.locking import target_lock
 from safepip.pip_args import parse_pip_args
 from safepip.plan import Options, Plan, Request, Target
-from safepip.preflight import blocking_entries, refusal_text, stash_entries, would_install
+from safepip.preflight import install_dirs, new_stash_line, refuse_half_upgrade, stash_entries
 from safepip.probe import probe_context
 from safepip.render import target_line, usage_line
-from safepip.scripts import bin_entries, link_new_scripts, on_path, user_bin_dir
+from safepip.scripts import bin_entries, link_new_scripts, on_path, remove_dangling_links, user_bin_dir
 from safepip.tempdirs import TempChoice, private_temp
-from safepip.venvs import ensure_venv, site_packages
+from safepip.venvs import ensure_venv
 
 Notify = Callable[[str], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 KEEP_TEMP = TempChoice(True, None, "not decided")
+CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
 Trace = Callable[[Context, Plan], None]
 
 
@@ -58,50 +56,6 @@ def overlay_site_dirs(context: Context) -> tuple[str, ...]:
     return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
 
 
-def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
-    """The site-packages and scripts directories pip will change for this target (for the preflight)."""
-    interpreter = context.interpreter
-    if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
-        scheme = interpreter.scheme
-    elif target.kind == "user" and interpreter is not None:
-        scheme = interpreter.user_scheme
-    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
-        return (site_packages(target.path), os.path.join(target.path, "bin"))
-    elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
-        return (target.path,)
-    else:
-        return ()
-    return tuple(dict.fromkeys(scheme[key] for key in ("purelib", "platlib", "scripts") if key in scheme))
-
-
-def refuse_half_upgrade(
-    context: Context, plan: Plan, request: Request, environ: Mapping[str, str], dirs: tuple[str, ...]
-) -> None:
-    """Stop before pip when this install would have to remove files the user cannot remove."""
-    report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
-    report = os.path.join(report_dir, "report.json")
-    dry_run = replace(plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options))
-    try:
-        blocking = blocking_entries(
-            dirs,
-            context.identity.euid,
-            context.identity.name,
-            lambda: would_install(pip_command(dry_run, request.command), environ, report),
-        )
-    finally:
-        shutil.rmtree(report_dir, ignore_errors=True)
-    if blocking:
-        raise RefusedError(*refusal_text(blocking, context.identity.name))
-
-
-def report_new_stash(entries: set[str], notify: Notify) -> None:
-    if entries:
-        names = " ".join(sorted(entries))
-        notify(
-            f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names}"
-        )
-
-
 def link_scripts(context: Context, target: Target, before: set[str], notify: Notify) -> None:
     user_bin = user_bin_dir(context.identity.home)
     try:
@@ -120,30 +74,44 @@ def link_scripts(context: Context, target: Target, before: set[str], notify: Not
 
 
 @contextmanager
-def locked_and_ready(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[None]:
-    """Hold the target's lock, with its venv made first if the plan needs one."""
+def locked_and_ready(
+    context: Context, target: Target, request: Request, notify: Notify, hold: bool = True
+) -> Iterator[None]:
+    """The target's venv made first if the plan needs one, under the target's lock; held throughout if `hold`."""
     if context.private_root is not None:
         paths.make_private_root(context.private_root, context.identity.euid)
+    if not hold and target.create_from is None:
+        yield
+        return
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
         if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
             notify(f"created the {target.kind} venv {target.path}")
-        yield
+        if hold:
+            yield
+            return
+    yield
+
+
+def pip_help(request: Request) -> int:
+    help_command = [sys.executable, "-m", "pip", request.command, *request.pip_args.argv]
+    return run_pip(help_command, dict(os.environ))[0]
 
 
 def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:
-    """`safepip install ARGS` (and, later, every other pip command): pip against the chosen target."""
-    if request.pip_args.has("--help"):
-        help_command = [sys.executable, "-m", "pip", request.command, *request.pip_args.argv]
-        return run_pip(help_command, dict(os.environ))[0]
+    """`safepip install ARGS`, and every other pip command: pip against the chosen target."""
+    if request.pip_args.has("--help") or request.command == "help":
+        return pip_help(request)
     context, plan = plan_for(request)
     if trace is not None:
         trace(context, plan)
     target = require_target(plan)
-    for notice in plan.notices:
-        notify(notice)
-    notify(target_line(target))
-    with locked_and_ready(context, target, request, notify):
+    changes = request.command in CHANGING_COMMANDS
+    if changes:
+        for notice in plan.notices:
+            notify(notice)
+        notify(target_line(target))
+    with locked_and_ready(context, target, request, notify, hold=changes):
         scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
         with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
             environ = {**pip_environment(plan), **temp_variables}
@@ -152,25 +120,25 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
             dirs = install_dirs(context, target)
             if request.command == "install" and not request.pip_args.has("--dry-run"):
                 refuse_half_upgrade(context, plan, request, environ, dirs)
-            stash_before = stash_entries(dirs)
+            stash_before = stash_entries(dirs) if changes else set()
             code, errors = run_pip(pip_command(plan, request.command), environ)
-            report_new_stash(stash_entries(dirs) - stash_before, notify)
+            stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
             diagnosis = (
-                diagnose(
-                    errors,
-                    context.identity.euid,
-                    environ.get("TMPDIR", "/tmp"),
-                    dirs or (target.path,),
-                )
+                diagnose(errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
                 if code
                 else None
             )
-        if code == 0 and scripts_before is not None:
-            link_scripts(context, target, scripts_before, notify)
-    if diagnosis is not None:
-        notify(diagnosis.line())
+        if scripts_before is not None:
+            if code == 0 and request.command == "install":
+                link_scripts(context, target, scripts_before, notify)
+            if request.command == "uninstall":
+                for link in remove_dangling_links(user_bin_dir(context.identity.home), target.path):
+                    notify(f"removed the link {link}")
+    for line in (stash_line, diagnosis.line() if diagnosis else None):
+        if line:
+            notify(line)
     interpreter = context.interpreter
-    if code == 0 and interpreter is not None and target.python != interpreter.executable:
+    if code == 0 and request.command == "install" and interpreter and target.python != interpreter.executable:
         notify(usage_line(target))
     return code
 
@@ -180,6 +148,6 @@ def resolve_python(request: Request, notify: Notify) -> str:
     context, plan = plan_for(request)
     target = require_target(plan)
     if target.create_from is not None:
-        with locked_and_ready(context, target, request, notify):
+        with locked_and_ready(context, target, request, notify, hold=False):
             pass
     return target.python

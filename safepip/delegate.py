@@ -13,11 +13,16 @@ from typing import IO
 
 from safepip.plan import Plan
 
+# The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
+# site, while `uninstall` or `show` have no such option and find user-site packages anyway.
+LOCATION_OPTIONS = {"--user": ("install", "list", "freeze"), "--no-user": ("install",)}
+
 
 def pip_command(plan: Plan, command: str, own_python: str | None = None) -> list[str]:
     """`<target python> -m pip`, or safepip's own pip with `--python` when the target has none."""
     assert plan.target is not None
-    tail = [command, *plan.pip_options, *plan.pip_args]
+    options = [o for o in plan.pip_options if command in LOCATION_OPTIONS.get(o, (command,))]
+    tail = [command, *options, *plan.pip_args]
     if plan.target.has_pip:
         return [plan.target.python, "-m", "pip", *tail]
     return [own_python or sys.executable, "-m", "pip", "--python", plan.target.python, *tail]

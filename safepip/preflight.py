@@ -13,11 +13,18 @@ import csv
 import json
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from safepip.context import Context
+from safepip.delegate import pip_command
+from safepip.errors import RefusedError
 from safepip.fs_facts import is_read_only_mount, owner_name, pinned_attribute
+from safepip.plan import Plan, Request, Target
+from safepip.venvs import site_packages
 
 STASH_PREFIX = "~"
 SHOWN = 3  # stuck entries named in the one-line refusal
@@ -175,3 +182,46 @@ def stash_entries(site_dirs: Iterable[str]) -> set[str]:
         except OSError:
             continue
     return found
+
+
+def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
+    """The site-packages and scripts directories pip will change for this target (for the preflight)."""
+    interpreter = context.interpreter
+    if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
+        scheme = interpreter.scheme
+    elif target.kind == "user" and interpreter is not None:
+        scheme = interpreter.user_scheme
+    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
+        return (site_packages(target.path), os.path.join(target.path, "bin"))
+    elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
+        return (target.path,)
+    else:
+        return ()
+    return tuple(dict.fromkeys(scheme[key] for key in ("purelib", "platlib", "scripts") if key in scheme))
+
+
+def refuse_half_upgrade(
+    context: Context, plan: Plan, request: Request, environ: Mapping[str, str], dirs: tuple[str, ...]
+) -> None:
+    """Stop before pip when this install would have to remove files the user cannot remove."""
+    report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
+    report = os.path.join(report_dir, "report.json")
+    dry_run = replace(plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options))
+    try:
+        blocking = blocking_entries(
+            dirs,
+            context.identity.euid,
+            context.identity.name,
+            lambda: would_install(pip_command(dry_run, request.command), environ, report),
+        )
+    finally:
+        shutil.rmtree(report_dir, ignore_errors=True)
+    if blocking:
+        raise RefusedError(*refusal_text(blocking, context.identity.name))
+
+
+def new_stash_line(entries: set[str]) -> str | None:
+    if not entries:
+        return None
+    names = " ".join(sorted(entries))
+    return f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names}"

@@ -61,3 +61,21 @@ def link_new_scripts(venv: str, before: set[str], user_bin: str, data_root: str)
 def on_path(directory: str, path_variable: str) -> bool:
     wanted = os.path.realpath(directory)
     return any(os.path.realpath(entry) == wanted for entry in path_variable.split(os.pathsep) if entry)
+
+
+def remove_dangling_links(user_bin: str, venv: str) -> list[str]:
+    """safepip's links into `venv` whose script is gone (after `pip uninstall`): removed, and returned."""
+    removed: list[str] = []
+    prefix = os.path.realpath(os.path.join(venv, "bin")) + os.sep
+    try:
+        names = sorted(os.listdir(user_bin))
+    except OSError:
+        return removed
+    for name in names:
+        link = os.path.join(user_bin, name)
+        if os.path.islink(link) and not os.path.exists(link):
+            pointed = os.path.join(os.path.dirname(link), os.readlink(link))
+            if os.path.normpath(pointed).startswith(prefix) or os.path.realpath(pointed).startswith(prefix):
+                os.unlink(link)
+                removed.append(link)
+    return removed
