@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
@@ -18,7 +19,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from safepip import __version__
-from safepip.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, SafepipError, Terminated
+from safepip.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    EXIT_TERMINATED,
+    SafepipError,
+    Terminated,
+    UsageError,
+)
 from safepip.plan import Options
 
 if TYPE_CHECKING:
@@ -259,6 +267,65 @@ def python_command(ctx: typer.Context) -> None:
     except SafepipError as error:
         raise fail(error) from None
     print(python)
+
+
+@app.command(**PIP_COMMAND)  # type: ignore[arg-type]
+def doctor(ctx: typer.Context) -> None:
+    """This machine's permission context as a checklist: what pip would hit, and what safepip does instead."""
+    from safepip.commands import make_request, plan_for
+    from safepip.doctor import checklist, checklist_as_text
+    from safepip.render import doctor_as_dict
+
+    session = session_of(ctx)
+    as_json = session.options.json or session.pip_argv == ["--json"]
+    if session.pip_argv not in ([], ["--json"]):
+        given = " ".join(session.pip_argv)
+        raise fail(UsageError(f"doctor takes no arguments, got {given}", "safepip doctor [--json]"))
+    request = make_request("install", [], session.options)
+    try:
+        context, plan = plan_for(request)
+    except SafepipError as error:
+        raise fail(error) from None
+    checks = checklist(context, plan, request)
+    if as_json:
+        print(json.dumps(doctor_as_dict(context, plan, request, checks), indent=2))
+    else:
+        print(checklist_as_text(checks))
+    raise typer.Exit(0 if all(check.ok for check in checks if check.topic == "target") else EXIT_REFUSED)
+
+
+@app.command("run", **PIP_COMMAND)  # type: ignore[arg-type]
+def run_command(ctx: typer.Context) -> None:
+    """Run `-- CMD…` with the resolved target active (its bin first on PATH, VIRTUAL_ENV set)."""
+    from safepip.commands import make_request, run_in_target
+
+    session = session_of(ctx)
+    options = session.options
+    argv = session.pip_argv[1:] if session.pip_argv[:1] == ["--"] else session.pip_argv
+    if not argv:
+        raise fail(UsageError("run needs a command", "safepip run -- COMMAND [ARGS…]"))
+    try:
+        code = run_in_target(make_request("install", [], options), argv, lambda m: say(options, m))
+    except SafepipError as error:
+        raise fail(error) from None
+    raise typer.Exit(code)
+
+
+@app.command("shell-init", **PIP_COMMAND)  # type: ignore[arg-type]
+def shell_init(ctx: typer.Context) -> None:
+    """Print the profile lines: `pip` through safepip, and its scripts directory on PATH."""
+    from safepip.scripts import user_bin_dir
+    from safepip.shell_init import SHELLS, profile_lines
+
+    argv = session_of(ctx).pip_argv
+    shell = argv[0] if argv else os.path.basename(os.environ.get("SHELL", ""))
+    if shell not in SHELLS or len(argv) > 1:
+        raise fail(
+            UsageError(f"unknown shell {' '.join(argv) or shell!r}", f"safepip shell-init {'|'.join(SHELLS)}")
+        )
+    executable = os.path.abspath(sys.argv[0]) if os.path.sep in sys.argv[0] else shutil.which(sys.argv[0])
+    home = os.environ.get("HOME") or os.path.expanduser("~")
+    print(profile_lines(shell, executable or "safepip", user_bin_dir(home)))
 
 
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:

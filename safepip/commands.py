@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from safepip.context import Context
 from safepip.decide import decide_target
 from safepip.delegate import pip_command, pip_environment, run_pip
 from safepip.diagnose import diagnose
-from safepip.errors import RefusedError
+from safepip.errors import RefusedError, SafepipError
 from safepip.locking import target_lock
 from safepip.pip_args import parse_pip_args
 from safepip.plan import Options, Plan, Request, Target
@@ -151,3 +152,43 @@ def resolve_python(request: Request, notify: Notify) -> str:
         with locked_and_ready(context, target, request, notify, hold=False):
             pass
     return target.python
+
+
+def target_environment(context: Context, target: Target, base: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a shell with the target active: its scripts first on PATH, VIRTUAL_ENV for a venv."""
+    environ = dict(base)
+    interpreter = context.interpreter
+    if target.kind == "user" and interpreter is not None:
+        scripts = interpreter.user_scheme.get("scripts")
+    elif target.kind == "env" and interpreter is not None and not interpreter.is_venv:
+        scripts = None  # the system environment: its scripts are on PATH already
+    else:
+        scripts = os.path.dirname(target.python)
+        environ["VIRTUAL_ENV"] = os.path.dirname(scripts)
+        environ.pop("PYTHONHOME", None)
+    if scripts:
+        environ["PATH"] = os.pathsep.join(
+            [scripts, *(p for p in environ.get("PATH", "").split(os.pathsep) if p)]
+        )
+    return environ
+
+
+def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
+    """`safepip run -- CMD…`: CMD with the target active, with pip's temp and cache repairs; its exit code."""
+    context, plan = plan_for(request)
+    target = require_target(plan)
+    with locked_and_ready(context, target, request, notify, hold=False):
+        pass
+    with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
+        environ = {**target_environment(context, target, pip_environment(plan)), **temp_variables}
+        if plan.cache is not None and plan.cache.redirect_to:
+            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+        command = shutil.which(argv[0], path=environ.get("PATH")) or argv[0]
+        try:
+            return run_pip([command, *argv[1:]], environ, tee_stderr=False)[0]
+        except OSError as error:
+            raise SafepipError(
+                f"cannot run {argv[0]}: {error.strerror}",
+                "check the command name; `safepip run -- which NAME`",
+                127,
+            ) from None

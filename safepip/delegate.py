@@ -67,11 +67,12 @@ class StderrTee:
         return self.tail.decode("utf-8", "replace")
 
 
-def run_pip(argv: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
-    """Run pip; SIGINT/SIGTERM go to it. Its exit code (128+n when signal n ended it) and its stderr's tail."""
-    child = subprocess.Popen(argv, env=dict(environ), stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    tee = StderrTee(child.stderr)
+def run_pip(argv: list[str], environ: Mapping[str, str], tee_stderr: bool = True) -> tuple[int, str]:
+    """Run pip (or, for `safepip run`, any command, its stderr untouched); SIGINT/SIGTERM go to it.
+
+    Its exit code (128+n when signal n ended it) and its stderr's tail."""
+    child = subprocess.Popen(argv, env=dict(environ), stderr=subprocess.PIPE if tee_stderr else None)
+    tee = StderrTee(child.stderr) if child.stderr is not None else None
     terminal_sigint = in_foreground_of_terminal()
 
     def forward(signum: int, _frame: FrameType | None) -> None:
@@ -87,4 +88,4 @@ def run_pip(argv: list[str], environ: Mapping[str, str]) -> tuple[int, str]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    return (128 - code if code < 0 else code), tee.text()
+    return (128 - code if code < 0 else code), tee.text() if tee else ""

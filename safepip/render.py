@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from safepip.context import Context, DirFact
 from safepip.plan import Plan, Request, Target
+
+if TYPE_CHECKING:
+    from safepip.doctor import Check
 
 PLAN_SCHEMA = "safepip.plan/1"
 
@@ -121,3 +124,10 @@ def facts_as_text(context: Context) -> list[str]:
     for key, setting in context.pip.settings.items():
         lines.append(f"  pip setting: {key} = {setting.value} (from {setting.source})")
     return lines
+
+
+def doctor_as_dict(context: Context, plan: Plan, request: Request, checks: list[Check]) -> dict[str, Any]:
+    document = plan_as_dict(context, plan, request, None)
+    document["kind"] = "doctor"
+    document["checks"] = [dataclasses.asdict(check) for check in checks]
+    return document

@@ -1,0 +1,29 @@
+"""The lines for a shell profile: `pip` (and `pip3`) going to safepip, and the directory it links scripts into
+on PATH. `eval "$(safepip shell-init bash)"` in ~/.bashrc; fish: `safepip shell-init fish | source`."""
+
+from __future__ import annotations
+
+import shlex
+
+SHELLS = ("bash", "zsh", "fish")
+
+
+def profile_lines(shell: str, safepip: str, user_bin: str) -> str:
+    quoted = shlex.quote(safepip)
+    if shell == "fish":
+        return "\n".join(
+            [
+                "# safepip: pip goes through safepip; scripts it links are on PATH",
+                f"function pip --wraps pip; {quoted} $argv; end",
+                f"function pip3 --wraps pip3; {quoted} $argv; end",
+                f"contains -- {shlex.quote(user_bin)} $PATH; or set -gx PATH {shlex.quote(user_bin)} $PATH",
+            ]
+        )
+    return "\n".join(
+        [
+            "# safepip: pip goes through safepip; scripts it links are on PATH",
+            f'pip() {{ {quoted} "$@"; }}',
+            f'pip3() {{ {quoted} "$@"; }}',
+            f'case ":$PATH:" in *:{shlex.quote(user_bin)}:*) ;; *) export PATH={shlex.quote(user_bin)}":$PATH" ;; esac',
+        ]
+    )
