@@ -49,7 +49,7 @@ app = typer.Typer(
     epilog="Every other pip command (" + ", ".join(PIP_COMMANDS[:8]) + ", …) runs pip against the same "
     "target as install, so `alias pip=safepip` is safe. `safepip COMMAND --help` is pip's help.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 PIP_COMMAND = {"add_help_option": False, "context_settings": {"ignore_unknown_options": True}}
@@ -68,15 +68,22 @@ class Session:
         self.pip_argv = pip_argv
 
 
+def paint(text: str, colour: str) -> str:
+    """`text` in an ANSI colour on a terminal; plain when NO_COLOR is set, TERM is dumb or stderr is not a tty."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stderr.isatty():
+        return text
+    return f"\033[{colour}m{text}\033[0m"
+
+
 def say(options: Options, message: str) -> None:
     if not options.quiet:
-        print(f"safepip: {message}", file=sys.stderr, flush=True)
+        print(f"{paint('safepip:', '1')} {message}", file=sys.stderr, flush=True)
 
 
 def fail(error: SafepipError) -> typer.Exit:
-    print(f"safepip: error: {error.message}", file=sys.stderr)
+    print(f"{paint('safepip: error:', '1;31')} {error.message}", file=sys.stderr)
     if error.hint:
-        print(f"safepip: fix: {error.hint}", file=sys.stderr)
+        print(f"{paint('safepip: fix:', '1;32')} {error.hint}", file=sys.stderr)
     return typer.Exit(error.exit_code)
 
 
@@ -141,7 +148,10 @@ def main_options(
         False, "-v", "--verbose", envvar="SAFEPIP_VERBOSE", help="Print the whole decision."
     ),
     json_output: bool = typer.Option(
-        False, "--json", envvar="SAFEPIP_JSON", help="Machine-readable output (explain)."
+        False,
+        "--json",
+        envvar="SAFEPIP_JSON",
+        help="One JSON document on stdout (explain, install and other pip commands, doctor); pip's output goes to stderr.",
     ),
     version: bool = typer.Option(
         False, "--version", callback=show_version, is_eager=True, help="Print the version."
@@ -214,23 +224,46 @@ def pass_through(ctx: typer.Context) -> None:
 
 
 def run_for_pip(options: Options, command: str, argv: list[str]) -> None:
+    """Run a pip command for the resolved target; with --json, pip's output goes to stderr and one JSON
+    document (the plan, safepip's messages, pip's exit code) to stdout."""
     from safepip.commands import make_request, run_pip_command
+    from safepip.delegate import pip_command
+    from safepip.render import plan_as_dict, plan_as_text
 
     request = make_request(command, argv, options)
+    seen: list[tuple[Context, Plan]] = []
+    messages: list[str] = []
 
     def trace(context: Context, plan: Plan) -> None:
-        from safepip.delegate import pip_command
-        from safepip.render import plan_as_text
+        seen.append((context, plan))
+        if options.verbose:
+            pip = pip_command(plan, command) if plan.target else None
+            print(plan_as_text(context, plan, request, pip), file=sys.stderr)
 
-        pip = pip_command(plan, command) if plan.target else None
-        print(plan_as_text(context, plan, request, pip), file=sys.stderr)
+    def notify(message: str) -> None:
+        messages.append(message)
+        say(options, message)
+
+    def report(code: int, error: SafepipError | None = None) -> None:
+        if options.json and seen:
+            context, plan = seen[0]
+            document = plan_as_dict(
+                context, plan, request, pip_command(plan, command) if plan.target else None
+            )
+            document["kind"] = command
+            document["result"] = {
+                "exit_code": code,
+                "messages": messages,
+                "error": error.message if error else None,
+            }
+            print(json.dumps(document, indent=2))
 
     try:
-        code = run_pip_command(
-            request, lambda message: say(options, message), trace if options.verbose else None
-        )
+        code = run_pip_command(request, notify, trace)
     except SafepipError as error:
+        report(error.exit_code, error)
         raise fail(error) from None
+    report(code)
     raise typer.Exit(code)
 
 
@@ -373,6 +406,6 @@ def usage_error(error: Exception) -> int:
             show()
         return 0
     message = getattr(error, "format_message", lambda: str(error))()
-    print(f"safepip: error: {message}", file=sys.stderr)
-    print("safepip: fix: see `safepip --help`", file=sys.stderr)
+    print(f"{paint('safepip: error:', '1;31')} {message}", file=sys.stderr)
+    print(f"{paint('safepip: fix:', '1;32')} see `safepip --help`", file=sys.stderr)
     return int(getattr(error, "exit_code", 2))

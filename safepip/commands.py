@@ -122,7 +122,9 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
             if request.command == "install" and not request.pip_args.has("--dry-run"):
                 refuse_half_upgrade(context, plan, request, environ, dirs)
             stash_before = stash_entries(dirs) if changes else set()
-            code, errors = run_pip(pip_command(plan, request.command), environ)
+            code, errors = run_pip(
+                pip_command(plan, request.command), environ, stdout_to_stderr=request.options.json
+            )
             stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
             diagnosis = (
                 diagnose(errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))

@@ -67,11 +67,17 @@ class StderrTee:
         return self.tail.decode("utf-8", "replace")
 
 
-def run_pip(argv: list[str], environ: Mapping[str, str], tee_stderr: bool = True) -> tuple[int, str]:
+def run_pip(
+    argv: list[str], environ: Mapping[str, str], tee_stderr: bool = True, stdout_to_stderr: bool = False
+) -> tuple[int, str]:
     """Run pip (or, for `safepip run`, any command, its stderr untouched); SIGINT/SIGTERM go to it.
 
-    Its exit code (128+n when signal n ended it) and its stderr's tail."""
-    child = subprocess.Popen(argv, env=dict(environ), stderr=subprocess.PIPE if tee_stderr else None)
+    Its exit code (128+n when signal n ended it) and its stderr's tail. `stdout_to_stderr` keeps stdout
+    for safepip's JSON."""
+    stdout = sys.stderr.fileno() if stdout_to_stderr else None
+    child = subprocess.Popen(
+        argv, env=dict(environ), stdout=stdout, stderr=subprocess.PIPE if tee_stderr else None
+    )
     tee = StderrTee(child.stderr) if child.stderr is not None else None
     terminal_sigint = in_foreground_of_terminal()
 
