@@ -356,9 +356,17 @@ def shell_init(ctx: typer.Context) -> None:
         raise fail(
             UsageError(f"unknown shell {' '.join(argv) or shell!r}", f"safepip shell-init {'|'.join(SHELLS)}")
         )
-    executable = os.path.abspath(sys.argv[0]) if os.path.sep in sys.argv[0] else shutil.which(sys.argv[0])
     home = os.environ.get("HOME") or os.path.expanduser("~")
-    print(profile_lines(shell, executable or "safepip", user_bin_dir(home)))
+    print(profile_lines(shell, own_command(), user_bin_dir(home)))
+
+
+def own_command() -> list[str]:
+    """How to run this very safepip again: its script's absolute path, or `python -m safepip`."""
+    script = sys.argv[0]
+    if os.path.basename(script) == "__main__.py":
+        return [sys.executable, "-m", "safepip"]
+    found = os.path.abspath(script) if os.path.sep in script else shutil.which(script)
+    return [found or "safepip"]
 
 
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:

@@ -119,9 +119,12 @@ def decide_location(context: Context, request: Request) -> Plan:
         plan = rule(decision, interpreter)
         if plan is not None:
             return plan
+    home = f"; home: {context.home_problem}" if context.home_problem and not context.private_root else ""
     return decision.refuse(
-        "no writable place to install: " + "; ".join(f"{p.kind}: {p.reason}" for p in decision.passed),
-        f"make {context.data_dir.path} writable (check HOME and XDG_DATA_HOME), or pass --target DIR you can write",
+        "no writable place to install: " + "; ".join(f"{p.kind}: {p.reason}" for p in decision.passed) + home,
+        f"make {context.data_dir.path} writable (check HOME and XDG_DATA_HOME)"
+        + (", or remove the directories named above that are not yours" if home else "")
+        + ", or pass --target DIR you can write",
     )
 
 

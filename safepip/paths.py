@@ -98,11 +98,14 @@ def own_dirs(uid: int) -> OwnDirs:
         first = unusable[0]
         reason = first.error or f"{first.probed} is owned by {first.owner_name}"
         problem = f"{first.path} cannot be made ({first.probed or '/'}: {reason})"
+    refused = []
     for base in PRIVATE_BASES:
         private = os.path.join(base, f"safepip-{uid}")
-        if private_root_problem(private, uid) is None:
+        why_not = private_root_problem(private, uid)
+        if why_not is None:
             return OwnDirs(os.path.join(private, "data"), os.path.join(private, "cache"), private, problem)
-    return OwnDirs(data, cache, None, problem)
+        refused.append(why_not)
+    return OwnDirs(data, cache, None, f"{problem}; no private fallback either: {'; '.join(refused)}")
 
 
 def make_private_root(path: str, uid: int) -> None:

@@ -8,8 +8,9 @@ import shlex
 SHELLS = ("bash", "zsh", "fish")
 
 
-def profile_lines(shell: str, safepip: str, user_bin: str) -> str:
-    quoted = shlex.quote(safepip)
+def profile_lines(shell: str, safepip: list[str], user_bin: str) -> str:
+    """`safepip`: the command that runs this safepip (its absolute path, or `python -m safepip`)."""
+    quoted = shlex.join(safepip)
     if shell == "fish":
         return "\n".join(
             [
