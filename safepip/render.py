@@ -1,4 +1,5 @@
-"""How plans and facts look: one line for a target, a text report, and the JSON schema of `explain`."""
+"""How plans and facts look: one line for a target, a text report, and the JSON document (schema `safepip/1`)
+of `explain`, `install` (and the other pip commands) and `doctor`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from safepip.plan import Plan, Request, Target
 if TYPE_CHECKING:
     from safepip.doctor import Check
 
-PLAN_SCHEMA = "safepip.plan/1"
+SCHEMA = "safepip/1"  # bump on any change that removes or renames a key
 
 
 def target_line(target: Target) -> str:
@@ -31,7 +32,8 @@ def plan_as_dict(
     facts = dataclasses.asdict(context)
     facts["identity"]["under_sudo"] = context.identity.under_sudo
     return {
-        "schema": PLAN_SCHEMA,
+        "schema": SCHEMA,
+        "kind": "explain",
         "command": request.command,
         "pip_args": list(request.pip_args.argv),
         "target": dataclasses.asdict(plan.target) if plan.target else None,

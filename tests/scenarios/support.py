@@ -207,7 +207,7 @@ class Safepip:
         except json.JSONDecodeError:
             raise AssertionError(f"explain did not print one JSON object\n{describe(proc)}") from None
         assert isinstance(plan, dict), describe(proc)
-        assert plan.get("schema") == "safepip.plan/1", describe(proc)
+        assert (plan.get("schema"), plan.get("kind")) == ("safepip/1", "explain"), describe(proc)
         assert plan.get("command") == "install", describe(proc)
         assert plan.get("pip_args") == args, describe(proc)
         return Explained(proc.returncode, plan, proc.stderr)

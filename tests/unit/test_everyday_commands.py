@@ -161,3 +161,24 @@ def test_colour_only_on_a_terminal_without_no_color(workdir: Path, no_color: str
     assert ("\033[" in output) is coloured
     piped = run_safepip(workdir, ["instal"])
     assert "\033[" not in piped.stderr  # never into a pipe
+
+
+COMMON_KEYS = {"schema", "kind", "command", "pip_args", "target", "passed_over", "refusal", "notices",
+               "pip_command", "temp", "cache", "facts"}  # fmt: skip
+
+
+def test_one_versioned_schema_for_explain_install_and_doctor(fake_venv_python: str, workdir: Path) -> None:
+    documents = {}
+    for kind, argv in (
+        ("explain", ["explain", "pkg"]),
+        ("install", ["install", "pkg"]),
+        ("doctor", ["doctor"]),
+    ):
+        run = run_safepip(workdir, ["--json", "--python", fake_venv_python, *argv])
+        assert run.code == 0, run.stderr
+        documents[kind] = json.loads(run.stdout)
+    for kind, document in documents.items():
+        assert document["schema"] == "safepip/1" and document["kind"] == kind
+        assert COMMON_KEYS <= set(document), COMMON_KEYS - set(document)
+    assert set(documents["install"]) - COMMON_KEYS == {"result"}
+    assert set(documents["doctor"]) - COMMON_KEYS == {"checks"}
