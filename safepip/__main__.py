@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from safepip.cli import main
+from safepip.entry import main
 
 if __name__ == "__main__":
     main()

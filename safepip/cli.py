@@ -1,7 +1,5 @@
-"""The command line: parse, call a command, render. The only module that prints.
-
-Everything after the subcommand belongs to pip and never passes through typer's parser, so that
-`-r file`, `--`, `--help` and every other argument reach pip byte for byte, in order.
+"""The typer app: safepip's options with their help, and every command (the hot ones are run without typer
+by entry.py when it can). It parses and renders; the work is in frontend.py and commands.py.
 """
 
 from __future__ import annotations
@@ -9,39 +7,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import sys
-from collections.abc import Sequence
 from enum import Enum
-from types import FrameType
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Optional
 
 import typer
 
 from safepip import __version__
-from safepip.errors import (
-    EXIT_INTERRUPTED,
-    EXIT_REFUSED,
-    EXIT_TERMINATED,
-    SafepipError,
-    Terminated,
-    UsageError,
-)
+from safepip.entry import PASS_THROUGH, PIP_COMMANDS
+from safepip.errors import EXIT_REFUSED, SafepipError, UsageError
+from safepip.options import parse_size
+from safepip.output import error_lines, report_error, say
 from safepip.plan import Options
-
-if TYPE_CHECKING:
-    from safepip.context import Context
-    from safepip.plan import Plan
-
-# safepip's own options that take a value; needed to find where the subcommand starts.
-VALUE_OPTIONS = ("--python", "--venv", "--prefer", "--lock-timeout", "--min-tmp-space")
-
-# pip's commands other than install; each runs pip against the target an install would use.
-PIP_COMMANDS = (
-    "download", "uninstall", "freeze", "inspect", "list", "show", "check", "config", "search", "cache",
-    "index", "wheel", "hash", "completion", "debug", "help", "lock",
-)  # fmt: skip
-PASS_THROUGH = "_pip"  # the hidden command that carries them
 
 app = typer.Typer(
     name="safepip",
@@ -68,23 +45,8 @@ class Session:
         self.pip_argv = pip_argv
 
 
-def paint(text: str, colour: str) -> str:
-    """`text` in an ANSI colour on a terminal; plain when NO_COLOR is set, TERM is dumb or stderr is not a tty."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not sys.stderr.isatty():
-        return text
-    return f"\033[{colour}m{text}\033[0m"
-
-
-def say(options: Options, message: str) -> None:
-    if not options.quiet:
-        print(f"{paint('safepip:', '1')} {message}", file=sys.stderr, flush=True)
-
-
 def fail(error: SafepipError) -> typer.Exit:
-    print(f"{paint('safepip: error:', '1;31')} {error.message}", file=sys.stderr)
-    if error.hint:
-        print(f"{paint('safepip: fix:', '1;32')} {error.hint}", file=sys.stderr)
-    return typer.Exit(error.exit_code)
+    return typer.Exit(report_error(error))
 
 
 def show_version(value: bool) -> None:
@@ -167,12 +129,6 @@ def main_options(
         raise typer.BadParameter(
             f"{min_tmp_space!r} is not a size like 500M or 2G", param_hint="--min-tmp-space"
         ) from None
-    from safepip.sudo import drop_sudo
-
-    try:
-        switched = drop_sudo(os.environ, keep_root=system)
-    except SafepipError as error:
-        raise fail(error) from None
     options = Options(
         python=python,
         venv=os.path.abspath(venv) if venv else None,
@@ -186,20 +142,12 @@ def main_options(
         verbose=verbose,
         json=json_output,
     )
-    if switched:
-        say(options, switched)
+    from safepip.frontend import become_invoking_user
+
+    failed = become_invoking_user(options)
+    if failed is not None:
+        raise typer.Exit(failed)
     ctx.obj = Session(options, list(ctx.obj or []))
-
-
-def parse_size(text: str) -> int:
-    """`1073741824`, `1G`, `500M`, `64k`: binary units, as df -h shows them."""
-    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    number = text.strip().upper().removesuffix("IB").removesuffix("B")
-    unit = number[-1:] if number[-1:] in units and number[-1:] else ""
-    value = float(number[: len(number) - len(unit)])
-    if value < 0:
-        raise ValueError(text)
-    return int(value * units[unit])
 
 
 def session_of(ctx: typer.Context) -> Session:
@@ -211,60 +159,20 @@ def session_of(ctx: typer.Context) -> Session:
 @app.command(**PIP_COMMAND)  # type: ignore[arg-type]
 def install(ctx: typer.Context) -> None:
     """Install packages. Everything after `install` goes to pip unchanged, --help included."""
+    from safepip.frontend import run_for_pip
+
     session = session_of(ctx)
-    run_for_pip(session.options, "install", session.pip_argv)
+    raise typer.Exit(run_for_pip(session.options, "install", session.pip_argv))
 
 
 @app.command(PASS_THROUGH, hidden=True, **PIP_COMMAND)  # type: ignore[arg-type]
 def pass_through(ctx: typer.Context) -> None:
-    """A pip command other than install (main() routes them here), run against the resolved target."""
+    """A pip command other than install (entry.py routes them here), run against the resolved target."""
+    from safepip.frontend import run_for_pip
+
     session = session_of(ctx)
     command, *argv = session.pip_argv
-    run_for_pip(session.options, command, argv)
-
-
-def run_for_pip(options: Options, command: str, argv: list[str]) -> None:
-    """Run a pip command for the resolved target; with --json, pip's output goes to stderr and one JSON
-    document (the plan, safepip's messages, pip's exit code) to stdout."""
-    from safepip.commands import make_request, run_pip_command
-    from safepip.delegate import pip_command
-    from safepip.render import plan_as_dict, plan_as_text
-
-    request = make_request(command, argv, options)
-    seen: list[tuple[Context, Plan]] = []
-    messages: list[str] = []
-
-    def trace(context: Context, plan: Plan) -> None:
-        seen.append((context, plan))
-        if options.verbose:
-            pip = pip_command(plan, command) if plan.target else None
-            print(plan_as_text(context, plan, request, pip), file=sys.stderr)
-
-    def notify(message: str) -> None:
-        messages.append(message)
-        say(options, message)
-
-    def report(code: int, error: SafepipError | None = None) -> None:
-        if options.json and seen:
-            context, plan = seen[0]
-            document = plan_as_dict(
-                context, plan, request, pip_command(plan, command) if plan.target else None
-            )
-            document["kind"] = command
-            document["result"] = {
-                "exit_code": code,
-                "messages": messages,
-                "error": error.message if error else None,
-            }
-            print(json.dumps(document, indent=2))
-
-    try:
-        code = run_pip_command(request, notify, trace)
-    except SafepipError as error:
-        report(error.exit_code, error)
-        raise fail(error) from None
-    report(code)
-    raise typer.Exit(code)
+    raise typer.Exit(run_for_pip(session.options, command, argv))
 
 
 @app.command(**PIP_COMMAND)  # type: ignore[arg-type]
@@ -291,15 +199,10 @@ def explain(ctx: typer.Context) -> None:
 @app.command("python", **PIP_COMMAND)  # type: ignore[arg-type]
 def python_command(ctx: typer.Context) -> None:
     """Print the interpreter of the resolved target (for Makefiles: PY := $(shell safepip python))."""
-    from safepip.commands import make_request, resolve_python
+    from safepip.frontend import print_python
 
     session = session_of(ctx)
-    options = session.options
-    try:
-        python = resolve_python(make_request("install", session.pip_argv, options), lambda m: say(options, m))
-    except SafepipError as error:
-        raise fail(error) from None
-    print(python)
+    raise typer.Exit(print_python(session.options, session.pip_argv))
 
 
 @app.command(**PIP_COMMAND)  # type: ignore[arg-type]
@@ -338,7 +241,7 @@ def run_command(ctx: typer.Context) -> None:
     if not argv:
         raise fail(UsageError("run needs a command", "safepip run -- COMMAND [ARGS…]"))
     try:
-        code = run_in_target(make_request("install", [], options), argv, lambda m: say(options, m))
+        code = run_in_target(make_request("install", [], options), argv, lambda m: say(options.quiet, m))
     except SafepipError as error:
         raise fail(error) from None
     raise typer.Exit(code)
@@ -369,41 +272,19 @@ def own_command() -> list[str]:
     return [found or "safepip"]
 
 
-def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(safepip's options and the subcommand, the rest): the rest is pip's and is never parsed here."""
-    index = 0
-    while index < len(argv):
-        arg = argv[index]
-        if not arg.startswith("-"):
-            return list(argv[: index + 1]), list(argv[index + 1 :])
-        index += 2 if arg in VALUE_OPTIONS else 1
-    return list(argv), []
-
-
-def on_terminate(_signum: int, _frame: FrameType | None) -> None:
-    raise Terminated
-
-
 # click's exception base, reached through typer's public BadParameter (typer >= 0.29 vendors click privately)
 CLICK_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
 
 
-def main(argv: Sequence[str] | None = None) -> Any:
-    head, rest = split_argv(sys.argv[1:] if argv is None else argv)
+def run_typer(head: list[str], rest: list[str]) -> int:
+    """Run the typer app on safepip's part of the command line; pip's part rides along untouched."""
     if head and head[-1] in PIP_COMMANDS:
         head, rest = [*head[:-1], PASS_THROUGH], [head[-1], *rest]
-    signal.signal(signal.SIGTERM, on_terminate)
     try:
         code = app(args=head, prog_name="safepip", obj=rest, standalone_mode=False)
-    except KeyboardInterrupt:
-        print("safepip: interrupted", file=sys.stderr)
-        code = EXIT_INTERRUPTED
-    except Terminated:
-        print("safepip: terminated", file=sys.stderr)
-        code = EXIT_TERMINATED
     except CLICK_ERROR as error:
-        code = usage_error(error)
-    sys.exit(code if isinstance(code, int) else 0)
+        return usage_error(error)
+    return code if isinstance(code, int) else 0
 
 
 def usage_error(error: Exception) -> int:
@@ -413,7 +294,5 @@ def usage_error(error: Exception) -> int:
         if show is not None:
             show()
         return 0
-    message = getattr(error, "format_message", lambda: str(error))()
-    print(f"{paint('safepip: error:', '1;31')} {message}", file=sys.stderr)
-    print(f"{paint('safepip: fix:', '1;32')} see `safepip --help`", file=sys.stderr)
+    error_lines(getattr(error, "format_message", lambda: str(error))(), "see `safepip --help`")
     return int(getattr(error, "exit_code", 2))

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from safepip.cli import parse_size
 from safepip.decide import decide_target
 from safepip.diagnose import diagnose
 from safepip.errors import RefusedError
+from safepip.options import parse_size
 from safepip.paths import make_private_root, private_root_problem
 from safepip.pip_cache import CacheFact, decide_cache
 from safepip.tempdirs import TempFact, decide_temp, private_temp, temp_candidates
