@@ -27,7 +27,13 @@ from safepip.venvs import ensure_venv
 Notify = Callable[[str], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 KEEP_TEMP = TempChoice(True, None, "not decided")
-CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
+CHANGING_COMMANDS = ("install", "uninstall")
+NOOP_KINDS = (
+    "env",
+    "venv",
+    "managed",
+    "overlay",
+)  # targets whose installed packages the no-op check reads  # these hold the lock and say where they act
 Trace = Callable[[Context, Plan], None]
 
 
@@ -94,6 +100,26 @@ def locked_and_ready(
     yield
 
 
+def noop_answer(context: Context, target: Target, request: Request) -> list[str] | None:
+    """The distributions pip would find already satisfied, when that is all it would do (see noop.py)."""
+    interpreter = context.interpreter
+    if target.kind not in NOOP_KINDS or target.create_from is not None or interpreter is None:
+        return None
+    if target.python != interpreter.executable:  # a managed or overlay venv: ask its own interpreter
+        from safepip.interpreter_query import query_interpreter
+
+        cache = context.own_cache.path if context.own_cache else None
+        try:
+            interpreter = query_interpreter(target.python, cache)
+        except SafepipError:
+            return None
+    from safepip.noop import already_satisfied
+
+    return already_satisfied(
+        request.pip_args, context.pip, interpreter.sys_path, interpreter.markers, os.environ, os.getcwd()
+    )
+
+
 def pip_help(request: Request) -> int:
     help_command = [sys.executable, "-m", "pip", request.command, *request.pip_args.argv]
     return run_pip(help_command, dict(os.environ))[0]
@@ -107,6 +133,11 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     if trace is not None:
         trace(context, plan)
     target = require_target(plan)
+    if request.command == "install":
+        satisfied = noop_answer(context, target, request)
+        if satisfied is not None:
+            notify(f"already satisfied in {target.kind} {target.path}, pip not run: {', '.join(satisfied)}")
+            return 0
     changes = request.command in CHANGING_COMMANDS
     if changes:
         for notice in plan.notices:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from safepip.fs_facts import DirFact
 from safepip.pip_cache import CacheFact
@@ -47,6 +47,10 @@ class Interpreter:
     pip_version: str | None
     scheme: Mapping[str, str]  # where pip writes for this environment
     user_scheme: Mapping[str, str]  # where pip --user writes
+    sys_path: tuple[str, ...] = ()  # where it finds installed distributions
+    markers: Mapping[str, str] = field(
+        default_factory=dict
+    )  # PEP 508 environment markers, for its requirements
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,20 @@
-"""Ask one Python interpreter, in one subprocess, for every fact safepip needs about it."""
+"""Ask one Python interpreter, in one subprocess, for every fact safepip needs about it; cache the answer.
+
+The answer is kept in safepip's cache dir, keyed by the interpreter's path and the environment variables that
+change it, and used again while the files it depends on (the interpreter, pyvenv.cfg, the EXTERNALLY-MANAGED
+marker, the site-packages directories) keep their size and mtime: a pip upgrade or a new .pth file changes the
+site-packages directory, so the next run asks again.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
+import tempfile
+from collections.abc import Mapping
+from typing import Any
 
 from safepip.context import Interpreter
 from safepip.errors import SafepipError
@@ -26,14 +36,25 @@ try:
     user_paths, _ = scheme_paths("user")
 except Exception:
     user_paths = {}
-pip_version = None
+pip_version = pip_home = None
 try:
     import importlib.util
-    if importlib.util.find_spec("pip") is not None:
+    spec = importlib.util.find_spec("pip")
+    if spec is not None:
+        pip_home = os.path.dirname(os.path.dirname(spec.origin or ""))
         from importlib.metadata import version
         pip_version = version("pip")
 except Exception:
     pip_version = None
+import platform
+markers = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": "%d.%d.%d" % sys.implementation.version[:3],
+    "os_name": os.name, "platform_machine": platform.machine(), "platform_release": platform.release(),
+    "platform_system": platform.system(), "platform_version": platform.version(),
+    "python_full_version": platform.python_version(), "platform_python_implementation": platform.python_implementation(),
+    "python_version": ver, "sys_platform": sys.platform,
+}
 stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
 print(json.dumps({
     "executable": sys.executable,
@@ -46,13 +67,90 @@ print(json.dumps({
     "stdlib": stdlib,
     "externally_managed": (not in_venv) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
     "pip_version": pip_version,
+    "pip_home": pip_home,
     "scheme": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data", "include")},
     "user_scheme": {k: user_paths[k] for k in ("purelib", "platlib", "scripts", "data", "include") if k in user_paths},
+    "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
+    "markers": markers,
 }))
 """
 
 
-def query_interpreter(python: str) -> Interpreter:
+CACHE_FORMAT = 1
+# Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
+AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
+
+
+def cache_key(python: str, environ: Mapping[str, str]) -> str:
+    relevant = sorted((k, v) for k, v in environ.items() if k in AFFECTING or k.startswith("PYTHON"))
+    text = json.dumps([CACHE_FORMAT, os.path.abspath(python), relevant])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def stamp(path: str) -> list[object]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [path, None]
+    return [path, info.st_mtime_ns, info.st_size]
+
+
+def depends_on(python: str, raw: Mapping[str, Any]) -> list[str]:
+    prefix, stdlib = raw["prefix"], raw["stdlib"]
+    dirs = [raw["scheme"].get("purelib"), raw["scheme"].get("platlib"), raw["user_scheme"].get("purelib"),
+            raw.get("pip_home")]  # fmt: skip
+    return [
+        os.path.realpath(python),
+        os.path.join(prefix, "pyvenv.cfg"),
+        os.path.join(stdlib, "EXTERNALLY-MANAGED"),
+        *dict.fromkeys(d for d in dirs if d),
+    ]
+
+
+def cached_answer(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            entry = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(entry, dict) or any(
+        stamp(str(item[0])) != item for item in entry.get("stamps", [None])
+    ):
+        return None
+    answer = entry.get("answer")
+    return answer if isinstance(answer, dict) else None
+
+
+def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
+    """Write the cache entry atomically; a cache that cannot be written is not an error."""
+    entry = {"stamps": [stamp(item) for item in depends_on(python, raw)], "answer": raw}
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(entry, out)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def query_interpreter(
+    python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None
+) -> Interpreter:
+    """The interpreter's facts: from the cache while still valid, else from running it."""
+    environ = os.environ if environ is None else environ
+    path = (
+        os.path.join(cache_dir, "interpreters", cache_key(python, environ) + ".json") if cache_dir else None
+    )
+    raw = cached_answer(path) if path else None
+    if raw is None:
+        raw = ask_interpreter(python)
+        if path:
+            keep_answer(path, python, raw)
+    return interpreter_from(python, raw)
+
+
+def ask_interpreter(python: str) -> dict[str, Any]:
     """Run the query script with `python`; cwd is `/` so nothing in the user's directory is imported."""
     try:
         done = subprocess.run(
@@ -65,7 +163,11 @@ def query_interpreter(python: str) -> Interpreter:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise SafepipError(f"{python} failed to describe itself: {last}")
-    raw = json.loads(done.stdout)
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
+
+
+def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
     prefix = raw["prefix"]
     is_venv = prefix != raw["base_prefix"]
     return Interpreter(
@@ -86,6 +188,8 @@ def query_interpreter(python: str) -> Interpreter:
         pip_version=raw["pip_version"],
         scheme=raw["scheme"],
         user_scheme=raw["user_scheme"],
+        sys_path=tuple(raw.get("sys_path", ())),
+        markers=raw.get("markers", {}),
     )
 
 

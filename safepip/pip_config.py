@@ -1,6 +1,7 @@
 """pip's own switches that change where it installs, read from its environment variables and config files.
 
-Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
+Every key is kept (the no-op check must know of any setting that changes what pip does); the ones that
+decide the target are KEYS. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
 over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
 """
 
@@ -74,10 +75,9 @@ def read_pip_switches(
     settings: dict[str, PipSetting] = {}
     for path in config_files(environ, home, site_prefix):
         settings.update(read_config_file(path))
-    for key in KEYS:
-        name = env_name(key)
-        if name in environ:
-            settings[key] = PipSetting(environ[name], name)
+    for name, value in environ.items():  # every PIP_* variable: the no-op check needs to see them all
+        if name.startswith("PIP_") and name != "PIP_CONFIG_FILE":
+            settings[name[4:].lower().replace("_", "-")] = PipSetting(value, name)
     return PipSwitches(settings)
 
 
@@ -92,7 +92,5 @@ def read_config_file(path: Path) -> dict[str, PipSetting]:
         if not parser.has_section(section):
             continue
         for raw_key, value in parser.items(section):
-            key = raw_key.replace("_", "-")
-            if key in KEYS:
-                found[key] = PipSetting(value, str(path))
+            found[raw_key.replace("_", "-")] = PipSetting(value, str(path))
     return found

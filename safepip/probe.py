@@ -156,6 +156,7 @@ def probe_context(
     own_prefix = sys.prefix
     identity = probe_identity(environ)
     project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
+    own = paths.own_dirs(identity.euid)
     python, source, active_env = choose_interpreter(request, environ, project_venvs, own_prefix)
     interpreter: Interpreter | None = None
     error: str | None = None
@@ -163,7 +164,7 @@ def probe_context(
         error = "no python3 or python on PATH"
     else:
         try:
-            interpreter = query_interpreter(python)
+            interpreter = query_interpreter(python, own.cache, environ)
         except SafepipError as failure:
             error = failure.message
     if interpreter is not None and interpreter.is_venv and active_env is None:
@@ -183,7 +184,6 @@ def probe_context(
         target_setting.value if target_setting else None,
         prefix_setting.value if prefix_setting else None,
     )
-    own = paths.own_dirs(identity.euid)
     root, own_cache = own.data, own.cache
     temp = tuple(
         probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
