@@ -6,14 +6,18 @@ last, so one without the marker (interrupted, disk full) is removed and made aga
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import subprocess
+import tempfile
 
 from safepip import paths
 from safepip.errors import SafepipError, UsageError
 from safepip.plan import Target
 
 OVERLAY_PTH = "_safepip_overlay.pth"
+SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 
 
 def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ...] = ()) -> bool:
@@ -42,7 +46,98 @@ def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ..
 
 
 def create_venv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
-    from virtualenv import cli_run  # ~100 ms of imports, only paid when a venv is made
+    """The stdlib's venv without pip (one short subprocess), with pip from a seed shared by safepip's venvs;
+    virtualenv when that is not possible (no venv module, or a Python the seeded pip does not support)."""
+    seed = pip_seed(data_root)
+    if seed is not None and make_stdlib_venv(path, python, system_site_packages):
+        if seed_supports(seed, path):
+            with open(os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8") as handle:
+                handle.write(seed + "\n")
+            return
+        shutil.rmtree(path, ignore_errors=True)
+    make_virtualenv(path, python, system_site_packages, data_root)
+
+
+def make_stdlib_venv(path: str, python: str, system_site_packages: bool) -> bool:
+    args = [
+        python,
+        "-m",
+        "venv",
+        "--without-pip",
+        *(["--system-site-packages"] if system_site_packages else []),
+        path,
+    ]
+    try:
+        done = subprocess.run(args, capture_output=True, cwd="/", timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        done = None
+    if done is None or done.returncode != 0 or not os.path.exists(paths.venv_python(path)):
+        shutil.rmtree(path, ignore_errors=True)
+        return False
+    return True
+
+
+def pip_seed(data_root: str) -> str | None:
+    """A copy of safepip's own pip (package and dist-info) under the data dir, made once; None without one.
+
+    Managed venvs find pip there through a .pth file, so a new venv costs no pip install. pip never
+    uninstalls it from a venv: it lies outside every environment."""
+    spec = importlib.util.find_spec("pip")
+    if spec is None or spec.origin is None:
+        return None
+    package = os.path.dirname(spec.origin)
+    site = os.path.dirname(package)
+    infos = [name for name in os.listdir(site) if name.startswith("pip-") and name.endswith(".dist-info")]
+    if len(infos) != 1:
+        return None
+    seed = os.path.join(data_root, "seed", infos[0][: -len(".dist-info")])
+    if os.path.isdir(seed):
+        return seed
+    os.makedirs(os.path.dirname(seed), exist_ok=True)
+    building = tempfile.mkdtemp(prefix=".building-", dir=os.path.dirname(seed))
+    try:
+        shutil.copytree(package, os.path.join(building, "pip"), ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(os.path.join(site, infos[0]), os.path.join(building, infos[0]))
+        os.rename(building, seed)  # whole or not at all; another safepip may have won the race
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+        return seed if os.path.isdir(seed) else None
+    return seed
+
+
+def seed_supports(seed: str, venv: str) -> bool:
+    """Whether the seeded pip's Requires-Python admits the venv's Python (read from pyvenv.cfg)."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    version = read_pyvenv_version(venv)
+    requires = ""
+    infos = [name for name in os.listdir(seed) if name.endswith(".dist-info")]
+    with open(os.path.join(seed, infos[0], "METADATA"), encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("Requires-Python:"):
+                requires = line.partition(":")[2].strip()
+            if not line.strip():
+                break
+    try:
+        return version is not None and SpecifierSet(requires).contains(version)
+    except InvalidSpecifier:
+        return False
+
+
+def read_pyvenv_version(venv: str) -> str | None:
+    try:
+        with open(os.path.join(venv, "pyvenv.cfg"), encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition("=")
+                if key.strip() in ("version", "version_info"):
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def make_virtualenv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
+    from virtualenv import cli_run  # ~100 ms of imports, only paid when the stdlib's venv cannot be used
 
     args = [
         path,
