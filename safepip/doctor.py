@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from safepip.context import Context, DirFact
 from safepip.decide import describe_dir
 from safepip.plan import Plan, Request
-from safepip.render import target_line
 from safepip.tempdirs import temp_problem
 
 
@@ -46,7 +45,7 @@ def dir_checks(topic: str, dirs: dict[str, DirFact], user: str, consequence: str
 def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
     who = context.identity
     target = plan.target
-    will = f"installs into {target_line(target)}" if target else None
+    will = f"installs into the {target.kind} target {target.path} ({target.reason})" if target else None
     checks = [Check("identity", True, f"{who.name} (uid {who.euid}), home {who.home}")]
     if who.under_sudo:
         checks.append(

@@ -13,7 +13,9 @@ def no_leaked_environment_or_cwd() -> Iterator[None]:
     environ_before = dict(os.environ)
     cwd_before = os.getcwd()
     yield
-    changed = {key for key in set(environ_before) | set(os.environ) if environ_before.get(key) != os.environ.get(key)}
+    changed = {
+        key for key in set(environ_before) | set(os.environ) if environ_before.get(key) != os.environ.get(key)
+    }
     leaked = changed - {"PYTEST_CURRENT_TEST"}  # pytest's own, set for every phase
     moved = os.getcwd() != cwd_before
     os.environ.clear()

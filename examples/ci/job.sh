@@ -3,6 +3,7 @@
 # No sudo, no hand-made TMPDIR: safepip picks the target, and explains it in the log first.
 set -eu
 source=${1:?the safepip source: a checkout directory}
+[ -d "$source" ] && source=$(cd "$source" && pwd)  # a path, never a package name
 requirements=${2:?a requirements file}
 tool="${RUNNER_TEMP:-${TMPDIR:-/tmp}}/safepip-tool-$$"
 python3 -m venv "$tool"

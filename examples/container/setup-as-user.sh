@@ -5,9 +5,14 @@
 # requirements wherever this user can install them.
 set -eu
 source=${1:?the safepip source: a checkout directory}
+# a bare directory name would be read by pip as a package name: make it a path
+[ -d "$source" ] && source=$(cd "$source" && pwd)
 requirements=${2:?a requirements file}
 tool="$HOME/.local/share/safepip-tool"
 python3 -m venv "$tool"
 "$tool/bin/pip" install --quiet "$source"
 "$tool/bin/safepip" install --quiet -r "$requirements"
 "$tool/bin/safepip" -q list
+# only the safepip command on PATH (via ~/.local/bin), not the tool venv's own pip and python
+mkdir -p "$HOME/.local/bin"
+ln -sf "$tool/bin/safepip" "$HOME/.local/bin/safepip"

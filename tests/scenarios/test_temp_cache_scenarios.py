@@ -378,7 +378,9 @@ def test_private_dir_planted_by_someone_else_is_not_used(
         assert "Traceback" not in proc.stderr, describe(proc)
         errors = safepip_lines(proc.stderr, "safepip: error: ")
         assert len(errors) == 1, describe(proc)
-        assert all(f"{root} exists and is not a private directory" in errors[0] for root in roots), describe(proc)
+        assert all(f"{root} exists and is not a private directory" in errors[0] for root in roots), describe(
+            proc
+        )
         assert len(safepip_lines(proc.stderr, "safepip: fix: ")) == 1, describe(proc)
         assert all(line.startswith("safepip: ") for line in proc.stderr.splitlines()), describe(proc)
         for root in roots:
