@@ -233,7 +233,8 @@ def doctor(ctx: typer.Context) -> None:
 @app.command("run", **PIP_COMMAND)  # type: ignore[arg-type]
 def run_command(ctx: typer.Context) -> None:
     """Run `-- CMD…` with the resolved target active (its bin first on PATH, VIRTUAL_ENV set)."""
-    from safepip.commands import make_request, run_in_target
+    from safepip.commands import make_request
+    from safepip.pip_run import run_in_target
 
     session = session_of(ctx)
     options = session.options

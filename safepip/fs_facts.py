@@ -11,7 +11,6 @@ import os
 import pwd
 import stat
 import struct
-import tempfile
 from dataclasses import dataclass, replace
 
 PROBE_PREFIX = ".safepip-probe-"
@@ -73,12 +72,18 @@ def probe_dir(path: str) -> DirFact:
     if not stat.S_ISDIR(info.st_mode):
         return replace_fact(fact, error="not a directory")
     try:
-        handle, probe_path = tempfile.mkstemp(prefix=PROBE_PREFIX, dir=probed)
+        write_probe(probed)
     except OSError as error:
         return replace_fact(fact, error=error.strerror or str(error))
-    os.close(handle)
-    os.unlink(probe_path)
     return replace_fact(fact, writable=True)
+
+
+def write_probe(directory: str) -> None:
+    """Create and remove a file in `directory`: the only sure test that one can be made there.
+    (Not tempfile: its import costs more than every probe of a run.)"""
+    path = os.path.join(directory, PROBE_PREFIX + os.urandom(6).hex())
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    os.unlink(path)
 
 
 def replace_fact(fact: DirFact, writable: bool = False, error: str | None = None) -> DirFact:

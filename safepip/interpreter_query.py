@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,7 +74,7 @@ print(json.dumps({
 """
 
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -87,23 +85,54 @@ def cache_key(python: str, environ: Mapping[str, str]) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
 
 
-def stamp(path: str) -> list[object]:
+def file_stamp(path: str) -> list[object]:
     try:
         info = os.stat(path)
     except OSError:
-        return [path, None]
-    return [path, info.st_mtime_ns, info.st_size]
+        return ["file", path, None]
+    return ["file", path, info.st_mtime_ns, info.st_size]
 
 
-def depends_on(python: str, raw: Mapping[str, Any]) -> list[str]:
-    prefix, stdlib = raw["prefix"], raw["stdlib"]
-    dirs = [raw["scheme"].get("purelib"), raw["scheme"].get("platlib"), raw["user_scheme"].get("purelib"),
-            raw.get("pip_home")]  # fmt: skip
+def pth_stamp(directory: str) -> list[object]:
+    """The .pth files of a site directory: they add to sys.path. (Not the directory's own mtime: every
+    install changes that, and so does safepip's own write probe.)"""
+    try:
+        found = sorted(
+            [entry.name, entry.stat().st_mtime_ns]
+            for entry in os.scandir(directory)
+            if entry.name.endswith(".pth")
+        )
+    except OSError:
+        found = []
+    return ["pth", directory, found]
+
+
+def exists_stamp(path: str) -> list[object]:
+    return ["exists", path, os.path.isdir(path)]
+
+
+STAMPS = {"file": file_stamp, "pth": pth_stamp, "exists": exists_stamp}
+
+
+def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
+    """What the answer depends on: the interpreter, pyvenv.cfg, the PEP 668 marker, pip's own metadata,
+    the site directories' .pth files, and whether the user site exists."""
+    prefix, stdlib, scheme = raw["prefix"], raw["stdlib"], raw["scheme"]
+    pip_home = raw.get("pip_home")
+    pip_info = (
+        os.path.join(pip_home, f"pip-{raw['pip_version']}.dist-info")
+        if pip_home and raw.get("pip_version")
+        else os.path.join(scheme["purelib"], "pip")
+    )
+    sites = dict.fromkeys(d for d in (scheme.get("purelib"), scheme.get("platlib")) if d)
+    user_site = raw["user_scheme"].get("purelib")
     return [
-        os.path.realpath(python),
-        os.path.join(prefix, "pyvenv.cfg"),
-        os.path.join(stdlib, "EXTERNALLY-MANAGED"),
-        *dict.fromkeys(d for d in dirs if d),
+        file_stamp(os.path.realpath(python)),
+        file_stamp(os.path.join(prefix, "pyvenv.cfg")),
+        file_stamp(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
+        file_stamp(pip_info),
+        *(pth_stamp(site) for site in sites),
+        *([exists_stamp(user_site)] if user_site else []),
     ]
 
 
@@ -111,11 +140,10 @@ def cached_answer(path: str) -> dict[str, Any] | None:
     try:
         with open(path, encoding="utf-8") as handle:
             entry = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    if not isinstance(entry, dict) or any(
-        stamp(str(item[0])) != item for item in entry.get("stamps", [None])
-    ):
+        stamps = entry["stamps"]
+        if any(STAMPS[str(kind)](str(where)) != [kind, where, *rest] for kind, where, *rest in stamps):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
     answer = entry.get("answer")
     return answer if isinstance(answer, dict) else None
@@ -123,7 +151,9 @@ def cached_answer(path: str) -> dict[str, Any] | None:
 
 def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
     """Write the cache entry atomically; a cache that cannot be written is not an error."""
-    entry = {"stamps": [stamp(item) for item in depends_on(python, raw)], "answer": raw}
+    import tempfile
+
+    entry = {"stamps": stamps_for(python, raw), "answer": raw}
     try:
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-")
@@ -152,6 +182,8 @@ def query_interpreter(
 
 def ask_interpreter(python: str) -> dict[str, Any]:
     """Run the query script with `python`; cwd is `/` so nothing in the user's directory is imported."""
+    import subprocess
+
     try:
         done = subprocess.run(
             [python, "-c", QUERY_SCRIPT], capture_output=True, text=True, cwd="/", timeout=60, check=False

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from safepip.pip_args import PipArgs
 from safepip.pip_config import PipSwitches
+from safepip.requirement_reading import Unreadable, normalize, read_requirement
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(
@@ -55,10 +56,6 @@ class Installed:
     name: str
     version: str
     metadata: str | None  # the METADATA file; None for an egg-info, which the fast path does not read
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def requirement_lines(path: str, environ: Mapping[str, str], depth: int = 0) -> list[str]:
@@ -162,50 +159,39 @@ def satisfied_closure(
     requirements: Iterable[str], sys_path: Sequence[str], markers: Mapping[str, str]
 ) -> list[str]:
     """`name==version` of every distribution in the closure, or NotPlain when anything is missing or off."""
-    from packaging.requirements import InvalidRequirement, Requirement
-    from packaging.specifiers import InvalidSpecifier
-    from packaging.version import InvalidVersion, Version
-
     installed = installed_distributions(sys_path)
     queue: list[tuple[str, frozenset[str]]] = [(text, frozenset({""})) for text in requirements]
     seen: set[tuple[str, frozenset[str]]] = set()
     answer: dict[str, str] = {}
-    metadata: dict[str, tuple[Version, list[str], set[str]]] = {}
-    while queue:
-        text, active_extras = queue.pop()
-        try:
-            requirement = Requirement(text)
-        except (InvalidRequirement, InvalidSpecifier) as error:
-            raise NotPlain(text) from error
-        if requirement.url:
-            raise NotPlain(text)
-        try:
-            applies = requirement.marker is None or any(
-                requirement.marker.evaluate({**markers, "extra": extra}) for extra in active_extras
-            )
-        except Exception as error:  # an undefined marker name, a bad comparison: pip decides
-            raise NotPlain(text) from error
-        if not applies:
-            continue
-        key = normalize(requirement.name)
-        extras = frozenset(normalize(extra) for extra in requirement.extras)
-        dist = installed.get(key)
-        if dist is None or dist.metadata is None:
-            raise NotPlain(f"{requirement.name} is not installed (or only as an egg)")
-        if key not in metadata:
-            try:
-                version_text, requires, provided = read_metadata(dist.metadata)
-                metadata[key] = (Version(version_text or dist.version), requires, provided)
-            except (OSError, InvalidVersion) as error:
-                raise NotPlain(requirement.name) from error
-        version, requires, provided = metadata[key]
-        # every occurrence is checked: two dependents may ask for different versions
-        if not requirement.specifier.contains(version, prereleases=True) or not extras <= provided:
-            raise NotPlain(f"{requirement.name} {version} does not match {requirement}")
-        answer[key] = f"{dist.name}=={version}"
-        if (key, extras) not in seen:
-            seen.add((key, extras))
-            queue += [(dependency, extras | {""}) for dependency in requires]
+    metadata: dict[str, tuple[str, list[str], set[str]]] = {}
+    try:
+        while queue:
+            text, active_extras = queue.pop()
+            need = read_requirement(text, markers)
+            if need.url:
+                raise NotPlain(text)
+            if not any(need.applies(extra) for extra in active_extras):
+                continue
+            key = normalize(need.name)
+            dist = installed.get(key)
+            if dist is None or dist.metadata is None:
+                raise NotPlain(f"{need.name} is not installed (or only as an egg)")
+            if key not in metadata:
+                try:
+                    version, requires, provided = read_metadata(dist.metadata)
+                except OSError as error:
+                    raise NotPlain(need.name) from error
+                metadata[key] = (version or dist.version, requires, provided)
+            version, requires, provided = metadata[key]
+            # every occurrence is checked: two dependents may ask for different versions
+            if not need.accepts(version) or not need.extras <= provided:
+                raise NotPlain(f"{need.name} {version} does not match {text}")
+            answer[key] = f"{dist.name}=={version}"
+            if (key, need.extras) not in seen:
+                seen.add((key, need.extras))
+                queue += [(dependency, need.extras | {""}) for dependency in requires]
+    except Unreadable as error:
+        raise NotPlain(str(error)) from error
     return sorted(answer.values())
 
 

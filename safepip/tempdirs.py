@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from safepip.fs_facts import PROBE_PREFIX, nearest_existing
+from safepip.fs_facts import nearest_existing, write_probe
 
 TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
 DEFAULT_MIN_TMP_SPACE = 1 << 30
@@ -73,9 +72,7 @@ def probe_temp(path: str, source: str, own: bool = False) -> TempFact:
         noexec, free = False, None
     writable, error = True, None
     try:
-        handle, probe = tempfile.mkstemp(prefix=PROBE_PREFIX, dir=path)
-        os.close(handle)
-        os.unlink(probe)
+        write_probe(path)
     except OSError as failure:
         writable, error = False, failure.strerror or str(failure)
     return TempFact(
@@ -127,6 +124,8 @@ def private_temp(choice: TempChoice) -> Iterator[dict[str, str]]:
     if choice.keep or choice.parent is None:
         yield {}
         return
+    import tempfile
+
     os.makedirs(choice.parent, mode=0o700, exist_ok=True)
     private = tempfile.mkdtemp(prefix=PRIVATE_PREFIX, dir=choice.parent)  # mkdtemp makes it 0700
     try:
