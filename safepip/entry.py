@@ -13,7 +13,6 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any
 
 from safepip.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
@@ -64,7 +63,7 @@ def run_without_typer(head: list[str], rest: list[str]) -> int | None:
     return frontend.run_for_pip(options, command, rest)
 
 
-def main(argv: Sequence[str] | None = None) -> Any:
+def main(argv: Sequence[str] | None = None) -> None:
     head, rest = split_argv(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, on_terminate)
     try:

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING
 
+from safepip.context import Context
 from safepip.errors import SafepipError
 from safepip.output import report_error, say
-from safepip.plan import Options
-
-if TYPE_CHECKING:
-    from safepip.context import Context
-    from safepip.plan import Plan
+from safepip.plan import (
+    Options,
+    Plan,
+)
 
 
 def become_invoking_user(options: Options) -> int | None:

@@ -11,6 +11,7 @@ import os
 import pwd
 import stat
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 PROBE_PREFIX = ".safepip-probe-"
@@ -143,3 +144,43 @@ def pinned_attribute(path: str) -> str | None:
     if flags & FS_IMMUTABLE_FL:
         return "immutable"
     return "append-only" if flags & FS_APPEND_FL else None
+
+
+# (owner uid, "immutable"/"append-only"/None, is a directory (not a symlink)) of one path, or None when gone
+Inspector = Callable[[str], "tuple[int, str | None, bool] | None"]
+STATX_ATTR_IMMUTABLE = 0x10
+STATX_ATTR_APPEND = 0x20
+
+
+def entry_inspector() -> Inspector:
+    """Owner, pinned attribute and kind of a path in one statx(2) call where the C library has it (a walk
+    over a large site-packages costs a third of lstat + open + ioctl + close per file); else the slow way."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        statx = libc.statx
+    except (OSError, AttributeError):
+        return slow_inspect
+    statx.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_char_p]
+    buffer = ctypes.create_string_buffer(256)  # struct statx
+
+    def inspect(path: str) -> tuple[int, str | None, bool] | None:
+        # AT_FDCWD, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS
+        if statx(-100, os.fsencode(path), 0x100, 0x7FF, buffer) != 0:
+            return None
+        attributes, owner, mode = struct.unpack_from("<8xQ4xI4xH", buffer, 0)
+        pinned = "immutable" if attributes & STATX_ATTR_IMMUTABLE else None
+        if attributes & STATX_ATTR_APPEND:
+            pinned = pinned or "append-only"
+        return owner, pinned, stat.S_ISDIR(mode)
+
+    return inspect
+
+
+def slow_inspect(path: str) -> tuple[int, str | None, bool] | None:
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_uid, pinned_attribute(path), stat.S_ISDIR(info.st_mode)

@@ -12,10 +12,13 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from safepip.context import Interpreter
 from safepip.errors import SafepipError
+
+TYPE_CHECKING = False  # typing itself is not imported on the hot path
+if TYPE_CHECKING:
+    from typing import Any
 
 # Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object.
 QUERY_SCRIPT = r"""

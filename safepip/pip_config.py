@@ -11,7 +11,6 @@ import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 KEYS = (
     "user",
@@ -51,19 +50,19 @@ def env_name(key: str) -> str:
     return "PIP_" + key.upper().replace("-", "_")
 
 
-def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None) -> list[Path]:
+def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None) -> list[str]:
     """pip's config files in the order it loads them (later files win)."""
     xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
-    files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs.split(os.pathsep) if d]
-    files.append(Path("/etc/pip.conf"))
+    files = [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d]
+    files.append("/etc/pip.conf")
     env_file = environ.get("PIP_CONFIG_FILE")
     if not (env_file and os.path.exists(env_file)):
         config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        files += [Path(home) / ".pip" / "pip.conf", Path(config_home) / "pip" / "pip.conf"]
+        files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
     if site_prefix:
-        files.append(Path(site_prefix) / "pip.conf")
+        files.append(os.path.join(site_prefix, "pip.conf"))
     if env_file and env_file != os.devnull:
-        files.append(Path(env_file))
+        files.append(env_file)
     return files
 
 
@@ -81,7 +80,7 @@ def read_pip_switches(
     return PipSwitches(settings)
 
 
-def read_config_file(path: Path) -> dict[str, PipSetting]:
+def read_config_file(path: str) -> dict[str, PipSetting]:
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
@@ -92,5 +91,5 @@ def read_config_file(path: Path) -> dict[str, PipSetting]:
         if not parser.has_section(section):
             continue
         for raw_key, value in parser.items(section):
-            found[raw_key.replace("_", "-")] = PipSetting(value, str(path))
+            found[raw_key.replace("_", "-")] = PipSetting(value, path)
     return found

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from safepip.context import Context
 from safepip.delegate import pip_command
 from safepip.errors import RefusedError
-from safepip.fs_facts import is_read_only_mount, owner_name, pinned_attribute
+from safepip.fs_facts import Inspector, entry_inspector, is_read_only_mount, owner_name
 from safepip.plan import Plan, Request, Target
 from safepip.venvs import site_packages
 
@@ -44,6 +44,7 @@ def normalize(name: str) -> str:
 def stuck_entries(site_dirs: Iterable[str], uid: int, user: str) -> list[StuckEntry]:
     """Entries under the site dirs that `user` could not remove or replace."""
     stuck: list[StuckEntry] = []
+    inspect = entry_inspector()
     for site in site_dirs:
         if not os.path.isdir(site):
             continue
@@ -52,45 +53,38 @@ def stuck_entries(site_dirs: Iterable[str], uid: int, user: str) -> list[StuckEn
                 StuckEntry(site, "on a read-only mount", "install into a target on a writable filesystem")
             )
             continue
-        for directory, subdirs, files in os.walk(site):
-            kept = []
-            for name in subdirs:
-                path = os.path.join(directory, name)
-                problem = entry_problem(path, uid, user, directory)
-                if problem is None:
-                    kept.append(name)
-                else:
-                    stuck.append(problem)  # its contents cannot be removed either: one entry says it
-            subdirs[:] = kept
-            stuck.extend(
-                problem
-                for problem in (
-                    entry_problem(os.path.join(directory, name), uid, user, directory) for name in files
-                )
-                if problem is not None
-            )
+        walk_for_stuck(site, uid, user, inspect, stuck)
     return stuck
 
 
-def entry_problem(path: str, uid: int, user: str, parent: str) -> StuckEntry | None:
-    kind = pinned_attribute(path)
-    if kind is not None:
-        return StuckEntry(path, kind, f"sudo chattr -{kind[0]} {path}")
+def walk_for_stuck(directory: str, uid: int, user: str, inspect: Inspector, stuck: list[StuckEntry]) -> None:
+    parent_writable: bool | None = None  # asked only when an entry here is someone else's
     try:
-        info = os.lstat(path)
+        entries = list(os.scandir(directory))
     except OSError:
-        return None
-    if info.st_uid == uid:
-        return None
-    if os.path.isdir(path) and not os.path.islink(path) and not os.access(path, os.W_OK | os.X_OK):
-        owner = owner_name(info.st_uid)
-        return StuckEntry(path, f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {path}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        owner = owner_name(info.st_uid)
-        return StuckEntry(
-            path, f"owned by {owner} in {parent}, which {user} cannot write", f"sudo chown -R {user} {parent}"
-        )
-    return None
+        return
+    for entry in entries:
+        found = inspect(entry.path)
+        if found is None:
+            continue
+        owner_uid, pinned, is_dir = found
+        if pinned is not None:
+            stuck.append(StuckEntry(entry.path, pinned, f"sudo chattr -{pinned[0]} {entry.path}"))
+            continue  # its contents cannot be removed either: one entry says it
+        if owner_uid != uid:
+            owner = owner_name(owner_uid)
+            if is_dir and not os.access(entry.path, os.W_OK | os.X_OK):
+                why, fix = f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {entry.path}"
+                stuck.append(StuckEntry(entry.path, why, fix))
+                continue
+            if parent_writable is None:
+                parent_writable = os.access(directory, os.W_OK | os.X_OK)
+            if not parent_writable:
+                why = f"owned by {owner} in {directory}, which {user} cannot write"
+                stuck.append(StuckEntry(entry.path, why, f"sudo chown -R {user} {directory}"))
+                continue
+        if is_dir:
+            walk_for_stuck(entry.path, uid, user, inspect, stuck)
 
 
 def installed_files(site_dirs: Iterable[str]) -> dict[str, list[str]]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 
 from safepip import paths
 from safepip.context import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
@@ -42,16 +40,17 @@ def probe_identity(environ: Mapping[str, str]) -> Identity:
 def find_project_venvs(cwd: str, home: str, uid: int) -> tuple[ProjectVenv, ...]:
     """`.venv` or `venv` holding a pyvenv.cfg in cwd and its parents, up to home or `/` (by stat only)."""
     found: list[ProjectVenv] = []
-    current = Path(cwd).absolute()
-    stop = Path(home).absolute()
+    current = os.path.abspath(cwd)
+    stop = os.path.abspath(home)
     while True:
         for name in PROJECT_VENV_NAMES:
-            candidate = current / name
-            if (candidate / "pyvenv.cfg").is_file():
-                found.append(describe_project_venv(str(candidate), uid))
-        if current in (stop, current.parent):
+            candidate = os.path.join(current, name)
+            if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
+                found.append(describe_project_venv(candidate, uid))
+        parent = os.path.dirname(current)
+        if current in (stop, parent):
             return tuple(found)
-        current = current.parent
+        current = parent
 
 
 def describe_project_venv(path: str, uid: int) -> ProjectVenv:
@@ -84,8 +83,8 @@ def path_python(environ: Mapping[str, str], own_prefix: str) -> str | None:
         if not directory or os.path.realpath(directory) == own_bin:
             continue
         for name in ("python3", "python"):
-            found = shutil.which(name, path=directory)
-            if found:
+            found = os.path.join(directory, name)
+            if os.path.isfile(found) and os.access(found, os.X_OK):  # what shutil.which checks
                 return found
     return None
 

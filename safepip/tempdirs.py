@@ -9,7 +9,6 @@ the first usable candidate as TMPDIR, TEMP and TMP, removed when pip exits.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -124,6 +123,7 @@ def private_temp(choice: TempChoice) -> Iterator[dict[str, str]]:
     if choice.keep or choice.parent is None:
         yield {}
         return
+    import shutil
     import tempfile
 
     os.makedirs(choice.parent, mode=0o700, exist_ok=True)

@@ -78,3 +78,15 @@ def test_stash_entries_are_the_tilde_names(tmp_path: Path) -> None:
     site = make_site(tmp_path)
     (site / "~pcli").mkdir()
     assert stash_entries([str(site), str(tmp_path / "missing")]) == {str(site / "~pcli")}
+
+
+def test_statx_inspector_agrees_with_lstat_and_ioctl(tmp_path: Path) -> None:
+    from safepip.fs_facts import entry_inspector, slow_inspect
+
+    site = make_site(tmp_path)
+    (site / "link").symlink_to(site / "loose.py")
+    inspect = entry_inspector()
+    paths = [str(path) for path in [site, *site.rglob("*")]]
+    assert [inspect(path) for path in paths] == [slow_inspect(path) for path in paths]
+    assert inspect(str(site / "missing")) is None
+    assert inspect(str(site / "spcli")) == (os.geteuid(), None, True)
