@@ -38,7 +38,9 @@ TARGETS = {"a": 1.10, "c": 0.30, "d": 0.20}
 
 
 def load_write_wheel() -> Callable[..., str]:
-    spec = importlib.util.spec_from_file_location("bench_packages", REPO / "tests" / "fixtures" / "packages.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_packages", REPO / "tests" / "fixtures" / "packages.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -73,7 +75,9 @@ class Bench:
             "PIP_CONFIG_FILE": os.devnull,
         }
 
-    def run(self, argv: Sequence[str | Path], extra: dict[str, str] | None = None, timing: Timing | None = None) -> None:
+    def run(
+        self, argv: Sequence[str | Path], extra: dict[str, str] | None = None, timing: Timing | None = None
+    ) -> None:
         """Run once; when `timing` is given, record wall time and the tree's peak RSS."""
         environ = {**self.environ, **(extra or {})}
         start = time.perf_counter()
@@ -85,13 +89,17 @@ class Bench:
         elapsed = time.perf_counter() - start
         child.returncode = os.waitstatus_to_exitcode(status)
         if child.returncode != 0:
-            sys.exit(f"failed ({child.returncode}): {' '.join(map(str, argv))}\n{errors.decode(errors='replace')}")
+            sys.exit(
+                f"failed ({child.returncode}): {' '.join(map(str, argv))}\n{errors.decode(errors='replace')}"
+            )
         if timing is not None:
             timing.seconds.append(elapsed)
             timing.peak_kib.append(usage.ru_maxrss)
 
 
-def interleave(reps: int, steps: Sequence[tuple[Timing, Callable[[], None], Callable[[Timing], None]]]) -> None:
+def interleave(
+    reps: int, steps: Sequence[tuple[Timing, Callable[[], None], Callable[[Timing], None]]]
+) -> None:
     """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command)."""
     for _ in range(reps):
         for timing, prepare, measure in steps:
@@ -114,7 +122,9 @@ def report(title: str, timings: Sequence[Timing], baseline: Timing, target_key: 
             ok = ratio <= limit
             line += f"   target <= {limit:.2f}: {'PASS' if ok else 'FAIL'}"
         print(line)
-    print(f"  {baseline.label:<44} {baseline.median * 1000:8.1f} ms   x 1.00   peak {baseline.peak / 1024:6.1f} MiB")
+    print(
+        f"  {baseline.label:<44} {baseline.median * 1000:8.1f} ms   x 1.00   peak {baseline.peak / 1024:6.1f} MiB"
+    )
     return ok
 
 
@@ -140,12 +150,16 @@ def main() -> int:
         requirements.write_text("".join(f"{name}>=1.0\n" for name in names))
         offline = ["--no-index", "--find-links", str(wheels)]
 
-        print(f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python {sys.version.split()[0]}")
+        print(
+            f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python {sys.version.split()[0]}"
+        )
         venv = root / "venv"
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
         python = venv / "bin" / "python"
         in_venv = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{bench.environ['PATH']}"}
-        pip_version = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True).stdout.split()[1]
+        pip_version = subprocess.run(
+            [python, "-m", "pip", "--version"], capture_output=True, text=True
+        ).stdout.split()[1]
         print(f"pip {pip_version} in the benchmark venv; uv: {uv or 'not found'}")
 
         # (a) one local wheel into a writable venv
@@ -160,7 +174,11 @@ def main() -> int:
         ok_a = report("(a) install one local wheel into a venv", [safepip_a], pip_a, "a")
 
         # (b) start-up
-        bare, version, explain = Timing("python -c pass"), Timing("safepip --version"), Timing("safepip explain benchone")
+        bare, version, explain = (
+            Timing("python -c pass"),
+            Timing("safepip --version"),
+            Timing("safepip explain benchone"),
+        )
         interleave(options.reps, [
             (bare, nothing, lambda t: bench.run([python, "-c", "pass"], in_venv, t)),
             (version, nothing, lambda t: bench.run([safepip, "--version"], in_venv, t)),
@@ -168,7 +186,8 @@ def main() -> int:
         ])  # fmt: skip
         report("(b) start-up", [version, explain], bare)
 
-        # (c) making a venv with pip usable inside
+        # (c) making a venv with pip usable inside: safepip's managed venv (PIP_REQUIRE_VIRTUALENV rules out
+        # the interpreter's own environment and --user, so `safepip python` makes one), removed between runs
         made = root / "made"
         made.mkdir()
         counter = iter(range(10**6))
@@ -177,20 +196,35 @@ def main() -> int:
             return made / str(next(counter))
 
         base = sys.executable
-        own, virtualenv, stdlib = Timing("safepip (managed venv path)"), Timing("virtualenv (defaults)"), Timing("python -m venv")
+        managed_root = bench.home / ".local" / "share" / "safepip" / "venvs"
+        managed_env = {"PIP_REQUIRE_VIRTUALENV": "1"}
+
+        def drop_managed() -> None:
+            shutil.rmtree(managed_root, ignore_errors=True)
+
+        bench.run(
+            [safepip, "-q", "--python", base, "python"], managed_env
+        )  # the one-time pip seed, as virtualenv's app-data
+        own, virtualenv, stdlib = (
+            Timing("safepip (managed venv)"),
+            Timing("virtualenv (defaults)"),
+            Timing("python -m venv"),
+        )
         interleave(options.reps, [
-            (own, nothing, lambda t: bench.run([safepip, "-q", "--python", base, "--venv", fresh(), "python"], None, t)),
+            (own, drop_managed, lambda t: bench.run([safepip, "-q", "--python", base, "python"], managed_env, t)),
             (virtualenv, nothing, lambda t: bench.run([BIN / "virtualenv", "-q", fresh()], None, t)),
             (stdlib, nothing, lambda t: bench.run([base, "-m", "venv", fresh()], None, t)),
         ])  # fmt: skip
-        for venv_dir in made.iterdir():  # every venv made must really have pip
+        for venv_dir in managed_root.iterdir():  # the managed venv really has a working pip
             bench.run([venv_dir / "bin" / "python", "-m", "pip", "--version"])
-            break
         ok_c = report("(c) create a venv with a working `python -m pip`", [own, stdlib], virtualenv, "c")
 
         # (d) no-op install of 10 satisfied requirements
         bench.run([python, "-m", "pip", "install", "-q", *offline, "-r", requirements])
-        pip_d, safepip_d = Timing("pip install -r (10 satisfied)"), Timing("safepip install -r (10 satisfied)")
+        pip_d, safepip_d = (
+            Timing("pip install -r (10 satisfied)"),
+            Timing("safepip install -r (10 satisfied)"),
+        )
         steps = [
             (safepip_d, nothing, lambda t: bench.run([safepip, "-q", "install", "-q", *offline, "-r", requirements], in_venv, t)),
             (pip_d, nothing, lambda t: bench.run([python, "-m", "pip", "install", "-q", *offline, "-r", requirements], in_venv, t)),
@@ -200,11 +234,16 @@ def main() -> int:
             steps.append((uv_d, nothing, lambda t: bench.run(
                 [uv, "pip", "install", "-q", "--offline", *offline, "--python", python, "-r", requirements], in_venv, t)))  # fmt: skip
         interleave(options.reps, steps)
-        ok_d = report("(d) no-op install -r of 10 satisfied wheels", [safepip_d, *([uv_d] if uv else [])], pip_d, "d")
+        ok_d = report(
+            "(d) no-op install -r of 10 satisfied wheels", [safepip_d, *([uv_d] if uv else [])], pip_d, "d"
+        )
 
         print("\n(e) peak memory is the last column: max RSS of the process and the children it waited for")
         results = {"a": ok_a, "c": ok_c, "d": ok_d}
-        print("\ntargets: " + ", ".join(f"({key}) {'PASS' if passed else 'FAIL'}" for key, passed in results.items()))
+        print(
+            "\ntargets: "
+            + ", ".join(f"({key}) {'PASS' if passed else 'FAIL'}" for key, passed in results.items())
+        )
         return 0 if all(results.values()) else 1
     finally:
         shutil.rmtree(root, ignore_errors=True)

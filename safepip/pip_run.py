@@ -65,7 +65,7 @@ def locked_and_ready(
         return
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
-        if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context)):
+        if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context), context.interpreter):
             notify(f"created the {target.kind} venv {target.path}")
         if hold:
             yield

@@ -13,14 +13,18 @@ import subprocess
 import tempfile
 
 from safepip import paths
+from safepip.context import Interpreter
 from safepip.errors import SafepipError, UsageError
 from safepip.plan import Target
+from safepip.venv_layout import can_lay_out, lay_out_venv
 
 OVERLAY_PTH = "_safepip_overlay.pth"
 SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 
 
-def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ...] = ()) -> bool:
+def ensure_venv(
+    target: Target, data_root: str, overlay_site_dirs: tuple[str, ...] = (), base: Interpreter | None = None
+) -> bool:
     """Make the target's venv when the plan says so; True when it was made now."""
     if target.create_from is None or paths.venv_is_ready(target.path):
         return False  # ready, or made by another safepip while we waited for the lock
@@ -32,7 +36,7 @@ def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ..
             )
         shutil.rmtree(target.path)  # a half-made venv of safepip's own (no marker)
     try:
-        create_venv(target.path, target.create_from, target.system_site_packages, data_root)
+        create_venv(target.path, target.create_from, target.system_site_packages, data_root, base)
         if target.kind == "overlay":
             write_overlay_pth(target.path, overlay_site_dirs)
         with open(os.path.join(target.path, paths.MARKER), "w", encoding="utf-8") as marker:
@@ -45,11 +49,19 @@ def ensure_venv(target: Target, data_root: str, overlay_site_dirs: tuple[str, ..
     return True
 
 
-def create_venv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
-    """The stdlib's venv without pip (one short subprocess), with pip from a seed shared by safepip's venvs;
-    virtualenv when that is not possible (no venv module, or a Python the seeded pip does not support)."""
+def create_venv(
+    path: str, python: str, system_site_packages: bool, data_root: str, base: Interpreter | None = None
+) -> None:
+    """A venv without pip (laid out directly for CPython on Linux, else the stdlib's venv in one short
+    subprocess), with pip from a seed shared by safepip's venvs; virtualenv when that is not possible (no venv
+    module, or a Python the seeded pip does not support)."""
     seed = pip_seed(data_root)
-    if seed is not None and make_stdlib_venv(path, python, system_site_packages):
+    if seed is not None and base is not None and can_lay_out(base.tag):
+        lay_out_venv(path, python, base.version, system_site_packages)
+        made = True
+    else:
+        made = seed is not None and make_stdlib_venv(path, python, system_site_packages)
+    if seed is not None and made:
         if seed_supports(seed, path):
             with open(os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8") as handle:
                 handle.write(seed + "\n")
