@@ -195,7 +195,7 @@ def main() -> int:
         def fresh() -> Path:
             return made / str(next(counter))
 
-        base = sys.executable
+        base = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}")
         managed_root = bench.home / ".local" / "share" / "safepip" / "venvs"
         managed_env = {"PIP_REQUIRE_VIRTUALENV": "1"}
 
