@@ -185,7 +185,7 @@ def explain(ctx: typer.Context) -> None:
     session = session_of(ctx)
     request = make_request("install", session.pip_argv, session.options)
     try:
-        context, plan = plan_for(request)
+        context, plan = plan_for(request, writes=False)
     except SafepipError as error:
         raise fail(error) from None
     command = pip_command(plan, "install") if plan.target else None
@@ -219,7 +219,7 @@ def doctor(ctx: typer.Context) -> None:
         raise fail(UsageError(f"doctor takes no arguments, got {given}", "safepip doctor [--json]"))
     request = make_request("install", [], session.options)
     try:
-        context, plan = plan_for(request)
+        context, plan = plan_for(request, writes=False)
     except SafepipError as error:
         raise fail(error) from None
     checks = checklist(context, plan, request)

@@ -29,9 +29,10 @@ def make_request(command: str, argv: Sequence[str], options: Options) -> Request
 
 
 def plan_for(
-    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
 ) -> tuple[Context, Plan]:
-    context = probe_context(request, environ, cwd)
+    """Probe and decide. `writes=False` (explain, doctor) keeps even safepip's own caches untouched."""
+    context = probe_context(request, environ, cwd, writes)
     return context, decide_target(context, request)
 
 
@@ -53,7 +54,8 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
 
         cache = context.own_cache.path if context.own_cache else None
         try:
-            interpreter = query_interpreter(target.python, cache)
+            made = context.private_root is None or os.path.isdir(context.private_root)
+            interpreter = query_interpreter(target.python, cache, keep=made)
         except SafepipError:
             return None
     from safepip.noop import already_satisfied

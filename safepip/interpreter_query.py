@@ -168,9 +168,11 @@ def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
 
 
 def query_interpreter(
-    python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None
+    python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None, keep: bool = True
 ) -> Interpreter:
-    """The interpreter's facts: from the cache while still valid, else from running it."""
+    """The interpreter's facts: from the cache while still valid, else from running it (and, when `keep`,
+    caching the answer; not for explain and doctor, which write nothing, nor into a private fallback dir
+    that the run has not made yet: it must be made 0700 first)."""
     environ = os.environ if environ is None else environ
     path = (
         os.path.join(cache_dir, "interpreters", cache_key(python, environ) + ".json") if cache_dir else None
@@ -178,7 +180,7 @@ def query_interpreter(
     raw = cached_answer(path) if path else None
     if raw is None:
         raw = ask_interpreter(python)
-        if path:
+        if path and keep:
             keep_answer(path, python, raw)
     return interpreter_from(python, raw)
 

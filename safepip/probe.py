@@ -148,7 +148,7 @@ def temp_target_dirs(
 
 
 def probe_context(
-    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
 ) -> Context:
     environ = os.environ if environ is None else environ
     cwd = cwd or os.getcwd()
@@ -163,7 +163,9 @@ def probe_context(
         error = "no python3 or python on PATH"
     else:
         try:
-            interpreter = query_interpreter(python, own.cache, environ)
+            interpreter = query_interpreter(
+                python, own.cache, environ, keep=writes and own.private_root is None
+            )
         except SafepipError as failure:
             error = failure.message
     if interpreter is not None and interpreter.is_venv and active_env is None:
