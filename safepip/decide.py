@@ -112,8 +112,13 @@ def decide_location(context: Context, request: Request) -> Plan:
         return decision.refuse(
             "--system: the system environment cannot be used: "
             + "; ".join(p.reason for p in decision.passed),
-            "run with sudo (for a root-owned system Python), add --break-system-packages for an externally "
-            "managed one if you really mean it, or drop --system and let safepip pick a place you can write",
+            (
+                "add --break-system-packages if you really mean to change an externally managed Python, or "
+                if context.identity.euid == 0
+                else "run with sudo for a root-owned system Python, add --break-system-packages for an externally "
+                "managed one if you really mean it, or "
+            )
+            + "drop --system and let safepip pick a place you can write",
         )
     for rule in (explicit_rule, environment_rule, own_environment_rule, user_rule, managed_rule):
         plan = rule(decision, interpreter)

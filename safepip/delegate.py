@@ -72,7 +72,8 @@ def run_pip(
 ) -> tuple[int, str]:
     """Run pip (or, for `safepip run`, any command, its stderr untouched); SIGINT/SIGTERM go to it.
 
-    Its exit code (128+n when signal n ended it) and its stderr's tail. `stdout_to_stderr` keeps stdout
+    Its exit code (128+n when signal n ended it, or when safepip got SIGINT/SIGTERM and passed it on) and
+    its stderr's tail. `stdout_to_stderr` keeps stdout
     for safepip's JSON."""
     stdout = sys.stderr.fileno() if stdout_to_stderr else None
     child = subprocess.Popen(
@@ -81,7 +82,10 @@ def run_pip(
     tee = StderrTee(child.stderr) if child.stderr is not None else None
     terminal_sigint = in_foreground_of_terminal()
 
+    received: list[int] = []
+
     def forward(signum: int, _frame: FrameType | None) -> None:
+        received.append(signum)
         # The terminal already sent Ctrl-C to pip; a second one could break pip's rollback.
         if signum == signal.SIGINT and terminal_sigint:
             return
@@ -94,4 +98,6 @@ def run_pip(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    if received:  # pip may answer Ctrl-C with its own exit 1; an interruption is 128+n whatever pip says
+        code = -received[0]
     return (128 - code if code < 0 else code), tee.text() if tee else ""

@@ -23,6 +23,7 @@ from safepip.context import Context
 from safepip.delegate import pip_command
 from safepip.errors import RefusedError
 from safepip.fs_facts import Inspector, entry_inspector, is_read_only_mount, owner_name
+from safepip.pip_args import parse_pip_args
 from safepip.plan import Plan, Request, Target
 from safepip.venvs import site_packages
 
@@ -200,7 +201,11 @@ def refuse_half_upgrade(
     """Stop before pip when this install would have to remove files the user cannot remove."""
     report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
     report = os.path.join(report_dir, "report.json")
-    dry_run = replace(plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options))
+    # the user's own --report would come later on the line and win: the dry run goes without it
+    user_args = parse_pip_args(plan.pip_args).without(("--report",))
+    dry_run = replace(
+        plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options), pip_args=user_args
+    )
     try:
         blocking = blocking_entries(
             dirs,
@@ -218,4 +223,7 @@ def new_stash_line(entries: set[str]) -> str | None:
     if not entries:
         return None
     names = " ".join(sorted(entries))
-    return f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names}"
+    return (
+        f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names} "
+        "(if that says Operation not permitted: sudo chattr -R -i on them first)"
+    )

@@ -114,6 +114,9 @@ def pip_seed(data_root: str) -> str | None:
     except OSError:
         shutil.rmtree(building, ignore_errors=True)
         return seed if os.path.isdir(seed) else None
+    except BaseException:  # Ctrl-C, SIGTERM: no half-copied seed left behind
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     return seed
 
 
