@@ -76,24 +76,31 @@ def run_pip(
     its stderr's tail. `stdout_to_stderr` keeps stdout
     for safepip's JSON."""
     stdout = sys.stderr.fileno() if stdout_to_stderr else None
-    child = subprocess.Popen(
-        argv, env=dict(environ), stdout=stdout, stderr=subprocess.PIPE if tee_stderr else None
-    )
-    tee = StderrTee(child.stderr) if child.stderr is not None else None
     terminal_sigint = in_foreground_of_terminal()
-
     received: list[int] = []
+    pending: list[int] = []  # signals that came before pip was started
+    children: list[subprocess.Popen[bytes]] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         received.append(signum)
         # The terminal already sent Ctrl-C to pip; a second one could break pip's rollback.
         if signum == signal.SIGINT and terminal_sigint:
             return
-        if child.poll() is None:
-            child.send_signal(signum)
+        if not children:
+            pending.append(signum)
+        elif children[0].poll() is None:
+            children[0].send_signal(signum)
 
+    # Installed before pip starts: a signal in between must reach pip, not end safepip and orphan pip.
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        child = subprocess.Popen(
+            argv, env=dict(environ), stdout=stdout, stderr=subprocess.PIPE if tee_stderr else None
+        )
+        children.append(child)
+        tee = StderrTee(child.stderr) if child.stderr is not None else None
+        for signum in pending:
+            child.send_signal(signum)
         code = child.wait()
     finally:
         for sig, handler in previous.items():
