@@ -1,7 +1,8 @@
 """pip's own switches that change where it installs, read from its environment variables and config files.
 
-Every key is kept (the no-op check must know of any setting that changes what pip does); the ones that
-decide the target are KEYS. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
+Every key is kept: the decision reads the few that move the target (user, target, prefix,
+require-virtualenv, break-system-packages, cache-dir, no-cache-dir), and the no-op check must know of any
+setting that changes what pip does. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
 over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
 """
 
@@ -12,15 +13,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-KEYS = (
-    "user",
-    "target",
-    "prefix",
-    "require-virtualenv",
-    "break-system-packages",
-    "cache-dir",
-    "no-cache-dir",
-)
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
 
