@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from safepip.pip_args import PipArgs
 from safepip.pip_config import PipSwitches
-from safepip.requirement_reading import Unreadable, normalize, read_requirement
+from safepip.requirement_reading import Unreadable, metadata_headers, normalize, read_requirement
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(
@@ -137,22 +137,13 @@ def installed_distributions(sys_path: Sequence[str]) -> dict[str, Installed]:
 
 def read_metadata(path: str) -> tuple[str | None, list[str], set[str]]:
     """(Version, Requires-Dist, Provides-Extra) from a METADATA file's headers."""
-    version: str | None = None
-    requires: list[str] = []
-    extras: set[str] = set()
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            if line in ("\n", "\r\n"):
-                break
-            key, _, value = line.partition(":")
-            value = value.strip()
-            if key == "Version":
-                version = value
-            elif key == "Requires-Dist":
-                requires.append(value)
-            elif key == "Provides-Extra":
-                extras.add(normalize(value))
-    return version, requires, extras
+    headers = metadata_headers(path)
+    version = headers.get("Version", [None])[0]
+    return (
+        version,
+        headers.get("Requires-Dist", []),
+        {normalize(e) for e in headers.get("Provides-Extra", [])},
+    )
 
 
 def satisfied_closure(

@@ -13,7 +13,7 @@ import stat
 from dataclasses import dataclass
 
 from safepip.errors import RefusedError
-from safepip.fs_facts import probe_dir
+from safepip.fs_facts import DirFact, probe_dir
 
 MARKER = ".safepip-complete"
 PRIVATE_BASES = ("/var/tmp", "/tmp")
@@ -21,8 +21,8 @@ PRIVATE_BASES = ("/var/tmp", "/tmp")
 
 @dataclass(frozen=True)
 class OwnDirs:
-    data: str
-    cache: str
+    data: DirFact
+    cache: DirFact
     private_root: str | None = None  # the private fallback directory, when the home's dirs are not usable
     home_problem: str | None = None  # why the home's dirs are not used
 
@@ -85,13 +85,13 @@ def private_root_problem(path: str, uid: int) -> str | None:
 
 
 def own_dirs(uid: int) -> OwnDirs:
-    """The data and cache dirs safepip will use: the home's, or the private fallback."""
+    """The data and cache dirs safepip will use (the home's, or the private fallback), probed once."""
     data, cache = data_dir(), cache_dir()
     facts = [probe_dir(data), probe_dir(cache)]
     foreign = [fact for fact in facts if fact.exists and fact.owner_uid != uid]
     unusable = [fact for fact in facts if not fact.writable]
     if not unusable and not foreign:
-        return OwnDirs(data, cache)
+        return OwnDirs(facts[0], facts[1])
     if foreign:  # someone else's directory, even a writable one, is not where safepip keeps its venvs
         problem = f"{foreign[0].path} is owned by {foreign[0].owner_name}"
     else:
@@ -103,9 +103,10 @@ def own_dirs(uid: int) -> OwnDirs:
         private = os.path.join(base, f"safepip-{uid}")
         why_not = private_root_problem(private, uid)
         if why_not is None:
-            return OwnDirs(os.path.join(private, "data"), os.path.join(private, "cache"), private, problem)
+            fallback = (probe_dir(os.path.join(private, "data")), probe_dir(os.path.join(private, "cache")))
+            return OwnDirs(*fallback, private, problem)
         refused.append(why_not)
-    return OwnDirs(data, cache, None, f"{problem}; no private fallback either: {'; '.join(refused)}")
+    return OwnDirs(facts[0], facts[1], None, f"{problem}; no private fallback either: {'; '.join(refused)}")
 
 
 def make_private_root(path: str, uid: int) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -25,6 +24,7 @@ from safepip.errors import RefusedError
 from safepip.fs_facts import Inspector, entry_inspector, is_read_only_mount, owner_name
 from safepip.pip_args import parse_pip_args
 from safepip.plan import Plan, Request, Target
+from safepip.requirement_reading import normalize
 from safepip.venvs import site_packages
 
 STASH_PREFIX = "~"
@@ -36,10 +36,6 @@ class StuckEntry:
     path: str
     why: str
     fix: str
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def stuck_entries(site_dirs: Iterable[str], uid: int, user: str) -> list[StuckEntry]:

@@ -164,7 +164,7 @@ def probe_context(
     else:
         try:
             interpreter = query_interpreter(
-                python, own.cache, environ, keep=writes and own.private_root is None
+                python, own.cache.path, environ, keep=writes and own.private_root is None
             )
         except SafepipError as failure:
             error = failure.message
@@ -185,7 +185,7 @@ def probe_context(
         target_setting.value if target_setting else None,
         prefix_setting.value if prefix_setting else None,
     )
-    root, own_cache = own.data, own.cache
+    root, own_cache = own.data.path, own.cache.path
     temp = tuple(
         probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
         for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
@@ -219,7 +219,7 @@ def probe_context(
         env_dirs=env_dirs,
         user_dirs=user_dirs,
         explicit_dir=probe_dir(explicit) if explicit else None,
-        data_dir=probe_dir(root),
+        data_dir=own.data,
         managed_venv=managed,
         managed_venv_ready=managed is not None and paths.venv_is_ready(managed),
         overlay_venv=overlay,
@@ -228,7 +228,7 @@ def probe_context(
         temp=temp,
         target_temp=target_temp,
         pip_cache=pip_cache,
-        own_cache=probe_dir(own_cache),
+        own_cache=own.cache,
         private_root=own.private_root,
         home_problem=own.home_problem,
     )

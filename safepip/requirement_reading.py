@@ -133,3 +133,15 @@ def read_with_packaging(text: str, markers: Mapping[str, str]) -> Need:
 def read_requirement(text: str, markers: Mapping[str, str]) -> Need:
     """The requirement, read without packaging when it is plain; Unreadable when neither can read it."""
     return read_plain(text) or read_with_packaging(text, markers)
+
+
+def metadata_headers(path: str) -> dict[str, list[str]]:
+    """The headers of a METADATA file (the part before the first blank line), each name with its values."""
+    headers: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            headers.setdefault(key, []).append(value.strip())
+    return headers

@@ -15,7 +15,9 @@ import tempfile
 from safepip import paths
 from safepip.context import Interpreter
 from safepip.errors import SafepipError, UsageError
+from safepip.interpreter_query import read_pyvenv_cfg
 from safepip.plan import Target
+from safepip.requirement_reading import metadata_headers
 from safepip.venv_layout import can_lay_out, lay_out_venv
 
 OVERLAY_PTH = "_safepip_overlay.pth"
@@ -124,31 +126,16 @@ def seed_supports(seed: str, venv: str) -> bool:
     """Whether the seeded pip's Requires-Python admits the venv's Python (read from pyvenv.cfg)."""
     from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-    version = read_pyvenv_version(venv)
-    requires = ""
-    infos = [name for name in os.listdir(seed) if name.endswith(".dist-info")]
-    with open(os.path.join(seed, infos[0], "METADATA"), encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("Requires-Python:"):
-                requires = line.partition(":")[2].strip()
-            if not line.strip():
-                break
+    config = read_pyvenv_cfg(venv)
+    version = config.get("version") or config.get("version_info")
+    metadata = os.path.join(
+        seed, os.path.basename(seed) + ".dist-info", "METADATA"
+    )  # seed/pip-X/pip-X.dist-info
+    requires = metadata_headers(metadata).get("Requires-Python", [""])[0]
     try:
         return version is not None and SpecifierSet(requires).contains(version)
     except InvalidSpecifier:
         return False
-
-
-def read_pyvenv_version(venv: str) -> str | None:
-    try:
-        with open(os.path.join(venv, "pyvenv.cfg"), encoding="utf-8") as handle:
-            for line in handle:
-                key, _, value = line.partition("=")
-                if key.strip() in ("version", "version_info"):
-                    return value.strip()
-    except OSError:
-        return None
-    return None
 
 
 def make_virtualenv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
