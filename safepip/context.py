@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from safepip.fs_facts import DirFact
 from safepip.pip_cache import CacheFact
@@ -16,8 +17,7 @@ __all__ = ["SCHEME_KEYS", "Context", "DirFact", "Identity", "Interpreter", "Proj
 SCHEME_KEYS = ("purelib", "platlib", "scripts", "data", "include")
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     uid: int
     euid: int
     name: str
@@ -29,8 +29,7 @@ class Identity:
         return self.euid == 0 and self.sudo_uid is not None and self.sudo_uid != 0
 
 
-@dataclass(frozen=True)
-class Interpreter:
+class Interpreter(NamedTuple):
     executable: str
     real_path: str
     version: str  # "3.11.2"
@@ -48,13 +47,10 @@ class Interpreter:
     scheme: Mapping[str, str]  # where pip writes for this environment
     user_scheme: Mapping[str, str]  # where pip --user writes
     sys_path: tuple[str, ...] = ()  # where it finds installed distributions
-    markers: Mapping[str, str] = field(
-        default_factory=dict
-    )  # PEP 508 environment markers, for its requirements
+    markers: Mapping[str, str] = MappingProxyType({})  # PEP 508 environment markers, for its requirements
 
 
-@dataclass(frozen=True)
-class ProjectVenv:
+class ProjectVenv(NamedTuple):
     path: str
     python: str
     owner_uid: int
@@ -63,8 +59,7 @@ class ProjectVenv:
     distrust_reason: str | None = None
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     identity: Identity
     interpreter: Interpreter | None
     interpreter_source: str  # "--python", "VIRTUAL_ENV", "CONDA_PREFIX", "project venv", "PATH", "--venv"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 
 from safepip import paths
 from safepip.context import Context, DirFact, Interpreter
@@ -26,16 +25,14 @@ ENV_SOURCES = {
 }
 
 
-@dataclass
 class Decision:
     """The state of one decision as the rules run: what was passed over and why."""
 
-    context: Context
-    request: Request
-    passed: list[PassedOver] = field(default_factory=list)
-    pip_args: tuple[str, ...] = ()
-    env_overrides: tuple[tuple[str, str], ...] = ()
-    notices: list[str] = field(default_factory=list)
+    def __init__(self, context: Context, request: Request, pip_args: tuple[str, ...] = ()) -> None:
+        self.context, self.request, self.pip_args = context, request, pip_args
+        self.passed: list[PassedOver] = []
+        self.env_overrides: tuple[tuple[str, str], ...] = ()
+        self.notices: list[str] = []
 
     def pass_over(self, kind: str, path: str | None, reason: str) -> None:
         self.passed.append(PassedOver(kind, path, reason))
@@ -87,7 +84,7 @@ def decide_target(context: Context, request: Request) -> Plan:
         notices = (f"home: {context.home_problem}; {moved}", *kept)
     if temp is not None and not temp.keep:
         notices += (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
-    return replace(plan, temp=temp, cache=cache, notices=notices)
+    return plan._replace(temp=temp, cache=cache, notices=notices)
 
 
 def decide_location(context: Context, request: Request) -> Plan:

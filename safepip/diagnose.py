@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from safepip.fs_facts import is_read_only_mount, owner_name, pinned_attribute
+from safepip.fs_facts import is_read_only_mount, pinned_attribute
 from safepip.tempdirs import format_bytes
+from safepip.trust import owner_name
 
 ERRNO_PATH = re.compile(r"\[Errno (?P<errno>1|13|30)\] [^:']+: '(?P<path>[^']+)'")
 NO_SPACE = re.compile(
@@ -18,8 +19,7 @@ EXTERNALLY_MANAGED = re.compile(r"externally-managed-environment")
 LOCK_FAILED = re.compile(r"\[Errno 37\] No locks available|The file lock '[^']+' could not be acquired")
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+class Diagnosis(NamedTuple):
     cause: str
     fix: str
 

@@ -6,7 +6,7 @@ instead. Built from the same facts and plan as `explain`; writes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from safepip.context import Context, DirFact
 from safepip.decide import describe_dir
@@ -14,8 +14,7 @@ from safepip.plan import Plan, Request
 from safepip.tempdirs import temp_problem
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(NamedTuple):
     topic: str
     ok: bool
     finding: str

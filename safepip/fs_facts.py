@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import fcntl
 import os
-import pwd
 import stat
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+from safepip.trust import owner_name
 
 PROBE_PREFIX = ".safepip-probe-"
 
 
-@dataclass(frozen=True)
-class DirFact:
+class DirFact(NamedTuple):
     """What one directory pip would write really allows, proven with a probe file."""
 
     path: str
@@ -30,13 +30,6 @@ class DirFact:
     writable: bool
     read_only_mount: bool
     error: str | None = None
-
-
-def owner_name(uid: int) -> str:
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 def nearest_existing(path: str) -> str | None:
@@ -88,7 +81,7 @@ def write_probe(directory: str) -> None:
 
 
 def replace_fact(fact: DirFact, writable: bool = False, error: str | None = None) -> DirFact:
-    return replace(fact, writable=writable, error=error)
+    return fact._replace(writable=writable, error=error)
 
 
 def is_read_only_mount(path: str) -> bool:
@@ -96,24 +89,6 @@ def is_read_only_mount(path: str) -> bool:
         return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
     except OSError:
         return False
-
-
-def distrust_reason(paths: list[str], uid: int) -> str | None:
-    """Why a Python under these paths must not be executed by `uid`, or None when it is safe.
-
-    Safe means every path is owned by `uid` or root, and none that root owns is writable by others.
-    """
-    for path in paths:
-        try:
-            info = os.lstat(path)
-        except OSError as error:
-            return f"{path}: {error.strerror}"
-        if info.st_uid not in (uid, 0):
-            return f"owned by {owner_name(info.st_uid)}"
-        others_write = info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX
-        if info.st_uid != uid and not stat.S_ISLNK(info.st_mode) and others_write:
-            return f"{path} is writable by other users"
-    return None
 
 
 FS_IOC_GETFLAGS = 0x80086601  # from linux/fs.h, for 64-bit Linux

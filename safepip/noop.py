@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from safepip.pip_args import PipArgs
 from safepip.pip_config import PipSwitches
@@ -51,8 +51,7 @@ class NotPlain(Exception):
     """Something the fast path does not answer for: pip runs."""
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(NamedTuple):
     name: str
     version: str
     metadata: str | None  # the METADATA file; None for an egg-info, which the fast path does not read

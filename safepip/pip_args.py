@@ -8,7 +8,7 @@ options clustered; this reader follows the same rules so that a value is never m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # pip's install, index and general options that take a value (pip 23 to 26).
 VALUE_OPTIONS = frozenset(
@@ -50,8 +50,7 @@ ALIASES = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class OptionUse:
+class OptionUse(NamedTuple):
     """One option as pip will see it: its full name, its value, and where it stood in argv."""
 
     name: str
@@ -61,8 +60,7 @@ class OptionUse:
     cluster_head: str = ""  # the flags before it in its token: "-U" for the -t of "-Ut DIR"
 
 
-@dataclass(frozen=True)
-class PipArgs:
+class PipArgs(NamedTuple):
     argv: tuple[str, ...]
     options: tuple[OptionUse, ...]
     positionals: tuple[str, ...]

@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from safepip.fs_facts import owner_name, probe_dir
+from safepip.fs_facts import probe_dir
 from safepip.pip_config import PipSwitches
+from safepip.trust import owner_name
 
 # What pip keeps at the top of its cache; a root-owned one breaks writes below it.
 CACHE_PARTS = ("http", "http-v2", "wheels", "selfcheck")
 
 
-@dataclass(frozen=True)
-class CacheFact:
+class CacheFact(NamedTuple):
     path: str | None  # None when pip's cache is disabled
     source: str  # "PIP_CACHE_DIR", a config file, "--cache-dir", "default", or why it is disabled
     writable: bool
@@ -25,8 +25,7 @@ class CacheFact:
     foreign_owner: str | None
 
 
-@dataclass(frozen=True)
-class CacheChoice:
+class CacheChoice(NamedTuple):
     redirect_to: str | None
     reason: str
     notice: str | None = None

@@ -8,16 +8,14 @@ over `[global]`, and `PIP_*` environment variables over all files. `--isolated` 
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 
 
-@dataclass(frozen=True)
-class PipSetting:
+class PipSetting(NamedTuple):
     value: str
     source: str  # "PIP_USER", or the config file's path
 
@@ -26,8 +24,7 @@ class PipSetting:
         return self.value.strip().lower() in TRUE_WORDS
 
 
-@dataclass(frozen=True)
-class PipSwitches:
+class PipSwitches(NamedTuple):
     settings: Mapping[str, PipSetting]
 
     def get(self, key: str) -> PipSetting | None:
@@ -73,6 +70,10 @@ def read_pip_switches(
 
 
 def read_config_file(path: str) -> dict[str, PipSetting]:
+    if not os.path.isfile(path):
+        return {}  # most of pip's config files do not exist: configparser is not even imported
+    import configparser
+
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from safepip.pip_args import PipArgs
 from safepip.pip_cache import CacheChoice
 from safepip.tempdirs import DEFAULT_MIN_TMP_SPACE, TempChoice
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """safepip's own options, from the command line or SAFEPIP_* variables."""
 
     python: str | None = None
@@ -26,15 +25,13 @@ class Options:
     json: bool = False
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     command: str  # the pip command: "install", ...
     pip_args: PipArgs
-    options: Options = field(default_factory=Options)
+    options: Options = Options()
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     kind: str  # explicit, env, user, venv, managed or overlay
     path: str  # where pip writes: the environment's prefix, the user base, or the explicit directory
     python: str  # the interpreter pip installs for
@@ -45,22 +42,19 @@ class Target:
     has_pip: bool = True  # False: drive it with safepip's own pip and --python
 
 
-@dataclass(frozen=True)
-class PassedOver:
+class PassedOver(NamedTuple):
     kind: str
     path: str | None
     reason: str
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     message: str
     hint: str
     exit_code: int = 77
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     target: Target | None
     passed_over: tuple[PassedOver, ...]
     refusal: Refusal | None = None

@@ -9,30 +9,26 @@ say whether this install touches it (the common path pays one directory walk and
 
 from __future__ import annotations
 
-import csv
 import json
 import os
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from safepip.context import Context
 from safepip.delegate import pip_command
 from safepip.errors import RefusedError
-from safepip.fs_facts import Inspector, entry_inspector, is_read_only_mount, owner_name
+from safepip.fs_facts import Inspector, entry_inspector, is_read_only_mount
 from safepip.pip_args import parse_pip_args
 from safepip.plan import Plan, Request, Target
 from safepip.requirement_reading import normalize
-from safepip.venvs import site_packages
+from safepip.trust import owner_name
 
 STASH_PREFIX = "~"
 SHOWN = 3  # stuck entries named in the one-line refusal
 
 
-@dataclass(frozen=True)
-class StuckEntry:
+class StuckEntry(NamedTuple):
     path: str
     why: str
     fix: str
@@ -86,6 +82,8 @@ def walk_for_stuck(directory: str, uid: int, user: str, inspect: Inspector, stuc
 
 def installed_files(site_dirs: Iterable[str]) -> dict[str, list[str]]:
     """Project name (normalised) -> the absolute paths its RECORD lists."""
+    import csv
+
     projects: dict[str, list[str]] = {}
     for site in site_dirs:
         try:
@@ -183,6 +181,8 @@ def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
     elif target.kind == "user" and interpreter is not None:
         scheme = interpreter.user_scheme
     elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
+        from safepip.venvs import site_packages
+
         return (site_packages(target.path), os.path.join(target.path, "bin"))
     elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
         return (target.path,)
@@ -195,22 +195,24 @@ def refuse_half_upgrade(
     context: Context, plan: Plan, request: Request, environ: Mapping[str, str], dirs: tuple[str, ...]
 ) -> None:
     """Stop before pip when this install would have to remove files the user cannot remove."""
-    report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
-    report = os.path.join(report_dir, "report.json")
-    # the user's own --report would come later on the line and win: the dry run goes without it
-    user_args = parse_pip_args(plan.pip_args).without(("--report",))
-    dry_run = replace(
-        plan, pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options), pip_args=user_args
-    )
-    try:
-        blocking = blocking_entries(
-            dirs,
-            context.identity.euid,
-            context.identity.name,
-            lambda: would_install(pip_command(dry_run, request.command), environ, report),
+
+    def dry_run_installs() -> set[str] | None:
+        import shutil
+        import tempfile
+
+        report_dir = tempfile.mkdtemp(prefix="safepip-report-", dir=environ.get("TMPDIR") or None)
+        report = os.path.join(report_dir, "report.json")
+        # the user's own --report would come later on the line and win: the dry run goes without it
+        user_args = parse_pip_args(plan.pip_args).without(("--report",))
+        dry_run = plan._replace(
+            pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options), pip_args=user_args
         )
-    finally:
-        shutil.rmtree(report_dir, ignore_errors=True)
+        try:
+            return would_install(pip_command(dry_run, request.command), environ, report)
+        finally:
+            shutil.rmtree(report_dir, ignore_errors=True)
+
+    blocking = blocking_entries(dirs, context.identity.euid, context.identity.name, dry_run_installs)
     if blocking:
         raise RefusedError(*refusal_text(blocking, context.identity.name))
 

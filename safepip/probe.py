@@ -10,12 +10,14 @@ from collections.abc import Mapping
 from safepip import paths
 from safepip.context import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.errors import SafepipError
-from safepip.fs_facts import distrust_reason, owner_name, probe_dir
+from safepip.fs_facts import probe_dir
 from safepip.interpreter_query import query_interpreter
+from safepip.own_dirs import own_dirs
 from safepip.pip_cache import probe_pip_cache
 from safepip.pip_config import read_pip_switches
 from safepip.plan import Request
 from safepip.tempdirs import probe_temp, temp_candidates
+from safepip.trust import owner_name, python_distrust
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 
@@ -56,10 +58,7 @@ def find_project_venvs(cwd: str, home: str, uid: int) -> tuple[ProjectVenv, ...]
 def describe_project_venv(path: str, uid: int) -> ProjectVenv:
     python = paths.venv_python(path)
     owner = os.stat(path).st_uid
-    checked = [path, os.path.dirname(python), python]
-    reason = distrust_reason(checked, uid)
-    if reason is None and os.path.lexists(python):
-        reason = distrust_reason([os.path.realpath(python)], uid)
+    reason = python_distrust(python, uid)
     if reason is None and not os.path.exists(python):
         reason = "has no bin/python"
     return ProjectVenv(path, python, owner, owner_name(owner), reason is None, reason)
@@ -155,7 +154,7 @@ def probe_context(
     own_prefix = sys.prefix
     identity = probe_identity(environ)
     project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
-    own = paths.own_dirs(identity.euid)
+    own = own_dirs(identity.euid)
     python, source, active_env = choose_interpreter(request, environ, project_venvs, own_prefix)
     interpreter: Interpreter | None = None
     error: str | None = None

@@ -3,7 +3,7 @@ of `explain`, `install` (and the other pip commands) and `doctor`."""
 
 from __future__ import annotations
 
-import dataclasses
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from safepip.context import Context, DirFact
@@ -26,23 +26,34 @@ def usage_line(target: Target) -> str:
     )
 
 
+def as_data(value: Any) -> Any:
+    """A record (a NamedTuple) as JSON data: records become objects, nested ones included."""
+    if hasattr(value, "_asdict"):
+        return {key: as_data(item) for key, item in value._asdict().items()}
+    if isinstance(value, Mapping):
+        return {key: as_data(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, frozenset)):
+        return [as_data(item) for item in value]
+    return value
+
+
 def plan_as_dict(
     context: Context, plan: Plan, request: Request, pip_command: list[str] | None
 ) -> dict[str, Any]:
-    facts = dataclasses.asdict(context)
+    facts = as_data(context)
     facts["identity"]["under_sudo"] = context.identity.under_sudo
     return {
         "schema": SCHEMA,
         "kind": "explain",
         "command": request.command,
         "pip_args": list(request.pip_args.argv),
-        "target": dataclasses.asdict(plan.target) if plan.target else None,
-        "passed_over": [dataclasses.asdict(item) for item in plan.passed_over],
-        "refusal": dataclasses.asdict(plan.refusal) if plan.refusal else None,
+        "target": as_data(plan.target) if plan.target else None,
+        "passed_over": [as_data(item) for item in plan.passed_over],
+        "refusal": as_data(plan.refusal) if plan.refusal else None,
         "notices": list(plan.notices),
         "pip_command": pip_command,
-        "temp": dataclasses.asdict(plan.temp) if plan.temp else None,
-        "cache": dataclasses.asdict(plan.cache) if plan.cache else None,
+        "temp": as_data(plan.temp) if plan.temp else None,
+        "cache": as_data(plan.cache) if plan.cache else None,
         "facts": facts,
     }
 
@@ -131,5 +142,5 @@ def facts_as_text(context: Context) -> list[str]:
 def doctor_as_dict(context: Context, plan: Plan, request: Request, checks: list[Check]) -> dict[str, Any]:
     document = plan_as_dict(context, plan, request, None)
     document["kind"] = "doctor"
-    document["checks"] = [dataclasses.asdict(check) for check in checks]
+    document["checks"] = [as_data(check) for check in checks]
     return document

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(.*)", re.DOTALL)
 CLAUSE = re.compile(r"\s*(~=|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+)*)\s*")
@@ -22,8 +22,7 @@ class Unreadable(Exception):
     """Not a requirement this module or packaging can read."""
 
 
-@dataclass(frozen=True)
-class Need:
+class Need(NamedTuple):
     name: str
     extras: frozenset[str]
     url: bool

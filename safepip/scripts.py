@@ -6,15 +6,14 @@ A file there that safepip did not make is never overwritten.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 VENV_OWN_SCRIPTS = ("python", "pip", "activate", "deactivate", "wheel")
 
 
-@dataclass
 class LinkReport:
-    linked: list[str] = field(default_factory=list)
-    left_alone: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.linked: list[str] = []
+        self.left_alone: list[str] = []
 
 
 def user_bin_dir(home: str) -> str:

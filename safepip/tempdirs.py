@@ -12,7 +12,7 @@ import os
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from safepip.fs_facts import nearest_existing, write_probe
 
@@ -21,8 +21,7 @@ DEFAULT_MIN_TMP_SPACE = 1 << 30
 PRIVATE_PREFIX = "safepip-tmp-"
 
 
-@dataclass(frozen=True)
-class TempFact:
+class TempFact(NamedTuple):
     path: str
     source: str  # "TMPDIR", "TEMP", "TMP", "default", or "fallback"
     is_dir: bool
@@ -34,8 +33,7 @@ class TempFact:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class TempChoice:
+class TempChoice(NamedTuple):
     keep: bool  # the current temp dir is usable: pip's environment is left alone
     parent: str | None  # where the private directory is made, when not kept
     reason: str

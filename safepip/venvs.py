@@ -6,18 +6,16 @@ last, so one without the marker (interrupted, disk full) is removed and made aga
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
-import tempfile
 
 from safepip import paths
 from safepip.context import Interpreter
 from safepip.errors import SafepipError, UsageError
 from safepip.interpreter_query import read_pyvenv_cfg
 from safepip.plan import Target
-from safepip.requirement_reading import metadata_headers
+from safepip.requirement_reading import Unreadable, metadata_headers, read_requirement
 from safepip.venv_layout import can_lay_out, lay_out_venv
 
 OVERLAY_PTH = "_safepip_overlay.pth"
@@ -96,6 +94,9 @@ def pip_seed(data_root: str) -> str | None:
 
     Managed venvs find pip there through a .pth file, so a new venv costs no pip install. pip never
     uninstalls it from a venv: it lies outside every environment."""
+    import importlib.util
+    import tempfile
+
     spec = importlib.util.find_spec("pip")
     if spec is None or spec.origin is None:
         return None
@@ -124,17 +125,15 @@ def pip_seed(data_root: str) -> str | None:
 
 def seed_supports(seed: str, venv: str) -> bool:
     """Whether the seeded pip's Requires-Python admits the venv's Python (read from pyvenv.cfg)."""
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     config = read_pyvenv_cfg(venv)
     version = config.get("version") or config.get("version_info")
     metadata = os.path.join(
         seed, os.path.basename(seed) + ".dist-info", "METADATA"
     )  # seed/pip-X/pip-X.dist-info
     requires = metadata_headers(metadata).get("Requires-Python", [""])[0]
-    try:
-        return version is not None and SpecifierSet(requires).contains(version)
-    except InvalidSpecifier:
+    try:  # read as the requirement "python<specifier>": without packaging's import when it is plain
+        return version is not None and read_requirement(f"python {requires}", {}).accepts(version)
+    except Unreadable:
         return False
 
 

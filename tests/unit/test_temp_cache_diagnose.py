@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from safepip.decide import decide_target
 from safepip.diagnose import diagnose
 from safepip.errors import RefusedError
 from safepip.options import parse_size
-from safepip.paths import make_private_root, private_root_problem
+from safepip.own_dirs import make_private_root, private_root_problem
 from safepip.pip_cache import CacheFact, decide_cache
 from safepip.tempdirs import TempFact, decide_temp, private_temp, temp_candidates
 from tests.unit.test_decide import make_context, request
@@ -173,12 +172,12 @@ def test_target_filesystem_comes_after_var_tmp_and_before_safepips_cache() -> No
     target = decide_target(base, request("pkg")).target
     assert target is not None and target.kind == "managed"
     facts = (temp("/t", noexec=True), temp("/tmp", noexec=True), temp("/var/tmp", noexec=True), temp("/own"))
-    context = replace(base, temp=facts, target_temp=(temp(target.path, source="target"), temp("/elsewhere")))
+    context = base._replace(temp=facts, target_temp=(temp(target.path, source="target"), temp("/elsewhere")))
     plan = decide_target(context, request("pkg"))
     assert plan.temp is not None and plan.temp.parent == target.path
     assert [path for path, _ in plan.temp.passed_over] == ["/t", "/tmp", "/var/tmp"]
-    unusable = replace(
-        context, target_temp=(temp(target.path, source="target", writable=False, error="EACCES"),)
+    unusable = context._replace(
+        target_temp=(temp(target.path, source="target", writable=False, error="EACCES"),)
     )
     plan = decide_target(unusable, request("pkg"))
     assert plan.temp is not None and plan.temp.parent == "/own"
@@ -216,8 +215,7 @@ def test_private_root_is_refused_when_someone_else_made_it(tmp_path: Path) -> No
 
 
 def test_home_fallback_is_announced_first() -> None:
-    context = replace(
-        make_context(),
+    context = make_context()._replace(
         home_problem="/nonexistent/.local/share/safepip cannot be made",
         private_root="/var/tmp/safepip-1000",
     )
