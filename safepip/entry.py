@@ -42,14 +42,33 @@ def on_terminate(_signum: int, _frame: FrameType | None) -> None:
 
 
 def run_without_typer(head: list[str], rest: list[str]) -> int | None:
-    """The exit code of a hot command run directly, or None when typer must read the command line."""
+    """The exit code of a hot command run directly, or None when typer must read the command line.
+
+    An install gets pip's head start (head_start.py) first thing, except under sudo, where safepip must
+    first become the user who ran it."""
     import os
 
-    from safepip.options import parse_head
+    from safepip.sudo import sudo_from_a_user
 
     command = head[-1] if head else None
     if command not in ("install", "python", *PIP_COMMANDS):
         return None
+    if command != "install" or sudo_from_a_user(os.environ, os.geteuid()):
+        return run_hot(command, head, rest)
+    from safepip import head_start
+
+    head_start.start([*head, *rest])
+    try:
+        return run_hot(command, head, rest)
+    finally:
+        head_start.settle()
+
+
+def run_hot(command: str, head: list[str], rest: list[str]) -> int | None:
+    import os
+
+    from safepip.options import parse_head
+
     options = parse_head(head[:-1], os.environ)
     if options is None:
         return None

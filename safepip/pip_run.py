@@ -5,23 +5,24 @@ and what follows (stash report, script links, the diagnosis). Also `safepip run`
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
-from safepip import paths
+from safepip import head_start, paths
 from safepip.commands import plan_for, require_target
 from safepip.context import Context
-from safepip.delegate import pip_command, pip_environment, run_pip
+from safepip.delegate import PipProcess, pip_command, pip_environment, run_pip
 from safepip.diagnose import diagnose
 from safepip.errors import SafepipError
+from safepip.head_start import launch_for
 from safepip.locking import target_lock
+from safepip.own_dirs import make_private_root
+from safepip.pip_gate import can_gate, gated, new_gate
 from safepip.plan import Plan, Request, Target
 from safepip.preflight import install_dirs, new_stash_line, refuse_half_upgrade, stash_entries
 from safepip.render import target_line, usage_line
 from safepip.scripts import bin_entries, link_new_scripts, on_path, remove_dangling_links, user_bin_dir
 from safepip.tempdirs import TempChoice, private_temp
-from safepip.venvs import ensure_venv
 
 Notify = Callable[[str], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
@@ -59,12 +60,14 @@ def locked_and_ready(
 ) -> Iterator[None]:
     """The target's venv made first if the plan needs one, under the target's lock; held throughout if `hold`."""
     if context.private_root is not None:
-        paths.make_private_root(context.private_root, context.identity.euid)
+        make_private_root(context.private_root, context.identity.euid)
     if not hold and target.create_from is None:
         yield
         return
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
+        from safepip.venvs import ensure_venv  # (and its imports) only under the lock, not on the hot path
+
         if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context), context.interpreter):
             notify(f"created the {target.kind} venv {target.path}")
         if hold:
@@ -75,37 +78,50 @@ def locked_and_ready(
 
 def run_for_target(context: Context, plan: Plan, target: Target, request: Request, notify: Notify) -> int:
     """Lock the target (making its venv), give pip its temp and cache, check for half-upgrades, run pip,
-    then report stash entries, link or unlink scripts, and explain a failure."""
+    then report stash entries, link or unlink scripts, and explain a failure. An install into an existing
+    target starts pip first, held at a gate (pip_gate.py) until the lock and the checks are done."""
     changes = request.command in CHANGING_COMMANDS
     if changes:
         for notice in plan.notices:
             notify(notice)
         notify(target_line(target))
-    with locked_and_ready(context, target, request, notify, hold=changes):
-        scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
-        with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
-            environ = {**pip_environment(plan), **temp_variables}
-            if plan.cache is not None and plan.cache.redirect_to:
-                environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+    held = target.create_from is None and can_gate(request.command, target.has_pip)
+    with private_temp(plan.temp or KEEP_TEMP) as temp_variables:
+        environ = {**pip_environment(plan), **temp_variables}
+        if plan.cache is not None and plan.cache.redirect_to:
+            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+        argv = pip_command(plan, request.command)
+        to_stderr = request.options.json
+        # a private temp dir is new on every run: such a run cannot be started before it has decided
+        pip = head_start.adopt(launch_for(argv, environ, to_stderr) if held and not temp_variables else None)
+        if pip is not None and request.options.verbose:
+            notify("head start: pip was started before deciding, as the last identical run decided")
+        if head_start.stopped_early() and request.options.verbose:
+            notify("head start: the last identical run decided otherwise; that pip was stopped at the gate")
+        if pip is None:
+            gate = new_gate() if held else None
+            pip = PipProcess(gated(argv, gate), environ, stdout_to_stderr=to_stderr, gate=gate)
+            if gate is not None:
+                pip.start()
+        with pip, locked_and_ready(context, target, request, notify, hold=changes):
+            scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
             dirs = install_dirs(context, target)
             if request.command == "install" and not request.pip_args.has("--dry-run"):
                 refuse_half_upgrade(context, plan, request, environ, dirs)
             stash_before = stash_entries(dirs) if changes else set()
-            code, errors = run_pip(
-                pip_command(plan, request.command), environ, stdout_to_stderr=request.options.json
-            )
+            code, errors = pip.wait()
             stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
-            diagnosis = (
-                diagnose(errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
-                if code
-                else None
-            )
-        if scripts_before is not None:
-            if code == 0 and request.command == "install":
-                link_scripts(context, target, scripts_before, notify)
-            if request.command == "uninstall":
-                for link in remove_dangling_links(user_bin_dir(context.identity.home), target.path):
-                    notify(f"removed the link {link}")
+            if scripts_before is not None:
+                if code == 0 and request.command == "install":
+                    link_scripts(context, target, scripts_before, notify)
+                if request.command == "uninstall":
+                    for link in remove_dangling_links(user_bin_dir(context.identity.home), target.path):
+                        notify(f"removed the link {link}")
+        diagnosis = (
+            diagnose(errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
+            if code
+            else None
+        )
     for line in (stash_line, diagnosis.line() if diagnosis else None):
         if line:
             notify(line)
@@ -144,6 +160,8 @@ def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
         environ = {**target_environment(context, target, pip_environment(plan)), **temp_variables}
         if plan.cache is not None and plan.cache.redirect_to:
             environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+        import shutil
+
         command = shutil.which(argv[0], path=environ.get("PATH")) or argv[0]
         try:
             return run_pip([command, *argv[1:]], environ, tee_stderr=False)[0]

@@ -16,11 +16,16 @@ from safepip.errors import RefusedError
 SUDO_VARIABLES = ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND", "SUDO_HOME")
 
 
+def sudo_from_a_user(environ: Mapping[str, str], euid: int) -> bool:
+    sudo_uid = environ.get("SUDO_UID", "")
+    return euid == 0 and sudo_uid.isdigit() and int(sudo_uid) != 0
+
+
 def invoking_user(environ: Mapping[str, str], euid: int) -> pwd.struct_passwd | None:
     """The ordinary user behind sudo, or None when this is not sudo from an ordinary user."""
-    sudo_uid = environ.get("SUDO_UID", "")
-    if euid != 0 or not sudo_uid.isdigit() or int(sudo_uid) == 0:
+    if not sudo_from_a_user(environ, euid):
         return None
+    sudo_uid = environ["SUDO_UID"]
     try:
         return pwd.getpwuid(int(sudo_uid))
     except KeyError:

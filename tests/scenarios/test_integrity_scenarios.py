@@ -600,7 +600,8 @@ def test_stash_entries_pip_leaves_are_reported(
     site = venv / SITE
     run = start_as(alice, [safepip.executable, "install", *source, "--upgrade", "spslow"], logs, "upgrade")
     try:
-        wait_for(lambda: first_in_session(run, is_pip), 60, "pip to start")
+        # pip starts before the preflight (held at the gate); building, it is past both
+        wait_for(lambda: first_in_session(run, is_build_backend), 60, "pip to build spslow 2.0")
         make_immutable(site / "spslow/__init__.py")
         proc = run.finish(timeout=60)
     finally:

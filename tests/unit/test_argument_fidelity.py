@@ -24,9 +24,9 @@ def install(python: str, workdir: Path, args: Sequence[str], **extra: str) -> Ru
 def assert_reached_pip_untouched(run: Run, args: Sequence[str]) -> None:
     assert run.code == 0, run.stderr
     assert run.recorded is not None, run.stderr
-    assert run.recorded == ["install", "--no-user", *args]
+    assert run.recorded == ["install", *run.gate_options(), "--no-user", *args]
     # byte for byte, as the file system encoding gives them to pip
-    assert [os.fsencode(arg) for arg in run.recorded[2:]] == [os.fsencode(arg) for arg in args]
+    assert [os.fsencode(arg) for arg in run.recorded[4:]] == [os.fsencode(arg) for arg in args]
 
 
 def argv_case(args: Sequence[str], id: str) -> Any:
@@ -89,7 +89,7 @@ def test_target_line_names_the_venv(fake_venv_python: str, workdir: Path) -> Non
 @pytest.mark.parametrize("code", [1, 2, 3, 23])
 def test_pip_exit_code_passes_through(fake_venv_python: str, workdir: Path, code: int) -> None:
     run = install(fake_venv_python, workdir, ["pkg"], FAKE_PIP_EXIT=str(code))
-    assert run.recorded == ["install", "--no-user", "pkg"]
+    assert run.recorded == ["install", *run.gate_options(), "--no-user", "pkg"]
     assert run.code == code
 
 

@@ -29,12 +29,11 @@ def test_other_pip_commands_reach_pip_for_the_same_target(
 ) -> None:
     run = run_safepip(workdir, ["--python", fake_venv_python, *argv])
     assert run.code == 0, run.stderr
-    assert run.recorded == argv  # no --no-user: only install takes it
+    assert run.recorded == argv  # no --no-user (only install takes it), no gate (only install is held)
 
 
 def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
     # pip --user is the target when a system python's site is unwritable; `list --user` shows that place
-    from dataclasses import replace
 
     from safepip.decide import decide_target
     from safepip.delegate import pip_command
@@ -42,8 +41,8 @@ def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
     context = make_context(env_writable=False)
     plan = decide_target(context, request("pkg"))
     assert plan.target is not None and plan.target.kind == "user"
-    assert pip_command(replace(plan, pip_args=()), "list")[-2:] == ["list", "--user"]
-    assert pip_command(replace(plan, pip_args=()), "uninstall")[-1:] == ["uninstall"]
+    assert pip_command(plan._replace(pip_args=()), "list")[-2:] == ["list", "--user"]
+    assert pip_command(plan._replace(pip_args=()), "uninstall")[-1:] == ["uninstall"]
 
 
 def test_unknown_command_is_one_line_and_exit_2(workdir: Path) -> None:
@@ -120,7 +119,7 @@ def test_shell_init_makes_pip_go_through_safepip(fake_venv_python: str, workdir:
     )
     done = profile_test(shell, f"{load}; pip list --format json; echo $PATH", fake_venv_python, workdir)
     assert done.returncode == 0, done.stderr
-    assert json.loads((workdir / "record.json").read_text()) == ["list", "--format", "json"]
+    assert json.loads((workdir / "record.json").read_text())["argv"] == ["list", "--format", "json"]
     assert str(workdir / "home" / ".local" / "bin") in done.stdout.split()[-1].replace(" ", ":").split(":")
 
 

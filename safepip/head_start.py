@@ -1,0 +1,162 @@
+"""pip's head start: an install run again with the same command line, directory and environment starts pip
+before safepip decides, as the last such run decided, held at the gate (pip_gate.py).
+
+Most of safepip's cost is its own start-up and decision (about 30 ms); pip spends about 250 ms starting up
+before it reads its constraints files. Started first, pip starts up while safepip decides. The head start is
+only a guess: safepip then decides as always (probe, decide, lock, preflight) and adopts the early pip only
+when pip's command line and environment are exactly those it would start now. Otherwise it stops that pip
+at the gate, where it has done nothing and what it said is dropped, and starts the right one. The python is
+checked as a project venv's is (owned by the user or root, not writable by others) before it runs.
+
+One entry per command line, directory, environment and user ids, named by their CRC-32 in a 0700 directory
+in safepip's cache: a name that collides only costs a stopped pip. An entry holds pip's command line and the
+variables safepip set for pip, never the values of the user's environment. A run that does not start pip
+(a no-op, a refusal) removes its entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import zlib
+from collections.abc import Mapping, Sequence
+
+from safepip.delegate import PipProcess
+from safepip.pip_gate import gated, new_gate
+
+FORMAT = "safepip-head-start/1"
+Launch = tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]  # pip's argv, variables set, stdout→stderr
+
+
+class HeadStart:
+    """This process's head start: its entry, what the entry said, the early pip, and what was run."""
+
+    def __init__(self) -> None:
+        self.entry: str | None = None
+        self.remembered: Launch | None = None
+        self.early: PipProcess | None = None
+        self.used: Launch | None = None
+        self.stopped = False  # an early pip was stopped: the last run's decision no longer holds
+
+
+STATE = HeadStart()
+
+
+def entry_path(argv: Sequence[str]) -> str:
+    from safepip.paths import cache_dir
+
+    ids = (os.getuid(), os.geteuid(), os.getgid(), sorted(os.getgroups()))
+    key = repr((FORMAT, sys.executable, list(argv), os.getcwd(), sorted(os.environ.items()), ids))
+    name = f"{zlib.crc32(key.encode('utf-8', 'surrogateescape')):08x}"
+    return os.path.join(cache_dir(), "head-start", name)
+
+
+def is_private(path: str, kind: int) -> bool:
+    """`path` is the user's own (a directory: 0700), not a link."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if stat.S_IFMT(info.st_mode) != kind or info.st_uid != os.geteuid():
+        return False
+    return kind != stat.S_IFDIR or not info.st_mode & 0o077
+
+
+def read_entry(path: str) -> Launch | None:
+    if not (is_private(os.path.dirname(path), stat.S_IFDIR) and is_private(path, stat.S_IFREG)):
+        return None
+    try:
+        with open(path, "rb") as handle:
+            fields = [os.fsdecode(field) for field in handle.read().split(b"\0")]
+        if fields[0] != FORMAT:
+            return None
+        count = int(fields[2])
+        argv = tuple(fields[3 : 3 + count])
+        variables = tuple(tuple(item.split("=", 1)) for item in fields[3 + count :] if item)
+    except (OSError, ValueError, IndexError):
+        return None
+    if len(argv) != count or any(len(pair) != 2 for pair in variables):
+        return None
+    return argv, variables, fields[1] == "1"  # type: ignore[return-value]
+
+
+def write_entry(path: str, launch: Launch) -> None:
+    argv, variables, to_stderr = launch
+    fields = [FORMAT, "1" if to_stderr else "0", str(len(argv)), *argv, *(f"{k}={v}" for k, v in variables)]
+    temporary = f"{path}.{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(b"\0".join(os.fsencode(field) for field in fields))
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def start(argv: Sequence[str]) -> None:
+    """Start pip as the last identical run did, when there was one and its python may be run."""
+    from safepip.trust import python_distrust
+
+    STATE.entry = entry_path(argv)
+    launch = STATE.remembered = read_entry(STATE.entry)
+    if launch is None:
+        return
+    pip_argv, variables, to_stderr = launch
+    if python_distrust(pip_argv[0], os.geteuid()) is not None:
+        return
+    gate = new_gate()
+    if gate is None:
+        return
+    try:
+        early = PipProcess(
+            gated(list(pip_argv), gate), {**os.environ, **dict(variables)}, True, to_stderr, gate
+        )
+        early.start()
+    except OSError:
+        return
+    STATE.early = early
+
+
+def launch_for(argv: list[str], environ: Mapping[str, str], to_stderr: bool) -> Launch | None:
+    """What a head start would need to start this pip; None when pip's environment drops a variable."""
+    if any(name not in environ for name in os.environ):
+        return None
+    variables = tuple(sorted((k, v) for k, v in environ.items() if os.environ.get(k) != v))
+    return tuple(argv), variables, to_stderr
+
+
+def adopt(launch: Launch | None) -> PipProcess | None:
+    """The early pip when it was started exactly as `launch` says (None: this run cannot be started early).
+    An early pip started otherwise is stopped at the gate."""
+    STATE.used = launch
+    early, STATE.early = STATE.early, None
+    if early is None:
+        return None
+    if launch is not None and launch == STATE.remembered:
+        return early
+    early.__exit__(None, None, None)
+    STATE.stopped = True
+    return None
+
+
+def stopped_early() -> bool:
+    return STATE.stopped
+
+
+def settle() -> None:
+    """At the end of the run: stop an early pip nobody adopted; remember what was run, or forget."""
+    early, STATE.early = STATE.early, None
+    if early is not None:
+        early.__exit__(None, None, None)
+    if STATE.entry is None:
+        return
+    if STATE.used is None:
+        if STATE.remembered is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(STATE.entry)
+    elif STATE.used != STATE.remembered:
+        write_entry(STATE.entry, STATE.used)
