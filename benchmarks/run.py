@@ -8,7 +8,8 @@ Run it with the Python of the environment safepip is installed in (the README's 
 are small local wheels, installed with `--no-index --find-links`.
 
 Measured:
-  (a) `safepip install` of one local wheel vs `python -m pip install` of it, into a writable venv (same pip)
+  (a) `safepip install` of one local wheel vs `python -m pip install` of it, into a writable venv (same pip):
+      repeated, as in a Makefile (pip's head start from the last identical run), and without the head start
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       `python -m venv`
@@ -166,12 +167,19 @@ def main() -> int:
         def uninstall() -> None:
             bench.run([python, "-m", "pip", "uninstall", "-y", "-q", "benchone"])
 
+        def uninstall_and_forget() -> None:  # as on a fresh machine: no head start from an earlier run
+            uninstall()
+            shutil.rmtree(bench.home / ".cache" / "safepip" / "head-start", ignore_errors=True)
+
         pip_a, safepip_a = Timing("python -m pip install <wheel>"), Timing("safepip install <wheel>")
+        first_a = Timing("safepip install <wheel>, without head start")
+        safepip_install = [safepip, "-q", "install", "-q", *offline, "benchone"]
         interleave(options.reps, [
             (pip_a, uninstall, lambda t: bench.run([python, "-m", "pip", "install", "-q", *offline, "benchone"], in_venv, t)),
-            (safepip_a, uninstall, lambda t: bench.run([safepip, "-q", "install", "-q", *offline, "benchone"], in_venv, t)),
+            (safepip_a, uninstall, lambda t: bench.run(safepip_install, in_venv, t)),
+            (first_a, uninstall_and_forget, lambda t: bench.run(safepip_install, in_venv, t)),
         ])  # fmt: skip
-        ok_a = report("(a) install one local wheel into a venv", [safepip_a], pip_a, "a")
+        ok_a = report("(a) install one local wheel into a venv", [safepip_a, first_a], pip_a, "a")
 
         # (b) start-up
         bare, version, explain = (
