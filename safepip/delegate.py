@@ -106,8 +106,9 @@ class PipProcess:
 
     `start()` lets safepip go on working (lock, checks) while pip starts up behind a gate (pip_gate.py).
     `wait()` starts pip if need be, opens the gate and gives pip's exit code (128+n when signal n ended it,
-    or when safepip got SIGINT/SIGTERM and passed it on) and its stderr's tail. Leaving the block while pip
-    is still held at the gate (an error, a refusal, a signal) kills pip, which has done nothing yet.
+    or when safepip got SIGINT/SIGTERM and passed it on) and its stderr's tail. Leaving the block (or
+    `close()`) while pip is still held at the gate (an error, a refusal, a signal) stops pip there, before
+    it has done anything.
     `stdout_to_stderr` keeps stdout for safepip's JSON; `tee_stderr=False` leaves stderr untouched."""
 
     def __init__(
@@ -148,6 +149,18 @@ class PipProcess:
     def held(self) -> bool:
         """pip waits at the gate: safepip has not finished its checks."""
         return self.gate is not None and self.gate.write_fd >= 0
+
+    @classmethod
+    def held_at_gate(cls, argv: list[str], environ: Mapping[str, str], to_stderr: bool) -> PipProcess | None:
+        """`<python> -m pip install …` started at once, held at a new gate; None when no gate can be made."""
+        from safepip.pip_gate import gated, new_gate
+
+        gate = new_gate()
+        if gate is None:
+            return None
+        pip = cls(gated(argv, gate), environ, stdout_to_stderr=to_stderr, gate=gate)
+        pip.start()
+        return pip
 
     def __enter__(self) -> PipProcess:
         return self
@@ -192,6 +205,9 @@ class PipProcess:
         return (128 - code if code < 0 else code), self.tee.text() if self.tee else ""
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
         child = self.child
         if child is not None and child.returncode is None:
             if self.held():

@@ -24,7 +24,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 
 from safepip.delegate import PipProcess
-from safepip.pip_gate import gated, new_gate
 
 FORMAT = "safepip-head-start/1"
 Launch = tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]  # pip's argv, variables set, stdout→stderr
@@ -108,14 +107,8 @@ def start(argv: Sequence[str]) -> None:
     pip_argv, variables, to_stderr = launch
     if python_distrust(pip_argv[0], os.geteuid()) is not None:
         return
-    gate = new_gate()
-    if gate is None:
-        return
     try:
-        early = PipProcess(
-            gated(list(pip_argv), gate), {**os.environ, **dict(variables)}, True, to_stderr, gate
-        )
-        early.start()
+        early = PipProcess.held_at_gate(list(pip_argv), {**os.environ, **dict(variables)}, to_stderr)
     except OSError:
         return
     STATE.early = early
@@ -138,7 +131,7 @@ def adopt(launch: Launch | None) -> PipProcess | None:
         return None
     if launch is not None and launch == STATE.remembered:
         return early
-    early.__exit__(None, None, None)
+    early.close()
     STATE.stopped = True
     return None
 
@@ -151,7 +144,7 @@ def settle() -> None:
     """At the end of the run: stop an early pip nobody adopted; remember what was run, or forget."""
     early, STATE.early = STATE.early, None
     if early is not None:
-        early.__exit__(None, None, None)
+        early.close()
     if STATE.entry is None:
         return
     if STATE.used is None:

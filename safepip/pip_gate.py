@@ -40,10 +40,8 @@ class Gate:
             self.read_fd = -1
 
 
-def gated(argv: list[str], gate: Gate | None) -> list[str]:
+def gated(argv: list[str], gate: Gate) -> list[str]:
     """`<python> -m pip <command> …` with the gate's options right after the command."""
-    if gate is None:
-        return argv
     assert argv[1:3] == ["-m", "pip"], argv
     return [*argv[:4], *gate.pip_options, *argv[4:]]
 

@@ -17,7 +17,7 @@ from safepip.errors import SafepipError
 from safepip.head_start import launch_for
 from safepip.locking import target_lock
 from safepip.own_dirs import make_private_root
-from safepip.pip_gate import can_gate, gated, new_gate
+from safepip.pip_gate import can_gate
 from safepip.plan import Plan, Request, Target
 from safepip.preflight import install_dirs, new_stash_line, refuse_half_upgrade, stash_entries
 from safepip.render import target_line, usage_line
@@ -98,11 +98,10 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             notify("head start: pip was started before deciding, as the last identical run decided")
         if head_start.stopped_early() and request.options.verbose:
             notify("head start: the last identical run decided otherwise; that pip was stopped at the gate")
+        if pip is None and held:
+            pip = PipProcess.held_at_gate(argv, environ, to_stderr)
         if pip is None:
-            gate = new_gate() if held else None
-            pip = PipProcess(gated(argv, gate), environ, stdout_to_stderr=to_stderr, gate=gate)
-            if gate is not None:
-                pip.start()
+            pip = PipProcess(argv, environ, stdout_to_stderr=to_stderr)
         with pip, locked_and_ready(context, target, request, notify, hold=changes):
             scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
             dirs = install_dirs(context, target)
