@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
-import threading
-from collections.abc import Mapping
-from types import FrameType
 
+from safepip.child_process import ChildProcess
 from safepip.errors import Terminated
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: pip's head start comes through here
 if TYPE_CHECKING:
-    from typing import IO, Any
+    from collections.abc import Mapping
+    from types import FrameType
+    from typing import Any
 
     from safepip.pip_gate import Gate
     from safepip.plan import Plan
@@ -54,47 +53,33 @@ STDERR_TAIL = 64 * 1024  # enough of pip's error output to find the cause in
 
 
 class StderrTee:
-    """Copies pip's stderr to ours as it comes, keeping its tail for the diagnosis.
+    """Copies pip's stderr to ours as it comes, keeping its tail for the diagnosis; or, for a pip stopped at
+    the gate, drops it. A pip held at the gate is not read: what it says waits in the pipe until the gate
+    opens, and is dropped if pip is stopped there instead."""
 
-    While pip is held at the gate, what it says is kept back: shown when the gate opens, dropped when pip
-    is stopped there (it was started for a decision that did not stand, or safepip refused)."""
+    def __init__(self, fd: int, discard: bool = False) -> None:
+        import threading  # not before pip's head start
 
-    def __init__(self, stream: IO[bytes], held: bool = False) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-        self.kept_back: bytearray | None = bytearray() if held else None
-        self.discarding = False
+        self.fd = fd
+        self.discard = discard
         self.tail = bytearray()
         self.thread = threading.Thread(target=self.copy, daemon=True)
         self.thread.start()
 
     def copy(self) -> None:
-        while chunk := self.stream.read1(65536):  # type: ignore[attr-defined]
-            with self.lock:
-                if self.discarding:
-                    continue
-                if self.kept_back is not None:
-                    self.kept_back += chunk
-                    continue
-                self.show(chunk)
+        try:
+            while chunk := os.read(self.fd, 65536):
+                if not self.discard:
+                    self.show(chunk)
+        finally:
+            os.close(self.fd)
 
-    def show(self, chunk: bytes | bytearray) -> None:
+    def show(self, chunk: bytes) -> None:
         out = sys.stderr.buffer
         out.write(chunk)
         out.flush()
         self.tail += chunk
         del self.tail[:-STDERR_TAIL]
-
-    def release(self) -> None:
-        with self.lock:
-            if self.kept_back:
-                self.show(self.kept_back)
-            self.kept_back = None
-
-    def discard(self) -> None:
-        with self.lock:
-            self.discarding = True
-            self.kept_back = None
 
     def text(self) -> str:
         self.thread.join()
@@ -121,8 +106,8 @@ class PipProcess:
     ) -> None:
         self.argv, self.environ, self.gate = argv, dict(environ), gate
         self.stdout = sys.stderr.fileno() if stdout_to_stderr else None
-        self.stderr = subprocess.PIPE if tee_stderr else None
-        self.child: subprocess.Popen[bytes] | None = None
+        self.tee_stderr = tee_stderr
+        self.child: ChildProcess | None = None
         self.tee: StderrTee | None = None
         self.received: list[int] = []
         self.terminal_sigint = in_foreground_of_terminal()
@@ -172,21 +157,21 @@ class PipProcess:
         # Installed before pip starts: a signal in between must not end safepip and orphan pip.
         self.previous = {sig: signal.signal(sig, self.forward) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
-            self.child = subprocess.Popen(
+            self.child = ChildProcess(
                 self.argv,
-                env=self.environ,
-                stdout=self.stdout,
-                stderr=self.stderr,
-                pass_fds=(self.gate.read_fd,) if self.gate else (),
+                self.environ,
+                stdout_fd=self.stdout,
+                stderr_pipe=self.tee_stderr,
+                inherited_fd=self.gate.read_fd if self.gate else None,
             )
-            if self.child.stderr is not None:
-                self.tee = StderrTee(self.child.stderr, held=self.gate is not None)
+            if not self.held():
+                self.read_stderr()
             for signum in self.received:
                 self.pass_on(signum)
             if self.received and self.held():
                 raise Terminated if self.received[0] == signal.SIGTERM else KeyboardInterrupt
         except BaseException:
-            self.__exit__()
+            self.close()
             raise
 
     def wait(self) -> tuple[int, str]:
@@ -194,8 +179,7 @@ class PipProcess:
         assert self.child is not None
         if self.gate is not None:
             self.gate.release()
-        if self.tee is not None:
-            self.tee.release()
+        self.read_stderr()
         code = self.child.wait()
         self.restore()
         if (
@@ -203,6 +187,12 @@ class PipProcess:
         ):  # pip may answer Ctrl-C with its own exit 1; an interruption is 128+n whatever pip says
             code = -self.received[0]
         return (128 - code if code < 0 else code), self.tee.text() if self.tee else ""
+
+    def read_stderr(self, discard: bool = False) -> None:
+        """Start copying (or dropping) pip's stderr: at once for a pip that runs, at the gate's opening (or
+        pip's stop there) for a held one."""
+        if self.tee is None and self.child is not None and self.child.stderr_fd is not None:
+            self.tee = StderrTee(self.child.stderr_fd, discard)
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
@@ -213,20 +203,19 @@ class PipProcess:
             if self.held():
                 self.stop_at_gate(child)
             child.wait()  # a pip at work is never cut short
+        if child is not None:
+            self.read_stderr(discard=True)  # a pip that ended before its gate opened: nothing shown
         if self.gate is not None:
             self.gate.close()
         self.restore()
 
-    def stop_at_gate(self, child: subprocess.Popen[bytes]) -> None:
+    def stop_at_gate(self, child: ChildProcess) -> None:
         """Stop a pip that has not passed the gate. Ctrl-C lets it remove its temp dirs (it would leave
         them behind when killed); its "Operation cancelled" is not shown."""
-        if self.tee is not None:
-            self.tee.discard()
+        self.read_stderr(discard=True)
         child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            child.kill()
+        if child.wait_up_to(STOP_TIMEOUT) is None:
+            child.send_signal(signal.SIGKILL)
 
     def restore(self) -> None:
         for sig, handler in self.previous.items():

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Sequence
-from types import FrameType
 
 from safepip.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, before pip's head start
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from types import FrameType
 
 # pip's commands other than install; each runs pip against the target an install would use.
 PIP_COMMANDS = (

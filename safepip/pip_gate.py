@@ -4,7 +4,7 @@ pip reads its constraints files before it resolves or writes anything, after mos
 250 ms of a 400 ms one-wheel install). safepip passes one more, empty, constraints file: `-c /dev/fd/N`, the
 read end of a pipe whose write end only safepip holds. pip's read of it blocks until safepip closes that
 end, once the target is locked and the preflight has passed; pip then reads an empty file, which constrains
-nothing. When safepip refuses instead, it kills pip, which has not yet touched the target.
+nothing. When safepip refuses instead, it stops pip there with Ctrl-C, before pip has touched the target.
 
 Used only where `/dev/fd` reopens a pipe (Linux) and pip runs in the target's own interpreter: pip's
 `--python` re-runs pip in a child that would not inherit the pipe.
@@ -21,7 +21,7 @@ class Gate:
     """The pipe behind `-c /dev/fd/N`: pip inherits the read end; closing the write end lets pip go on."""
 
     def __init__(self) -> None:
-        self.read_fd, self.write_fd = os.pipe()  # neither inheritable: pass_fds hands pip the read end
+        self.read_fd, self.write_fd = os.pipe()  # neither inheritable: ChildProcess hands pip the read end
 
     @property
     def pip_options(self) -> list[str]:
