@@ -1,5 +1,6 @@
-"""pip's head start: an install run again with the same command line, directory and environment starts pip
-before safepip decides, as the last such run decided, held at the gate (pip_gate.py).
+"""pip's head start: an install starts pip before safepip decides, held at the gate (pip_gate.py): as the last
+identical run (same command line, directory and environment) decided, or, the first time, as an install
+into the active virtualenv would.
 
 Most of safepip's cost is its own start-up and decision (about 30 ms); pip spends about 250 ms starting up
 before it reads its constraints files. Started first, pip starts up while safepip decides. The head start is
@@ -10,23 +11,28 @@ checked as a project venv's is (owned by the user or root, not writable by other
 
 One entry per command line, directory, environment and user ids, named by their CRC-32 in a 0700 directory
 in safepip's cache: a name that collides only costs a stopped pip. An entry holds pip's command line and the
-variables safepip set for pip, never the values of the user's environment. A run that does not start pip
-(a no-op, a refusal) removes its entry.
+variables safepip set for pip, never the values of the user's environment; or no command line, when the
+run started no pip (a no-op, a refusal), so that the next one does not guess. The newest MAX_ENTRIES stay.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import stat
 import sys
 import zlib
-from collections.abc import Mapping, Sequence
 
 from safepip.delegate import PipProcess
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, before pip's head start
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
 FORMAT = "safepip-head-start/1"
 Launch = tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]  # pip's argv, variables set, stdout→stderr
+NO_PIP: Launch = ((), (), False)  # the run started no pip, or none that could be started early
+MAX_ENTRIES = 64
+OUTPUT_OPTIONS = ("-q", "--quiet", "-v", "--verbose")  # safepip's options that leave pip's command line alone
 
 
 class HeadStart:
@@ -34,10 +40,11 @@ class HeadStart:
 
     def __init__(self) -> None:
         self.entry: str | None = None
-        self.remembered: Launch | None = None
+        self.remembered: Launch | None = None  # what the entry said; None: there was none
+        self.started: Launch | None = None  # how the early pip was started: as remembered, or guessed
         self.early: PipProcess | None = None
         self.used: Launch | None = None
-        self.stopped = False  # an early pip was stopped: the last run's decision no longer holds
+        self.outcome: str | None = None  # what `-v` says about the head start
 
 
 STATE = HeadStart()
@@ -92,17 +99,53 @@ def write_entry(path: str, launch: Launch) -> None:
             out.write(b"\0".join(os.fsencode(field) for field in fields))
         os.replace(temporary, path)
     except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        remove(temporary)
+        return
+    prune(os.path.dirname(path))
+
+
+def remove(path: str) -> None:
+    import contextlib  # not before pip's head start
+
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+def prune(directory: str) -> None:
+    """Keep the newest MAX_ENTRIES: a changed variable (a new terminal's) makes a new entry."""
+    try:
+        names = os.listdir(directory)
+        if len(names) <= MAX_ENTRIES:
+            return
+        ages = sorted((os.lstat(os.path.join(directory, name)).st_mtime_ns, name) for name in names)
+    except OSError:
+        return
+    for _age, name in ages[: len(names) - MAX_ENTRIES]:
+        remove(os.path.join(directory, name))
+
+
+def guessed_launch(argv: Sequence[str]) -> Launch | None:
+    """With no entry, the usual case: an install into the active virtualenv, which is writable (rule 2).
+    Only when safepip's options and variables leave pip's command line alone."""
+    prefix = os.environ.get("VIRTUAL_ENV")
+    if not prefix or "install" not in argv or any(name.startswith("SAFEPIP_") for name in os.environ):
+        return None
+    command = list(argv).index("install")
+    if any(option not in OUTPUT_OPTIONS for option in argv[:command]):
+        return None
+    from safepip.paths import venv_python
+
+    return (venv_python(prefix), "-m", "pip", "install", "--no-user", *argv[command + 1 :]), (), False
 
 
 def start(argv: Sequence[str]) -> None:
-    """Start pip as the last identical run did, when there was one and its python may be run."""
+    """Start pip as the last identical run did, or as guessed when there was none, if its python may be run."""
     from safepip.trust import python_distrust
 
     STATE.entry = entry_path(argv)
-    launch = STATE.remembered = read_entry(STATE.entry)
-    if launch is None:
+    STATE.remembered = read_entry(STATE.entry)
+    launch = STATE.remembered or guessed_launch(argv)
+    if launch is None or launch == NO_PIP:
         return
     pip_argv, variables, to_stderr = launch
     if python_distrust(pip_argv[0], os.geteuid()) is not None:
@@ -111,7 +154,7 @@ def start(argv: Sequence[str]) -> None:
         early = PipProcess.held_at_gate(list(pip_argv), {**os.environ, **dict(variables)}, to_stderr)
     except OSError:
         return
-    STATE.early = early
+    STATE.early, STATE.started = early, launch
 
 
 def launch_for(argv: list[str], environ: Mapping[str, str], to_stderr: bool) -> Launch | None:
@@ -129,27 +172,32 @@ def adopt(launch: Launch | None) -> PipProcess | None:
     early, STATE.early = STATE.early, None
     if early is None:
         return None
-    if launch is not None and launch == STATE.remembered:
+    guessed = STATE.remembered is None
+    if launch is not None and launch == STATE.started:
+        how = "for the active virtualenv" if guessed else "as the last identical run decided"
+        STATE.outcome = f"head start: pip was started before deciding, {how}"
         return early
     early.close()
-    STATE.stopped = True
+    STATE.outcome = (
+        "head start: pip was started for the active virtualenv, which is not the target"
+        if guessed
+        else "head start: the last identical run decided otherwise"
+    ) + "; that pip was stopped at the gate"
     return None
 
 
-def stopped_early() -> bool:
-    return STATE.stopped
+def outcome() -> str | None:
+    return STATE.outcome
 
 
 def settle() -> None:
-    """At the end of the run: stop an early pip nobody adopted; remember what was run, or forget."""
+    """At the end of the run: stop an early pip nobody adopted; remember what was run, or that no pip was
+    started early (only where a head start was in play: an entry, or a guess)."""
     early, STATE.early = STATE.early, None
     if early is not None:
         early.close()
     if STATE.entry is None:
         return
-    if STATE.used is None:
-        if STATE.remembered is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(STATE.entry)
-    elif STATE.used != STATE.remembered:
-        write_entry(STATE.entry, STATE.used)
+    recorded = STATE.used or (NO_PIP if STATE.remembered or STATE.started else None)
+    if recorded is not None and recorded != STATE.remembered:
+        write_entry(STATE.entry, recorded)

@@ -94,10 +94,8 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         to_stderr = request.options.json
         # a private temp dir is new on every run: such a run cannot be started before it has decided
         pip = head_start.adopt(launch_for(argv, environ, to_stderr) if held and not temp_variables else None)
-        if pip is not None and request.options.verbose:
-            notify("head start: pip was started before deciding, as the last identical run decided")
-        if head_start.stopped_early() and request.options.verbose:
-            notify("head start: the last identical run decided otherwise; that pip was stopped at the gate")
+        if (outcome := head_start.outcome()) and request.options.verbose:
+            notify(outcome)
         if pip is None and held:
             pip = PipProcess.held_at_gate(argv, environ, to_stderr)
         if pip is None:
