@@ -40,17 +40,20 @@ def env_name(key: str) -> str:
 
 
 def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None) -> list[str]:
-    """pip's config files in the order it loads them (later files win)."""
+    """pip's config files in the order it loads them (later files win); none when PIP_CONFIG_FILE is
+    os.devnull, as pip then loads none."""
+    env_file = environ.get("PIP_CONFIG_FILE")
+    if env_file == os.devnull:
+        return []
     xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
     files = [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d]
     files.append("/etc/pip.conf")
-    env_file = environ.get("PIP_CONFIG_FILE")
     if not (env_file and os.path.exists(env_file)):
         config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
     if site_prefix:
         files.append(os.path.join(site_prefix, "pip.conf"))
-    if env_file and env_file != os.devnull:
+    if env_file:
         files.append(env_file)
     return files
 
