@@ -12,7 +12,6 @@ from safepip import head_start, paths
 from safepip.commands import plan_for, require_target
 from safepip.context import Context
 from safepip.delegate import PipProcess, pip_command, pip_environment, run_pip
-from safepip.diagnose import diagnose
 from safepip.errors import SafepipError
 from safepip.head_start import launch_for
 from safepip.locking import target_lock
@@ -66,10 +65,11 @@ def locked_and_ready(
         return
     lock = paths.lock_path(context.data_dir.path, target.path)
     with target_lock(lock, target.path, request.options.lock_timeout, notify):
-        from safepip.venvs import ensure_venv  # (and its imports) only under the lock, not on the hot path
+        if target.create_from is not None:  # venvs.py and its imports only for a venv to make
+            from safepip.venvs import ensure_venv
 
-        if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context), context.interpreter):
-            notify(f"created the {target.kind} venv {target.path}")
+            if ensure_venv(target, context.data_dir.path, overlay_site_dirs(context), context.interpreter):
+                notify(f"created the {target.kind} venv {target.path}")
         if hold:
             yield
             return
@@ -114,11 +114,13 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
                 if request.command == "uninstall":
                     for link in remove_dangling_links(user_bin_dir(context.identity.home), target.path):
                         notify(f"removed the link {link}")
-        diagnosis = (
-            diagnose(errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
-            if code
-            else None
-        )
+        diagnosis = None
+        if code:
+            from safepip.diagnose import diagnose  # pip failed: read what it said
+
+            diagnosis = diagnose(
+                errors, context.identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,)
+            )
     for line in (stash_line, diagnosis.line() if diagnosis else None):
         if line:
             notify(line)

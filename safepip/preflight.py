@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
@@ -123,6 +122,8 @@ def would_install(command: list[str], environ: Mapping[str, str], report: str) -
 
     `command` is the install command with `--dry-run --report REPORT` among safepip's options."""
     try:
+        import subprocess  # only for the dry run, not on the hot path
+
         proc = subprocess.run(command, env=dict(environ), capture_output=True, stdin=subprocess.DEVNULL)
         if proc.returncode != 0:
             return None
