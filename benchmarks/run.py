@@ -11,7 +11,7 @@ Measured:
   (a) `safepip install` of one local wheel vs `python -m pip install` of it, into the active writable venv
       (same pip): a first run (no entry from an earlier run: pip's head start is the active venv's), repeated
       (as in a Makefile: the head start from the last identical run), and, for comparison, a first run with
-      `--python <venv>`, which has no head start. (a) has the smallest margin: it runs 2 x reps.
+      `--python <venv>`, which has no head start. (a) has the smallest margin: it runs 3 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       `python -m venv`
@@ -38,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 TARGETS = {"a": 1.10, "c": 0.30, "d": 0.20}
+A_REPS = 3  # (a) runs 3 x reps: its margin is the smallest, and one busy moment moves a median of few
 
 
 def load_write_wheel() -> Callable[..., str]:
@@ -110,6 +111,12 @@ def interleave(
             measure(timing)
 
 
+def load() -> str:
+    """The machine's load average: the figures move with what else runs on it."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
 def nothing() -> None:
     pass
 
@@ -166,7 +173,7 @@ def main() -> int:
         pip_version = subprocess.run(
             [python, "-m", "pip", "--version"], capture_output=True, text=True
         ).stdout.split()[1]
-        print(f"pip {pip_version} in the benchmark venv; uv: {uv or 'not found'}")
+        print(f"pip {pip_version} in the benchmark venv; uv: {uv or 'not found'}; {load()}")
 
         # (a) one local wheel into a writable venv
         def uninstall() -> None:
@@ -181,7 +188,7 @@ def main() -> int:
         repeated_a = Timing("safepip install <wheel>, repeated")
         cold_a = Timing("safepip --python <venv> install, first run")  # no head start: not the active venv's
         safepip_install = [safepip, "-q", "install", "-q", *offline, "benchone"]
-        interleave(options.reps * 2, [
+        interleave(options.reps * A_REPS, [
             (pip_a, uninstall, lambda t: bench.run([python, "-m", "pip", "install", "-q", *offline, "benchone"], in_venv, t)),
             (first_a, uninstall_and_forget, lambda t: bench.run(safepip_install, in_venv, t)),
             (repeated_a, uninstall, lambda t: bench.run(safepip_install, in_venv, t)),
@@ -257,8 +264,9 @@ def main() -> int:
 
         print("\n(e) peak memory is the last column: max RSS of the process and the children it waited for")
         results = {"a": ok_a, "c": ok_c, "d": ok_d}
+        print(f"\nat the end: {load()}")
         print(
-            "\ntargets: "
+            "targets: "
             + ", ".join(f"({key}) {'PASS' if passed else 'FAIL'}" for key, passed in results.items())
         )
         return 0 if all(results.values()) else 1
