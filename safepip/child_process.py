@@ -8,17 +8,15 @@ install.
 from __future__ import annotations
 
 import os
-import signal
 import time
+
+from safepip import signals
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-# Python ignores these; a child should not inherit that (subprocess's restore_signals does the same).
-RESTORED_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(signal, name)
-)
+RESTORED_SIGNALS = (signals.SIGPIPE, signals.SIGXFSZ)  # Python ignores them; pip should not inherit that
 
 
 class ChildProcess:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
+from safepip import signals
 from safepip.child_process import ChildProcess
 from safepip.errors import Terminated
 
@@ -119,7 +119,7 @@ class PipProcess:
             return  # pip is being started: start() passes it on
         self.pass_on(signum)
         if self.held():  # stop what safepip does meanwhile (a lock wait, the checks)
-            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+            raise Terminated if signum == signals.SIGTERM else KeyboardInterrupt
 
     def pass_on(self, signum: int) -> None:
         child = self.child
@@ -127,7 +127,7 @@ class PipProcess:
         if (
             child is not None
             and child.poll() is None
-            and not (signum == signal.SIGINT and self.terminal_sigint)
+            and not (signum == signals.SIGINT and self.terminal_sigint)
         ):
             child.send_signal(signum)
 
@@ -155,7 +155,7 @@ class PipProcess:
         if self.child is not None:
             return
         # Installed before pip starts: a signal in between must not end safepip and orphan pip.
-        self.previous = {sig: signal.signal(sig, self.forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+        self.previous = {sig: signals.signal(sig, self.forward) for sig in (signals.SIGINT, signals.SIGTERM)}
         try:
             self.child = ChildProcess(
                 self.argv,
@@ -169,7 +169,7 @@ class PipProcess:
             for signum in self.received:
                 self.pass_on(signum)
             if self.received and self.held():
-                raise Terminated if self.received[0] == signal.SIGTERM else KeyboardInterrupt
+                raise Terminated if self.received[0] == signals.SIGTERM else KeyboardInterrupt
         except BaseException:
             self.close()
             raise
@@ -213,13 +213,13 @@ class PipProcess:
         """Stop a pip that has not passed the gate. Ctrl-C lets it remove its temp dirs (it would leave
         them behind when killed); its "Operation cancelled" is not shown."""
         self.read_stderr(discard=True)
-        child.send_signal(signal.SIGINT)
+        child.send_signal(signals.SIGINT)
         if child.wait_up_to(STOP_TIMEOUT) is None:
-            child.send_signal(signal.SIGKILL)
+            child.send_signal(signals.SIGKILL)
 
     def restore(self) -> None:
         for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
+            signals.signal(sig, handler)
         self.previous = {}
 
 

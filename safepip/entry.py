@@ -9,9 +9,9 @@ through the typer app in cli.py.
 
 from __future__ import annotations
 
-import signal
 import sys
 
+from safepip import signals
 from safepip.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, before pip's head start
@@ -83,7 +83,7 @@ def may_start_early(args: list[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
-    signal.signal(signal.SIGTERM, on_terminate)
+    signals.signal(signals.SIGTERM, on_terminate)
     early = may_start_early(args)
     if early:
         from safepip import head_start

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import pwd
-from collections.abc import Mapping, MutableMapping
 
 from safepip.errors import RefusedError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, before pip's head start
+if TYPE_CHECKING:
+    from collections.abc import Mapping, MutableMapping
 
 SUDO_VARIABLES = ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND", "SUDO_HOME")
 
