@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 
 from safepip import head_start
 from safepip.head_start import MAX_ENTRIES
-from tests.unit.fake_pip import Run, run_safepip
+from tests.unit.fake_pip import Run, clean_environment, run_safepip
 
 HEAD_START_LINE = "safepip: head start: pip was started before deciding"
 STOPPED_LINE = (
@@ -209,3 +210,28 @@ def test_no_early_pip_after_a_run_that_started_none(
             assert (state.early is not None) is expected
         finally:
             head_start.settle()
+
+
+def test_the_safepip_command_starts_pip_before_its_heavy_imports(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    """The installed command (not a console-script wrapper, which imports `re`) starts pip's head start before
+    importing re, enum, typing, subprocess, threading or collections. Python logs every import in order with
+    PYTHONPROFILEIMPORTTIME; the gate module is the last one safepip imports before it starts pip."""
+    command = Path(sys.executable).parent / "safepip"
+    if not command.exists():
+        pytest.skip(f"safepip is not installed next to {sys.executable}")
+    environ = clean_environment(workdir, VIRTUAL_ENV=str(Path(fake_venv_python).parent.parent))
+    environ.update(PYTHONPROFILEIMPORTTIME="1", FAKE_PIP_RECORD=str(workdir / "record.json"))
+    done = subprocess.run(
+        [str(command), "install", "pkg"], cwd=workdir / "cwd", env=environ,
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    imported = [
+        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    ]
+    before_pip = imported[: imported.index("safepip.pip_gate")]
+    assert "safepip.head_start" in before_pip
+    heavy = {"re", "enum", "typing", "subprocess", "threading", "collections"}
+    assert heavy.isdisjoint(before_pip), sorted(heavy.intersection(before_pip))
