@@ -62,7 +62,7 @@ def test_only_the_inherited_fd_is_passed_and_it_stays_closed_on_exec_here() -> N
 
 def test_exit_by_signal_and_a_wait_that_times_out() -> None:
     assert ChildProcess([SH, "-c", "kill -TERM $$"], os.environ).wait() == -signal.SIGTERM
-    sleeper = ChildProcess([SH, "-c", "sleep 30"], os.environ)
+    sleeper = ChildProcess([SH, "-c", "exec sleep 30"], os.environ)
     assert sleeper.wait_up_to(0.05) is None
     assert sleeper.poll() is None
     sleeper.send_signal(signal.SIGKILL)
