@@ -33,6 +33,9 @@ Launch = tuple[tuple[str, ...], tuple[tuple[str, str], ...], bool]  # pip's argv
 NO_PIP: Launch = ((), (), False)  # the run started no pip, or none that could be started early
 MAX_ENTRIES = 64
 OUTPUT_OPTIONS = ("-q", "--quiet", "-v", "--verbose")  # safepip's options that leave pip's command line alone
+# pip prints these to stdout before it reads its constraints: an early pip would answer before the gate,
+# even one that safepip then stops (a second answer would follow from the right pip)
+ANSWERED_BEFORE_THE_GATE = ("-h", "--help", "-V", "--version")
 
 
 class HeadStart:
@@ -148,6 +151,8 @@ def start(argv: Sequence[str]) -> None:
     if launch is None or launch == NO_PIP:
         return
     pip_argv, variables, to_stderr = launch
+    if any(arg in ANSWERED_BEFORE_THE_GATE for arg in pip_argv):
+        return
     if python_distrust(pip_argv[0], os.geteuid()) is not None:
         return
     try:

@@ -157,14 +157,17 @@ def test_a_refused_install_stops_the_guess_and_remembers_no_pip(fake_venv_python
 
 
 @pytest.mark.parametrize(
-    ("args", "extra"),
+    ("args", "extra", "pips"),
     [
-        (["--python", "PYTHON", "install", "pkg"], {}),  # safepip's options choose the python
-        (["install", "pkg"], {"SAFEPIP_PREFER": "user"}),  # or its variables may
+        (["--python", "PYTHON", "install", "pkg"], {}, 1),  # safepip's options choose the python
+        (["install", "pkg"], {"SAFEPIP_PREFER": "user"}, 1),  # or its variables may
+        # pip answers these before the gate, even a pip that is then stopped: no early pip
+        (["install", "--help"], {}, 0),  # (safepip's own pip shows pip's help)
+        (["install", "-V"], {}, 1),
     ],
 )
-def test_no_guess_when_safepips_options_choose(
-    fake_venv_python: str, workdir: Path, args: list[str], extra: dict[str, str]
+def test_no_guess_when_safepips_options_choose_or_pip_answers_at_once(
+    fake_venv_python: str, workdir: Path, args: list[str], extra: dict[str, str], pips: int
 ) -> None:
     venv = str(Path(fake_venv_python).parent.parent)
     args = [fake_venv_python if arg == "PYTHON" else arg for arg in args]
@@ -172,7 +175,7 @@ def test_no_guess_when_safepips_options_choose(
     run = run_safepip(workdir, ["-v", *args], VIRTUAL_ENV=venv, FAKE_PIP_STARTED=started, **extra)
     assert run.code == 0, run.stderr
     assert "head start" not in run.stderr
-    assert len(starts(workdir)) == 1
+    assert len(starts(workdir)) == pips
 
 
 def test_only_the_newest_entries_are_kept(fake_venv_python: str, workdir: Path) -> None:
