@@ -66,9 +66,9 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
 
 
 def pip_help(request: Request) -> int:
-    from safepip.delegate import run_pip
+    from safepip.delegate import module_pip, run_pip
 
-    help_command = [sys.executable, "-m", "pip", request.command, *request.pip_args.argv]
+    help_command = module_pip(sys.executable, request.command, *request.pip_args.argv)
     return run_pip(help_command, dict(os.environ))[0]
 
 

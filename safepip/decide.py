@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from safepip import paths
 from safepip.context import Context, DirFact, Interpreter
+from safepip.delegate import ENVIRONMENT_OPTIONS
 from safepip.errors import EXIT_REFUSED, EXIT_USAGE
 from safepip.pip_cache import decide_cache
 from safepip.plan import PassedOver, Plan, Refusal, Request, Target
@@ -244,7 +245,7 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
         return decision.plan(
             Target("venv", venv, paths.venv_python(venv), "--venv given; it will be created",
                    create_from=interpreter.real_path),
-            ("--no-user",),
+            ENVIRONMENT_OPTIONS,
         )  # fmt: skip
     prefix = context.active_env
     if prefix is None:
@@ -255,7 +256,7 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
     if blocked is None:
         return decision.plan(
             Target(kind, prefix, interpreter.executable, f"{what} is writable", has_pip=has_pip(interpreter)),
-            ("--no-user",),
+            ENVIRONMENT_OPTIONS,
         )
     problem = describe_dir(blocked, context.identity.name)
     decision.pass_over(kind, prefix, problem)
@@ -282,7 +283,7 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
             system_site_packages=interpreter.system_site_packages,
             overlay_of=prefix,
         ),
-        ("--no-user",),
+        ENVIRONMENT_OPTIONS,
     )
 
 
@@ -309,7 +310,7 @@ def own_environment_rule(decision: Decision, interpreter: Interpreter) -> Plan |
         )
         return decision.plan(
             Target("env", interpreter.prefix, interpreter.executable, reason, has_pip=has_pip(interpreter)),
-            ("--no-user",),
+            ENVIRONMENT_OPTIONS,
         )
     decision.pass_over("env", where, "; ".join(problems))
     return decision.no_fallback_refusal()
@@ -374,5 +375,5 @@ def managed_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
             create_from=None if context.managed_venv_ready else interpreter.real_path,
             system_site_packages=system_python,
         ),
-        ("--no-user",),
+        ENVIRONMENT_OPTIONS,
     )

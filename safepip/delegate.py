@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 # The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
 # site, while `uninstall` or `show` have no such option and find user-site packages anyway.
 LOCATION_OPTIONS = {"--user": ("install", "list", "freeze"), "--no-user": ("install",)}
+# safepip's option for a venv or environment target: there, not in the user site, whatever PIP_USER says
+ENVIRONMENT_OPTIONS = ("--no-user",)
+
+
+def module_pip(python: str, *tail: str) -> list[str]:
+    """`<python> -m pip …`: how safepip runs every pip."""
+    return [python, "-m", "pip", *tail]
 
 
 def pip_command(plan: Plan, command: str, own_python: str | None = None) -> list[str]:
@@ -30,8 +37,8 @@ def pip_command(plan: Plan, command: str, own_python: str | None = None) -> list
     options = [o for o in plan.pip_options if command in LOCATION_OPTIONS.get(o, (command,))]
     tail = [command, *options, *plan.pip_args]
     if plan.target.has_pip:
-        return [plan.target.python, "-m", "pip", *tail]
-    return [own_python or sys.executable, "-m", "pip", "--python", plan.target.python, *tail]
+        return module_pip(plan.target.python, *tail)
+    return module_pip(own_python or sys.executable, "--python", plan.target.python, *tail)
 
 
 def pip_environment(plan: Plan, base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -22,7 +22,7 @@ import stat
 import sys
 import zlib
 
-from safepip.delegate import PipProcess
+from safepip.delegate import ENVIRONMENT_OPTIONS, PipProcess, module_pip
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing, before pip's head start
 if TYPE_CHECKING:
@@ -138,7 +138,11 @@ def guessed_launch(argv: Sequence[str]) -> Launch | None:
         return None
     from safepip.paths import venv_python
 
-    return (venv_python(prefix), "-m", "pip", "install", "--no-user", *argv[command + 1 :]), (), False
+    return (
+        tuple(module_pip(venv_python(prefix), "install", *ENVIRONMENT_OPTIONS, *argv[command + 1 :])),
+        (),
+        False,
+    )
 
 
 def start(argv: Sequence[str]) -> None:
