@@ -1,12 +1,11 @@
-"""The errors safepip expects; the CLI maps each to one line, a fix and an exit code."""
+"""The errors safepip expects. Each carries the one line a user sees, the fix, and the exit code; the command
+line maps them to output once (cli/main.py)."""
 
 from __future__ import annotations
 
 EXIT_USAGE = 2
 EXIT_LOCK_TIMEOUT = 75
 EXIT_REFUSED = 77
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
 
 
 class SafepipError(Exception):
@@ -25,7 +24,7 @@ class UsageError(SafepipError):
 
 
 class RefusedError(SafepipError):
-    """No target works, or the one the user chose cannot work: stop before pip runs."""
+    """No target works, or what the user chose cannot be used safely: stop before pip runs."""
 
     exit_code = EXIT_REFUSED
 
@@ -34,5 +33,10 @@ class LockTimeoutError(SafepipError):
     exit_code = EXIT_LOCK_TIMEOUT
 
 
-class Terminated(BaseException):
-    """SIGTERM while safepip itself works (not pip): unwinds like Ctrl-C, so temp dirs and locks are released."""
+class Interrupted(BaseException):
+    """safepip got SIGINT, SIGTERM or SIGHUP while no child ran: unwinds like Ctrl-C, so temp dirs and locks
+    are released; the exit code is 128 + signum."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

@@ -15,20 +15,11 @@ from pathlib import Path
 
 import pytest
 
-# Like pip, it reads its constraints files before it acts: safepip's gate (`-c /dev/fd/N`) holds it there.
 FAKE_PIP_MAIN = """\
 import json, os, sys
 args = sys.argv[1:]
-if "FAKE_PIP_STARTED" in os.environ:  # every start, also of a pip that safepip then stops at the gate
-    with open(os.environ["FAKE_PIP_STARTED"], "a", encoding="utf-8") as started:
-        started.write(json.dumps(args) + "\\n")
-gates = {}
-for option, value in zip(args, args[1:]):
-    if option == "-c" and value.startswith("/dev/fd/"):
-        with open(value, encoding="utf-8") as gate:
-            gates[value] = gate.read()
 with open(os.environ["FAKE_PIP_RECORD"], "w", encoding="utf-8") as record:
-    record.write(json.dumps({"argv": args, "gates": gates}))
+    record.write(json.dumps({"argv": args, "cwd_on_path": "" in sys.path or os.getcwd() in sys.path}))
 code = int(os.environ.get("FAKE_PIP_EXIT", "0"))
 if code < 0:
     os.kill(os.getpid(), -code)
@@ -46,14 +37,7 @@ class Run:
     stdout: str
     stderr: str
     recorded: list[str] | None  # the fake pip's argv, None when it did not run
-    gates: dict[str, str] | None = None  # safepip's gates (`-c /dev/fd/N`) and what the fake pip read there
-
-    def gate_options(self) -> list[str]:
-        """The one gate safepip passed, as options; pip read it empty once safepip let it go on."""
-        assert self.gates is not None and len(self.gates) == 1, self.gates
-        [(path, content)] = self.gates.items()
-        assert content == ""  # an empty constraints file constrains nothing
-        return ["-c", path]
+    cwd_on_path: bool | None = None  # whether the working directory was on the fake pip's import path
 
 
 @pytest.fixture(scope="module")
@@ -110,4 +94,4 @@ def run_safepip(workdir: Path, safepip_args: Sequence[str], **extra: str) -> Run
     recorded = json.loads(record.read_text(encoding="utf-8")) if record.exists() else None
     if recorded is None:
         return Run(done.returncode, done.stdout, done.stderr, None)
-    return Run(done.returncode, done.stdout, done.stderr, recorded["argv"], recorded["gates"])
+    return Run(done.returncode, done.stdout, done.stderr, recorded["argv"], recorded["cwd_on_path"])

@@ -1,0 +1,86 @@
+"""One lock per target, so that concurrent installs neither race to make a venv nor to install.
+
+For a venv the lock is `<venv>/.lock`, the file uv locks for the same venv (uv-python's
+`PythonEnvironment::lock`), so safepip, uv and every member of a shared venv take turns; the other targets
+are locked in safepip's runtime dir (policy/lock_path.py says which file). The lock is flock(2), as uv and
+filelock's UnixFileLock take it, here without filelock's import (see the benchmark's import costs). Its
+descriptor is handed to the processes safepip starts for the target, so the lock lives as long as any of them.
+
+Where the filesystem has no locks (some NFS: ENOLCK), safepip warns and goes on; any other failure to lock
+stops it, since an unlocked venv creation or install is what the lock is there to prevent.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from safepip.errors import LockTimeoutError, RefusedError
+
+POLL = 0.05  # seconds between tries while another process holds the lock (filelock's default)
+UNSUPPORTED = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
+
+
+def open_lock_file(path: str) -> int:
+    """The lock file, created readable by all (members of a shared venv lock the same file), never a link."""
+    flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "not a regular file", path)
+    return fd
+
+
+def try_lock(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+@contextmanager
+def target_lock(
+    lock_file: str, what: str, timeout: float, notify: Callable[[str], None]
+) -> Iterator[int | None]:
+    """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported)."""
+    try:
+        os.makedirs(os.path.dirname(lock_file), mode=0o700, exist_ok=True)
+        fd = open_lock_file(lock_file)
+    except OSError as error:
+        raise RefusedError(
+            f"cannot lock {what}: {lock_file}: {error.strerror}",
+            f"make sure {os.path.dirname(lock_file)} is writable, or pick another target",
+        ) from None
+    try:
+        if not try_lock(fd):
+            notify(f"waiting for another install into {what} (up to {timeout:g} s)")
+            deadline = time.monotonic() + timeout
+            while not try_lock(fd):
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(
+                        f"gave up after {timeout:g} s waiting for the lock on {what} ({lock_file})",
+                        "wait for the other install to finish, or raise --lock-timeout",
+                    )
+                time.sleep(POLL)
+    except OSError as error:
+        os.close(fd)
+        if error.errno not in UNSUPPORTED:
+            raise RefusedError(
+                f"cannot lock {what}: {error.strerror}", "pick a target on a local filesystem"
+            ) from None
+        notify(f"warning: {lock_file} cannot be locked ({error.strerror}, e.g. NFS); going on without a lock")
+        yield None
+        return
+    except BaseException:
+        os.close(fd)
+        raise
+    try:
+        yield fd
+    finally:
+        os.close(fd)  # closing our descriptor; a child that inherited it keeps the lock until it ends

@@ -1,0 +1,83 @@
+"""pip's private temp directory: made 0700 below the chosen temp root, handed to pip as TMPDIR, TEMP and TMP,
+removed when pip exits, whatever happens. pip keeps its own temp dirs (`pip-install-*`, `pip-build-tracker-*`)
+in there, so an interrupted pip leaves nothing in /tmp either.
+
+A run that is killed outright (SIGKILL) cannot clean up: each private directory holds a lock that its run
+(and the pip it started) keeps for as long as it lives, and the next run removes the user's directories whose
+lock nobody holds any more.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+from safepip.facts.temp import TEMP_VARIABLES
+
+PRIVATE_PREFIX = "safepip-tmp-"
+ALIVE = ".safepip-alive"
+
+
+class PrivateTemp(NamedTuple):
+    variables: dict[str, str]  # TMPDIR, TEMP and TMP for pip; empty when no temp root was usable
+    alive_fd: int | None  # pip inherits it: the directory is in use as long as pip runs
+
+
+def remove_stale(parent: str, uid: int) -> None:
+    """Remove the private temp dirs of this user's runs that died without cleaning up."""
+    try:
+        names = [name for name in os.listdir(parent) if name.startswith(PRIVATE_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        path = os.path.join(parent, name)
+        try:
+            info = os.lstat(path)
+            if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
+                continue
+            fd = os.open(os.path.join(path, ALIVE), os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # being made right now, or not one of ours
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its run (or its pip) is still alive
+        finally:
+            os.close(fd)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def make_private_dir(parent: str) -> str:
+    """A new 0700 directory below `parent` (as tempfile.mkdtemp, without its import)."""
+    while True:
+        path = os.path.join(parent, PRIVATE_PREFIX + os.urandom(6).hex())
+        try:
+            os.mkdir(path, 0o700)
+            return path
+        except FileExistsError:
+            continue
+
+
+@contextmanager
+def private_temp(parent: str | None, uid: int) -> Iterator[PrivateTemp]:
+    """A private directory below `parent` for as long as the block runs; nothing when `parent` is None."""
+    if parent is None:
+        yield PrivateTemp({}, None)
+        return
+    remove_stale(parent, uid)
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    private = make_private_dir(parent)
+    try:
+        fd = os.open(os.path.join(private, ALIVE), os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield PrivateTemp(dict.fromkeys(TEMP_VARIABLES, private), fd)
+        finally:
+            os.close(fd)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

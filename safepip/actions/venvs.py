@@ -1,0 +1,143 @@
+"""Make the venvs safepip owns: managed venvs, overlays, and a `--venv` that does not exist yet.
+
+Always called under the target's lock. A venv is made at its final path and the marker is written
+last, so one without the marker (interrupted, disk full) is removed and made again.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+from safepip.actions.seed import pip_seed, seed_supports
+from safepip.actions.venv_layout import can_lay_out, lay_out_venv
+from safepip.errors import SafepipError, UsageError
+from safepip.facts import paths
+from safepip.facts.records import Interpreter
+from safepip.util.process import NoAnswer, ask, python_module
+
+OVERLAY_PTH = "_safepip_overlay.pth"
+LOCK_NAME = ".lock"  # the venv's lock (actions/locks.py)
+SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
+VENV_TIMEOUT = 300.0
+OWN_VERSION = ".".join(map(str, sys.version_info[:3]))
+
+
+def clear_half_made(path: str) -> None:
+    """Empty a venv directory that has no marker (a run was interrupted), keeping `.lock`: other runs
+    wait on that very file."""
+    for name in os.listdir(path):
+        if name == LOCK_NAME:
+            continue
+        entry = os.path.join(path, name)
+        if os.path.isdir(entry) and not os.path.islink(entry):
+            shutil.rmtree(entry)
+        else:
+            os.unlink(entry)
+
+
+def ensure_venv(
+    path: str,
+    *,
+    create_from: str,
+    owned: bool,
+    system_site_packages: bool,
+    data_root: str,
+    base: Interpreter | None = None,
+    overlay_site_dirs: tuple[str, ...] = (),
+) -> bool:
+    """Make the venv at `path` (its directory and lock exist already: this runs under that lock); True when
+    it was made now, False when it was ready (made by another run while this one waited)."""
+    if paths.venv_is_ready(path):
+        return False
+    if os.listdir(path) not in ([], [LOCK_NAME]):
+        if not owned:
+            raise UsageError(
+                f"{path} exists but is not a venv", "pass --venv a new directory or an existing venv"
+            )
+        clear_half_made(path)  # a half-made venv of safepip's own (no marker)
+    try:
+        create_venv(path, create_from, system_site_packages, data_root, base)
+        if overlay_site_dirs:
+            write_overlay_pth(path, overlay_site_dirs)
+        with open(os.path.join(path, paths.MARKER), "w", encoding="utf-8") as marker:
+            marker.write(f"made by safepip from {create_from}\n")
+    except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave no half-made venv (SIGKILL: no marker)
+        clear_half_made(path)
+        raise
+    return True
+
+
+def create_venv(
+    path: str, python: str, system_site_packages: bool, data_root: str, base: Interpreter | None = None
+) -> None:
+    """A venv without pip (laid out directly for CPython on Linux, else the stdlib's venv in one short
+    subprocess), with pip from a seed shared by safepip's venvs; virtualenv when that is not possible (no venv
+    module, or a Python the seeded pip does not support)."""
+    seed = pip_seed(data_root)
+    if seed is not None and base is not None and can_lay_out(base.tag):
+        lay_out_venv(path, python, base.version, system_site_packages)
+        made = True
+    else:
+        version = base.version if base is not None else None
+        made = seed is not None and make_stdlib_venv(path, python, version, system_site_packages)
+    if seed is not None and made:
+        if seed_supports(seed, path):
+            with open(os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8") as handle:
+                handle.write(seed + "\n")
+            return
+        clear_half_made(path)
+    make_virtualenv(path, python, system_site_packages, data_root)
+
+
+def make_stdlib_venv(path: str, python: str, version: str | None, system_site_packages: bool) -> bool:
+    args = ["--without-pip", *(["--system-site-packages"] if system_site_packages else []), path]
+    try:
+        done = ask(python_module(python, version, "venv", *args), os.environ, VENV_TIMEOUT)
+    except NoAnswer:
+        done = None
+    if done is None or done.code != 0 or not os.path.exists(paths.venv_python(path)):
+        clear_half_made(path)
+        return False
+    return True
+
+
+def make_virtualenv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
+    """virtualenv, in a child process of safepip's own Python (through util/process.py like every child)."""
+    args = [
+        path,
+        "--python", python,
+        "--no-setuptools",
+        "--no-periodic-update",
+        "--app-data", os.path.join(data_root, "virtualenv"),
+        "--quiet",
+        *(["--system-site-packages"] if system_site_packages else []),
+    ]  # fmt: skip
+    try:
+        done = ask(python_module(sys.executable, OWN_VERSION, "virtualenv", *args), os.environ, VENV_TIMEOUT)
+        failure = None if done.code == 0 else done.last_error_line()
+    except NoAnswer as error:
+        failure = str(error)
+    if failure is not None:
+        clear_half_made(path)
+        raise SafepipError(
+            f"could not create the venv {path} from {python}: {failure}",
+            "check that the interpreter runs and that the directory is writable",
+        )
+
+
+def site_packages(venv: str) -> str:
+    lib = os.path.join(venv, "lib")
+    for name in sorted(os.listdir(lib)):
+        candidate = os.path.join(lib, name, "site-packages")
+        if name.startswith(("python", "pypy")) and os.path.isdir(candidate):
+            return candidate
+    raise SafepipError(f"no site-packages in {venv}")
+
+
+def write_overlay_pth(overlay: str, site_dirs: tuple[str, ...]) -> None:
+    """Put the unwritable venv's site-packages after the overlay's own, with its .pth files processed."""
+    lines = [f"import site; site.addsitedir({directory!r})\n" for directory in dict.fromkeys(site_dirs)]
+    with open(os.path.join(site_packages(overlay), OVERLAY_PTH), "w", encoding="utf-8") as handle:
+        handle.writelines(lines)

@@ -1,0 +1,197 @@
+"""The `safepip` command: check sudo, read safepip's options, run the command, print its result.
+
+Errors are mapped to output here, once: an expected failure (SafepipError) is two lines, the cause and
+the fix, and its exit code; an interruption is 128 + the signal's number.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, parse_command_line
+from safepip.cli.output import report_error, say
+from safepip.errors import Interrupted, SafepipError, UsageError
+from safepip.facts.records import Context
+from safepip.facts.request import Options
+from safepip.policy.plan import Plan
+from safepip.util.process import install_interrupt_handlers
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    install_interrupt_handlers()
+    for stream in (sys.stdout, sys.stderr):  # paths need not be UTF-8: never fail to print one
+        stream.reconfigure(errors="surrogateescape" if stream is sys.stdout else "backslashreplace")  # type: ignore[union-attr]
+    try:
+        code = run(sys.argv[1:] if argv is None else list(argv))
+    except Interrupted as interruption:
+        print("safepip: interrupted", file=sys.stderr)
+        code = 128 + interruption.signum
+    except KeyboardInterrupt:
+        print("safepip: interrupted", file=sys.stderr)
+        code = 130
+    exit_now(code)
+
+
+def run(args: list[str]) -> int:
+    from safepip.actions.identity import drop_sudo, invoking_user
+
+    try:
+        invoking_user(os.environ, os.geteuid())  # a malformed SUDO_UID stops safepip before anything else
+        parsed = parse_command_line(args, os.environ)
+    except SafepipError as error:
+        return report_error(error)
+    except SystemExit as done:  # argparse's --help
+        return done.code if isinstance(done.code, int) else 0
+    if parsed.command is None:
+        return 0
+    options = parsed.options
+    try:
+        switched = drop_sudo(os.environ, keep_root=options.system)  # before any file is touched
+        if switched:
+            say(options.quiet, switched)
+        return dispatch(parsed.command, parsed.rest, options)
+    except SafepipError as error:
+        return report_error(error)
+    except OSError as error:  # not expected: one line all the same, never a traceback
+        where = f" ({error.filename})" if error.filename else ""
+        return report_error(
+            SafepipError(f"{error.strerror or error}{where}", "report this as a bug in safepip", 1)
+        )
+
+
+def dispatch(command: str, rest: list[str], options: Options) -> int:
+    from safepip.commands.common import make_request
+
+    if command == "install" or command in PIP_COMMANDS:
+        return pip_command(command, rest, options)
+    if command == "python":
+        from safepip.commands.python import resolve_python
+
+        print(resolve_python(make_request("install", rest, options), lambda m: say(options.quiet, m)))
+        return 0
+    if command in ("explain", "doctor"):
+        return explain_or_doctor(command, rest, options)
+    if command == "run":
+        from safepip.commands.run import run_in_target
+
+        argv = rest[1:] if rest[:1] == ["--"] else rest
+        if not argv:
+            raise UsageError("run needs a command", "safepip run -- COMMAND [ARGS…]")
+        return run_in_target(make_request("install", [], options), argv, lambda m: say(options.quiet, m))
+    assert command == "shell-init"
+    return shell_init(rest)
+
+
+def pip_command(command: str, argv: list[str], options: Options) -> int:
+    """A pip command for the resolved target. With --json, pip's output goes to stderr and one JSON
+    document (the plan, safepip's messages, pip's exit code) to stdout."""
+    from safepip.commands.common import make_request
+    from safepip.commands.install import run_pip_command
+
+    request = make_request(command, argv, options)
+    if command == "install" and request.pip_args.has("--quiet"):
+        options = options._replace(quiet=True)  # `install -q` quiets safepip's lines too
+        request = request._replace(options=options)
+    seen: list[tuple[Context, Plan]] = []
+    messages: list[str] = []
+
+    def trace(context: Context, plan: Plan) -> None:
+        seen.append((context, plan))
+        if options.verbose:
+            from safepip.cli.render import plan_as_text
+            from safepip.policy.pip_command import pip_command as command_of
+
+            print(plan_as_text(context, plan, request, command_of(plan, command) if plan.target else None),
+                  file=sys.stderr)  # fmt: skip
+
+    def notify(message: str) -> None:
+        messages.append(message)
+        say(options.quiet, message)
+
+    def report(code: int, error: SafepipError | None = None) -> None:
+        if options.json and seen:
+            from safepip.cli.render import plan_as_dict
+            from safepip.policy.pip_command import pip_command as command_of
+
+            context, plan = seen[0]
+            document = plan_as_dict(
+                context, plan, request, command_of(plan, command) if plan.target else None
+            )
+            document["kind"] = command
+            document["result"] = {
+                "exit_code": code,
+                "messages": messages,
+                "error": error.message if error else None,
+            }
+            print(json.dumps(document, indent=2))
+
+    try:
+        code = run_pip_command(request, notify, trace)
+    except SafepipError as error:
+        report(error.exit_code, error)
+        raise
+    report(code)
+    return code
+
+
+def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:
+    from safepip.cli.render import checklist_as_text, doctor_as_dict, plan_as_dict, plan_as_text
+    from safepip.commands.common import make_request
+    from safepip.commands.explain import doctor, explain
+
+    if command == "explain":
+        request = make_request("install", rest, options)
+        context, plan, pip = explain(request)
+        if options.json:
+            print(json.dumps(plan_as_dict(context, plan, request, pip), indent=2))
+        else:
+            print(plan_as_text(context, plan, request, pip))
+        return plan.refusal.exit_code if plan.refusal else 0
+    if rest not in ([], ["--json"]):
+        raise UsageError(f"doctor takes no arguments, got {' '.join(rest)}", "safepip doctor [--json]")
+    request = make_request("install", [], options)
+    context, plan, checks = doctor(request)
+    if options.json or rest == ["--json"]:
+        print(json.dumps(doctor_as_dict(context, plan, request, checks), indent=2))
+    else:
+        print(checklist_as_text(checks))
+    return 0 if all(check.ok for check in checks if check.topic == "target") else 77
+
+
+def shell_init(rest: list[str]) -> int:
+    from safepip.actions.scripts import user_bin_dir
+    from safepip.commands.shell_init import SHELLS, profile_lines
+
+    shell = rest[0] if rest else os.path.basename(os.environ.get("SHELL", ""))
+    if shell not in SHELLS or len(rest) > 1:
+        raise UsageError(
+            f"unknown shell {' '.join(rest) or shell!r}", f"safepip shell-init {'|'.join(SHELLS)}"
+        )
+    home = os.environ.get("HOME") or os.path.expanduser("~")
+    words = [*OWN_COMMANDS, *PIP_COMMANDS, *(name for spec in OPTIONS for name in spec.names)]
+    print(profile_lines(shell, own_command(), user_bin_dir(home), words))
+    return 0
+
+
+def own_command() -> list[str]:
+    """How to run this very safepip again: its script's absolute path, or `python -m safepip`."""
+    import shutil
+
+    script = sys.argv[0]
+    if os.path.basename(script) == "__main__.py":
+        return [sys.executable, "-m", "safepip"]
+    found = os.path.abspath(script) if os.path.sep in script else shutil.which(script)
+    return [found or "safepip"]
+
+
+def exit_now(code: int) -> None:
+    """Exit without tearing down every module one by one: safepip has no exit handlers, its files are closed
+    by then and its threads done; only stdio needs a flush."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more to say there
+            stream.flush()
+    os._exit(code)

@@ -1,0 +1,238 @@
+"""safepip's own options: one table, read by one argparse parser, each with its SAFEPIP_* variable.
+
+safepip's options stand before the subcommand; everything after it is pip's and never passes through a
+parser, so `-r file`, `--`, `--help` and every other argument reach pip byte for byte, in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
+
+from safepip import __version__
+from safepip.errors import UsageError
+from safepip.facts.request import DEFAULT_LOCK_TIMEOUT, DEFAULT_MIN_TMP_SPACE, Options
+from safepip.util.units import parse_size
+
+TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
+FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "")
+MAX_SECONDS = 365 * 24 * 3600.0
+
+# pip's commands other than install; each runs pip against the target an install would use.
+PIP_COMMANDS = (
+    "download", "uninstall", "freeze", "inspect", "list", "show", "check", "config", "search", "cache",
+    "index", "wheel", "hash", "completion", "debug", "help", "lock",
+)  # fmt: skip
+OWN_COMMANDS = {
+    "install": "install packages; everything after `install` goes to pip unchanged, --help included",
+    "explain": "the plan for `install ARGS` and every fact behind it; writes nothing",
+    "doctor": "this machine's permission context as a checklist",
+    "python": "print the interpreter of the resolved target (PY := $(shell safepip python))",
+    "run": "run `-- CMD…` with the resolved target active (its bin first on PATH, VIRTUAL_ENV set)",
+    "shell-init": "the lines for a shell profile: pip through safepip, PATH, completion (bash|zsh|fish)",
+}
+
+
+def text_value(name: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not value.strip():
+            raise ValueError(f"{name} needs a path, not an empty value")
+        return value
+
+    return check
+
+
+def seconds(value: str) -> float:
+    number = float(value)  # ValueError for "abc"
+    if not math.isfinite(number) or not 0 <= number <= MAX_SECONDS:
+        raise ValueError(f"{value!r} is not a number of seconds between 0 and {MAX_SECONDS:.0f}")
+    return number
+
+
+def size(value: str) -> int:
+    try:
+        return parse_size(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a size like 500M or 2G") from None
+
+
+def choice(*words: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if value not in words:
+            raise ValueError(f"{value!r} is not one of {', '.join(words)}")
+        return value
+
+    return check
+
+
+class OptionSpec(NamedTuple):
+    field: str
+    names: tuple[str, ...]
+    envvar: str
+    help: str
+    read: Callable[[str], object] | None = None  # None: a flag
+    metavar: str | None = None
+
+
+OPTIONS = (
+    OptionSpec("python", ("--python",), "SAFEPIP_PYTHON",
+               "the Python to install for (default: the active env, a project venv, or python3 on PATH)",
+               text_value("--python"), "PATH"),
+    OptionSpec("venv", ("--venv",), "SAFEPIP_VENV", "use this venv, creating it if missing",
+               text_value("--venv"), "PATH"),
+    OptionSpec("prefer", ("--prefer",), "SAFEPIP_PREFER",
+               "user: pip's --user before the system env; venv: a managed venv rather than --user",
+               choice("user", "venv"), "user|venv"),
+    OptionSpec("no_fallback", ("--no-fallback",), "SAFEPIP_NO_FALLBACK",
+               "never move from the first candidate: explain and exit 77"),
+    OptionSpec("fallback", ("--fallback",), "SAFEPIP_FALLBACK",
+               "allow moving an explicit --target/--prefix/--root/--user that cannot work"),
+    OptionSpec("system", ("--system",), "SAFEPIP_SYSTEM",
+               "under sudo: stay root and install into the system environment (PEP 668 still applies)"),
+    OptionSpec("lock_timeout", ("--lock-timeout",), "SAFEPIP_LOCK_TIMEOUT",
+               f"seconds to wait for another install into the same target ({DEFAULT_LOCK_TIMEOUT:g})",
+               seconds, "SECONDS"),
+    OptionSpec("min_tmp_space", ("--min-tmp-space",), "SAFEPIP_MIN_TMP_SPACE",
+               "free space a temp dir needs to be used (1G; bytes, or with K/M/G)", size, "SIZE"),
+    OptionSpec("quiet", ("-q", "--quiet"), "SAFEPIP_QUIET", "no lines of safepip's own"),
+    OptionSpec("verbose", ("-v", "--verbose"), "SAFEPIP_VERBOSE", "print the whole decision"),
+    OptionSpec("json", ("--json",), "SAFEPIP_JSON",
+               "one JSON document on stdout (explain, install and the pip commands, doctor)"),
+)  # fmt: skip
+VALUE_OPTIONS = tuple(name for spec in OPTIONS if spec.read is not None for name in spec.names)
+
+
+class Parsed(NamedTuple):
+    options: Options
+    command: str | None  # None: only --help or --version was asked for
+    rest: list[str]  # pip's arguments (or the command's), untouched
+
+
+class ArgumentError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise ArgumentError(message)
+
+
+def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(safepip's options and the subcommand, the rest): the rest is pip's and is never parsed here."""
+    index = 0
+    while index < len(argv):
+        arg = argv[index]
+        if not arg.startswith("-") or arg == "-":
+            return list(argv[: index + 1]), list(argv[index + 1 :])
+        index += 2 if arg in VALUE_OPTIONS else 1
+    return list(argv), []
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="safepip",
+        description="pip install without 'Permission denied': safepip picks a writable target, then runs pip.",
+        epilog="commands:\n"
+        + "\n".join(f"  {name:<11} {text}" for name, text in OWN_COMMANDS.items())
+        + "\n  (pip's)     "
+        + ", ".join(PIP_COMMANDS[:9])
+        + ", …: pip against the same target as install"
+        + "\n\nEach option has its environment variable; `safepip COMMAND --help` is pip's help.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=True,
+        allow_abbrev=False,
+    )
+    for spec in OPTIONS:
+        help_text = f"{spec.help} [{spec.envvar}]"
+        if spec.read is None:
+            parser.add_argument(
+                *spec.names, dest=spec.field, action="store_true", default=None, help=help_text
+            )
+        else:
+            parser.add_argument(
+                *spec.names, dest=spec.field, metavar=spec.metavar, default=None, help=help_text
+            )
+    parser.add_argument("--version", action="store_true", help="print safepip's version and the pip it uses")
+    parser.add_argument("command", nargs="?", metavar="COMMAND")
+    return parser
+
+
+def read_value(spec: OptionSpec, raw: str, where: str) -> object:
+    assert spec.read is not None
+    try:
+        return spec.read(raw)
+    except ValueError as error:
+        detail = str(error) if str(error) and str(error) != raw else f"{raw!r} is not valid"
+        raise UsageError(f"{where}: {detail}", f"see `safepip --help` for {spec.names[-1]}") from None
+
+
+def read_flag(spec: OptionSpec, raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise UsageError(f"{spec.envvar}={raw!r} is neither true nor false", f"set {spec.envvar}=1 or unset it")
+
+
+def options_from(given: argparse.Namespace, environ: Mapping[str, str]) -> Options:
+    values: dict[str, object] = {}
+    for spec in OPTIONS:
+        value = getattr(given, spec.field)
+        if value is not None:
+            values[spec.field] = read_value(spec, value, spec.names[-1]) if spec.read else True
+        elif spec.envvar in environ:
+            raw = environ[spec.envvar]
+            values[spec.field] = read_value(spec, raw, spec.envvar) if spec.read else read_flag(spec, raw)
+    if values.get("fallback") and values.get("no_fallback"):
+        raise UsageError("--fallback and --no-fallback exclude each other", "give one of them, or neither")
+    venv = values.get("venv")
+    return Options(
+        python=str(values["python"]) if "python" in values else None,
+        venv=os.path.abspath(str(venv)) if venv else None,
+        prefer=str(values["prefer"]) if "prefer" in values else None,
+        no_fallback=bool(values.get("no_fallback")),
+        fallback=bool(values.get("fallback")),
+        system=bool(values.get("system")),
+        lock_timeout=float(values.get("lock_timeout", DEFAULT_LOCK_TIMEOUT)),  # type: ignore[arg-type]
+        min_tmp_space=int(values.get("min_tmp_space", DEFAULT_MIN_TMP_SPACE)),  # type: ignore[call-overload]
+        quiet=bool(values.get("quiet")),
+        verbose=bool(values.get("verbose")),
+        json=bool(values.get("json")),
+    )
+
+
+def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parsed:
+    """safepip's options and command; UsageError for anything wrong. Prints help or the version (and
+    returns command None) when asked; touches nothing else."""
+    head, rest = split_argv(argv)
+    parser = build_parser()
+    try:
+        given = parser.parse_args(head)
+    except ArgumentError as error:
+        raise UsageError(str(error), "see `safepip --help`") from None
+    if given.version:
+        print(version_line())
+        return Parsed(Options(), None, [])
+    options = options_from(given, environ)
+    command = given.command
+    if command is None:
+        parser.print_help()
+        return Parsed(options, None, [])
+    if command not in OWN_COMMANDS and command not in PIP_COMMANDS:
+        raise UsageError(f"unknown command {command!r}", "see `safepip --help` for the commands")
+    return Parsed(options, command, rest)
+
+
+def version_line() -> str:
+    """safepip's version and the pip it runs for targets without one (read from its metadata, not imported)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pip = version("pip")
+    except PackageNotFoundError:
+        pip = "none"
+    return f"safepip {__version__} (pip {pip})"

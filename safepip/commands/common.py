@@ -1,0 +1,87 @@
+"""What every command starts with: the request, the facts, the plan; and the target's lock and venv."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+from safepip.actions.locks import target_lock
+from safepip.actions.own_dirs import make_private_root
+from safepip.errors import RefusedError
+from safepip.facts.paths import runtime_lock_path
+from safepip.facts.pip_args import parse_pip_args
+from safepip.facts.probe import probe_context
+from safepip.facts.records import Context
+from safepip.facts.request import Options, Request
+from safepip.policy.decide import decide_target
+from safepip.policy.plan import Plan, Target
+
+Notify = Callable[[str], None]
+VENV_KINDS = ("venv", "managed", "overlay")  # targets that are venvs: locked in their own `.lock`, as uv does
+
+
+def make_request(command: str, argv: Sequence[str], options: Options) -> Request:
+    return Request(command, parse_pip_args(argv), options)
+
+
+def plan_for(
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
+) -> tuple[Context, Plan]:
+    """Probe and decide. `writes=False` (explain, doctor) keeps even safepip's own caches untouched."""
+    context = probe_context(request, environ, cwd, writes)
+    return context, decide_target(context, request)
+
+
+def require_target(plan: Plan) -> Target:
+    if plan.refusal is not None or plan.target is None:
+        refusal = plan.refusal
+        assert refusal is not None
+        raise RefusedError(refusal.message, refusal.hint, refusal.exit_code)
+    return plan.target
+
+
+def overlay_site_dirs(context: Context) -> tuple[str, ...]:
+    interpreter = context.interpreter
+    if interpreter is None:
+        return ()
+    return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
+
+
+def lock_file_for(context: Context, target: Target) -> str:
+    """`<venv>/.lock` for a venv (an environment too, when it is a venv or conda prefix); else a file in
+    safepip's runtime dir."""
+    interpreter = context.interpreter
+    if target.kind in VENV_KINDS:
+        return os.path.join(target.path, ".lock")
+    if target.kind == "env" and interpreter is not None and (interpreter.is_venv or interpreter.is_conda):
+        return os.path.join(target.path, ".lock")
+    own = context.own_cache.path if context.own_cache else context.data_dir.path
+    return runtime_lock_path(own, target.path)
+
+
+@contextmanager
+def locked_target(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[int | None]:
+    """The target's lock for the block, its venv made first under that lock when the plan needs one. Yields
+    the lock's descriptor, for the processes started for the target to inherit."""
+    if context.private_root is not None:
+        make_private_root(context.private_root, context.identity.euid)
+    if target.create_from is not None:
+        os.makedirs(target.path, mode=0o755, exist_ok=True)  # the lock lives inside the venv
+    with target_lock(lock_file_for(context, target), target.path, request.options.lock_timeout, notify) as fd:
+        if target.create_from is not None:
+            from safepip.actions.venvs import ensure_venv  # and its imports only for a venv to make
+
+            overlay = overlay_site_dirs(context) if target.kind == "overlay" else ()
+            made = ensure_venv(
+                target.path,
+                create_from=target.create_from,
+                owned=target.kind in ("managed", "overlay"),
+                system_site_packages=target.system_site_packages,
+                data_root=context.data_dir.path,
+                base=context.interpreter,
+                overlay_site_dirs=overlay,
+            )
+            if made:
+                notify(f"created the {target.kind} venv {target.path}")
+        yield fd

@@ -1,0 +1,175 @@
+"""`safepip install ARGS` and every other pip command: decide, lock, check, then run pip; nothing before.
+
+The order is the promise: pip starts only after the decision, the target's lock and the half-upgrade
+preflight, and it inherits the lock, so nothing safepip started writes to a target without holding it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from safepip.actions.preflight import new_stash_line, refuse_half_upgrade, stash_entries
+from safepip.actions.scripts import (
+    bin_entries,
+    link_new_scripts,
+    on_path,
+    remove_dangling_links,
+    user_bin_dir,
+)
+from safepip.actions.temp import private_temp
+from safepip.commands.common import Notify, locked_target, plan_for, require_target
+from safepip.commands.lines import target_line, usage_line
+from safepip.facts.pip_args import parse_pip_args
+from safepip.facts.records import Context, Interpreter
+from safepip.facts.request import Request
+from safepip.policy.pip_command import own_pip, pip_command, pip_environment
+from safepip.policy.plan import Plan, Target
+from safepip.util.process import run_streaming
+
+Trace = Callable[[Context, Plan], None]
+LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
+CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
+NOOP_KINDS = ("env", "venv", "managed", "overlay")  # targets whose installed packages the no-op check reads
+
+
+def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
+    """The site-packages and scripts directories pip will change for this target (for the preflight)."""
+    interpreter = context.interpreter
+    if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
+        scheme = interpreter.scheme
+    elif target.kind == "user" and interpreter is not None:
+        scheme = interpreter.user_scheme
+    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
+        from safepip.actions.venvs import site_packages
+
+        return (site_packages(target.path), os.path.join(target.path, "bin"))
+    elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
+        return (target.path,)
+    else:
+        return ()
+    return tuple(dict.fromkeys(scheme[key] for key in ("purelib", "platlib", "scripts") if key in scheme))
+
+
+def noop_answer(context: Context, target: Target, request: Request) -> list[str] | None:
+    """The distributions pip would find already satisfied, when that is all it would do (policy/noop.py)."""
+    interpreter: Interpreter | None = context.interpreter
+    if target.kind not in NOOP_KINDS or target.create_from is not None or interpreter is None:
+        return None
+    if target.python != interpreter.executable:  # a managed or overlay venv: ask its own interpreter
+        from safepip.errors import SafepipError
+        from safepip.facts.interpreter import query_interpreter
+
+        cache = context.own_cache.path if context.own_cache else None
+        try:
+            made = context.private_root is None or os.path.isdir(context.private_root)
+            interpreter = query_interpreter(target.python, cache, keep=made)
+        except SafepipError:
+            return None
+    from safepip.policy.noop import already_satisfied
+
+    return already_satisfied(
+        request.pip_args, context.pip, interpreter.sys_path, interpreter.markers, os.environ, os.getcwd()
+    )
+
+
+def pip_help(request: Request) -> int:
+    return run_streaming(own_pip(request.command, *request.pip_args.argv), dict(os.environ))[0]
+
+
+def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:
+    """`safepip install ARGS`, and every other pip command: pip against the chosen target."""
+    if request.pip_args.has("--help") or request.command == "help":
+        return pip_help(request)
+    context, plan = plan_for(request)
+    if trace is not None:
+        trace(context, plan)
+    target = require_target(plan)
+    if request.command == "install":
+        satisfied = noop_answer(context, target, request)
+        if satisfied is not None:
+            notify(f"already satisfied in {target.kind} {target.path}, pip not run: {', '.join(satisfied)}")
+            return 0
+    return run_for_target(context, plan, target, request, notify)
+
+
+def link_scripts(context: Context, target: Target, before: set[str], notify: Notify) -> None:
+    user_bin = user_bin_dir(context.identity.home)
+    try:
+        report = link_new_scripts(target.path, before, user_bin, context.data_dir.path)
+    except OSError as error:
+        notify(
+            f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"
+        )
+        return
+    for link in report.linked:
+        notify(f"linked {link}")
+    for link in report.left_alone:
+        notify(f"left {link} alone: safepip did not make it; the script is in {target.path}/bin")
+    if report.linked and not on_path(user_bin, os.environ.get("PATH", "")):
+        notify(f"{user_bin} is not on PATH; add it to run these commands by name")
+
+
+def dry_run_command(plan: Plan, command: str) -> Callable[[str], list[str]]:
+    """pip's command as a dry run that writes its report to the given path (the user's own --report would
+    come later on the line and win: the dry run goes without it)."""
+    user_args = parse_pip_args(plan.pip_args).without(("--report",))
+
+    def argv(report: str) -> list[str]:
+        dry = plan._replace(pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options),
+                            pip_args=user_args)  # fmt: skip
+        return pip_command(dry, command)
+
+    return argv
+
+
+def run_for_target(context: Context, plan: Plan, target: Target, request: Request, notify: Notify) -> int:
+    """Lock the target (making its venv), give pip a private temp dir and a usable cache, check for
+    half-upgrades, run pip, then report stash entries, link or unlink scripts, and explain a failure."""
+    changes = request.command in CHANGING_COMMANDS
+    if changes:
+        for notice in plan.notices:
+            notify(notice)
+        notify(target_line(target))
+    identity = context.identity
+    temp_parent = plan.temp.parent if plan.temp else None
+    with (
+        locked_target(context, target, request, notify) as lock_fd,
+        private_temp(temp_parent, identity.euid) as temp,
+    ):
+        environ = {**pip_environment(plan), **temp.variables}
+        if plan.cache is not None and plan.cache.redirect_to:
+            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+        scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
+        dirs = install_dirs(context, target)
+        if request.command == "install" and not request.pip_args.has("--dry-run"):
+            cache = os.path.join(context.own_cache.path, "stuck.json") if context.own_cache else None
+            refuse_half_upgrade(dirs, identity.euid, identity.name, cache,
+                                dry_run_command(plan, request.command), environ, lock_fd)  # fmt: skip
+        stash_before = stash_entries(dirs) if changes else set()
+        inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
+        code, errors = run_streaming(
+            pip_command(plan, request.command),
+            environ,
+            stdout_to_stderr=request.options.json,
+            inherit=inherit,
+        )
+        stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
+        if scripts_before is not None:
+            if code == 0 and request.command == "install":
+                link_scripts(context, target, scripts_before, notify)
+            if request.command == "uninstall":
+                for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
+                    notify(f"removed the link {link}")
+        diagnosis = None
+        if code:
+            from safepip.facts.diagnose import diagnose  # pip failed: read what it said
+
+            diagnosis = diagnose(errors, identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
+    for line in (stash_line, diagnosis.line() if diagnosis else None):
+        if line:
+            notify(line)
+    interpreter = context.interpreter
+    if code == 0 and request.command == "install" and interpreter and target.python != interpreter.executable:
+        notify(usage_line(target))
+    return code

@@ -1,0 +1,251 @@
+"""Ask one Python interpreter, in one subprocess, for every fact safepip needs about it; cache the answer.
+
+The answer is kept in safepip's cache dir, keyed by the interpreter's path and the environment variables that
+change it, and used again while the files it depends on (the interpreter, pyvenv.cfg, the EXTERNALLY-MANAGED
+marker, the site-packages directories) keep their size and mtime: a pip upgrade or a new .pth file changes the
+site-packages directory, so the next run asks again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+
+from safepip.errors import SafepipError
+from safepip.facts.records import Interpreter
+
+TYPE_CHECKING = False  # typing itself is not imported on the hot path
+if TYPE_CHECKING:
+    from typing import Any
+
+# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object.
+QUERY_SCRIPT = r"""
+import json, os, site, sys, sysconfig
+def scheme_paths(kind):
+    get = getattr(sysconfig, "get_preferred_scheme", None)
+    name = get(kind) if get else (sysconfig.get_default_scheme() if kind == "prefix" else os.name + "_user")
+    return sysconfig.get_paths(scheme=name, expand=True), name
+ver = "%d.%d" % sys.version_info[:2]
+in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
+paths, name = scheme_paths("prefix")
+if in_venv:
+    paths["include"] = os.path.join(sys.prefix, "include", "site", "python" + ver)
+user_base = site.getuserbase()
+try:
+    user_paths, _ = scheme_paths("user")
+except Exception:
+    user_paths = {}
+pip_version = pip_home = None
+try:
+    import importlib.util
+    spec = importlib.util.find_spec("pip")
+    if spec is not None:
+        pip_home = os.path.dirname(os.path.dirname(spec.origin or ""))
+        from importlib.metadata import version
+        pip_version = version("pip")
+except Exception:
+    pip_version = None
+import platform
+markers = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": "%d.%d.%d" % sys.implementation.version[:3],
+    "os_name": os.name, "platform_machine": platform.machine(), "platform_release": platform.release(),
+    "platform_system": platform.system(), "platform_version": platform.version(),
+    "python_full_version": platform.python_version(), "platform_python_implementation": platform.python_implementation(),
+    "python_version": ver, "sys_platform": sys.platform,
+}
+stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
+print(json.dumps({
+    "executable": sys.executable,
+    "version": "%d.%d.%d" % sys.version_info[:3],
+    "tag": {"cpython": "cp"}.get(sys.implementation.name, sys.implementation.name[:2]) + ver.replace(".", ""),
+    "prefix": sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "user_site_enabled": bool(site.check_enableusersite()),
+    "user_base": user_base,
+    "stdlib": stdlib,
+    "externally_managed": (not in_venv) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
+    "pip_version": pip_version,
+    "pip_home": pip_home,
+    "scheme": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data", "include")},
+    "user_scheme": {k: user_paths[k] for k in ("purelib", "platlib", "scripts", "data", "include") if k in user_paths},
+    "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
+    "markers": markers,
+}))
+"""
+
+
+CACHE_FORMAT = 2
+# Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
+AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
+
+
+def cache_key(python: str, environ: Mapping[str, str]) -> str:
+    relevant = sorted((k, v) for k, v in environ.items() if k in AFFECTING or k.startswith("PYTHON"))
+    text = json.dumps([CACHE_FORMAT, os.path.abspath(python), relevant])
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+
+
+def file_stamp(path: str) -> list[object]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return ["file", path, None]
+    return ["file", path, info.st_mtime_ns, info.st_size]
+
+
+def pth_stamp(directory: str) -> list[object]:
+    """The .pth files of a site directory: they add to sys.path. (Not the directory's own mtime: every
+    install changes that, and so does safepip's own write probe.)"""
+    try:
+        found = sorted(
+            [entry.name, entry.stat().st_mtime_ns]
+            for entry in os.scandir(directory)
+            if entry.name.endswith(".pth")
+        )
+    except OSError:
+        found = []
+    return ["pth", directory, found]
+
+
+def exists_stamp(path: str) -> list[object]:
+    return ["exists", path, os.path.isdir(path)]
+
+
+STAMPS = {"file": file_stamp, "pth": pth_stamp, "exists": exists_stamp}
+
+
+def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
+    """What the answer depends on: the interpreter, pyvenv.cfg, the PEP 668 marker, pip's own metadata,
+    the site directories' .pth files, and whether the user site exists."""
+    prefix, stdlib, scheme = raw["prefix"], raw["stdlib"], raw["scheme"]
+    pip_home = raw.get("pip_home")
+    pip_info = (
+        os.path.join(pip_home, f"pip-{raw['pip_version']}.dist-info")
+        if pip_home and raw.get("pip_version")
+        else os.path.join(scheme["purelib"], "pip")
+    )
+    sites = dict.fromkeys(d for d in (scheme.get("purelib"), scheme.get("platlib")) if d)
+    user_site = raw["user_scheme"].get("purelib")
+    return [
+        file_stamp(os.path.realpath(python)),
+        file_stamp(os.path.join(prefix, "pyvenv.cfg")),
+        file_stamp(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
+        file_stamp(pip_info),
+        *(pth_stamp(site) for site in sites),
+        *([exists_stamp(user_site)] if user_site else []),
+    ]
+
+
+def cached_answer(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            entry = json.load(handle)
+        stamps = entry["stamps"]
+        if any(STAMPS[str(kind)](str(where)) != [kind, where, *rest] for kind, where, *rest in stamps):
+            return None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    answer = entry.get("answer")
+    return answer if isinstance(answer, dict) else None
+
+
+def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
+    """Write the cache entry atomically; a cache that cannot be written is not an error."""
+    import tempfile
+
+    entry = {"stamps": stamps_for(python, raw), "answer": raw}
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(entry, out)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def query_interpreter(
+    python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None, keep: bool = True
+) -> Interpreter:
+    """The interpreter's facts: from the cache while still valid, else from running it (and, when `keep`,
+    caching the answer; not for explain and doctor, which write nothing, nor into a private fallback dir
+    that the run has not made yet: it must be made 0700 first)."""
+    environ = os.environ if environ is None else environ
+    path = (
+        os.path.join(cache_dir, "interpreters", cache_key(python, environ) + ".json") if cache_dir else None
+    )
+    raw = cached_answer(path) if path else None
+    if raw is None or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
+        raw = ask_interpreter(python)
+        if path and keep:
+            keep_answer(path, python, raw)
+    return interpreter_from(python, raw)
+
+
+QUERY_TIMEOUT = 30.0  # seconds; a Python answers in well under one
+REQUIRED = {"executable": str, "version": str, "tag": str, "prefix": str, "base_prefix": str,
+            "user_site_enabled": bool, "user_base": str, "stdlib": str, "externally_managed": bool,
+            "scheme": dict, "user_scheme": dict}  # fmt: skip
+
+
+def ask_interpreter(python: str) -> dict[str, Any]:
+    """Run the query script with `python` (never importing from the working directory)."""
+    from safepip.util.process import NoAnswer, ask, python_code
+
+    try:
+        answer = ask(python_code(python, QUERY_SCRIPT), os.environ, QUERY_TIMEOUT)
+    except NoAnswer as error:
+        raise SafepipError(str(error)) from None
+    if answer.code != 0:
+        raise SafepipError(f"{python} is not a Python safepip can use: {answer.last_error_line()}")
+    try:
+        raw = json.loads(answer.stdout)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
+        raise SafepipError(f"{python} is not a Python safepip can use: it did not describe itself")
+    return raw
+
+
+def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
+    prefix = raw["prefix"]
+    is_venv = prefix != raw["base_prefix"]
+    return Interpreter(
+        executable=python,
+        real_path=os.path.realpath(raw["executable"] or python),
+        version=raw["version"],
+        tag=raw["tag"],
+        prefix=prefix,
+        base_prefix=raw["base_prefix"],
+        is_venv=is_venv,
+        is_conda=os.path.isdir(os.path.join(prefix, "conda-meta")),
+        system_site_packages=is_venv
+        and read_pyvenv_cfg(prefix).get("include-system-site-packages") == "true",
+        user_site_enabled=raw["user_site_enabled"],
+        user_base=raw["user_base"],
+        stdlib=raw["stdlib"],
+        externally_managed=raw["externally_managed"],
+        pip_version=raw["pip_version"],
+        scheme=raw["scheme"],
+        user_scheme=raw["user_scheme"],
+        sys_path=tuple(raw.get("sys_path", ())),
+        markers=raw.get("markers", {}),
+    )
+
+
+def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
+            for line in handle:
+                key, sep, value = line.partition("=")
+                if sep:
+                    values[key.strip().lower()] = (
+                        value.strip().lower() if key.strip() != "home" else value.strip()
+                    )
+    except OSError:
+        pass
+    return values

@@ -1,0 +1,275 @@
+"""probe_context(): gather every fact the decision needs. Reads only, apart from probe files."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import sys
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from safepip.errors import SafepipError
+from safepip.facts import paths
+from safepip.facts.fs import probe_dir
+from safepip.facts.interpreter import query_interpreter
+from safepip.facts.own_dirs import own_dirs
+from safepip.facts.pip_cache import probe_pip_cache
+from safepip.facts.pip_config import read_pip_switches
+from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
+from safepip.facts.request import Request
+from safepip.facts.temp import probe_temp, temp_candidates
+from safepip.facts.trust import group_shared, owner_name, python_distrust
+
+PROJECT_VENV_NAMES = (".venv", "venv")
+
+
+def probe_identity(environ: Mapping[str, str]) -> Identity:
+    uid, euid = os.getuid(), os.geteuid()
+    try:
+        entry = pwd.getpwuid(euid)
+        name, passwd_home = entry.pw_name, entry.pw_dir
+    except KeyError:
+        name, passwd_home = str(euid), "/"
+    sudo_uid = environ.get("SUDO_UID", "")
+    return Identity(
+        uid=uid,
+        euid=euid,
+        name=name,
+        home=environ.get("HOME") or passwd_home,
+        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
+    )
+
+
+def find_project_venvs(cwd: str, home: str, uid: int) -> tuple[ProjectVenv, ...]:
+    """`.venv` or `venv` holding a pyvenv.cfg in cwd and its parents, up to home or `/` (by stat only)."""
+    found: list[ProjectVenv] = []
+    current = os.path.abspath(cwd)
+    stop = os.path.abspath(home)
+    while True:
+        for name in PROJECT_VENV_NAMES:
+            candidate = os.path.join(current, name)
+            if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
+                found.append(describe_project_venv(candidate, uid))
+        parent = os.path.dirname(current)
+        if current in (stop, parent):
+            return tuple(found)
+        current = parent
+
+
+def describe_project_venv(path: str, uid: int) -> ProjectVenv:
+    python = paths.venv_python(path)
+    owner = os.stat(path).st_uid
+    found = python_distrust(python, uid)
+    reason = found.reason() if found is not None else None
+    return ProjectVenv(path, python, owner, owner_name(owner), reason is None, reason)
+
+
+def conda_env(environ: Mapping[str, str]) -> str | None:
+    prefix = environ.get("CONDA_PREFIX")
+    if (
+        not prefix
+        or environ.get("CONDA_DEFAULT_ENV") == "base"
+        or os.path.isdir(os.path.join(prefix, "condabin"))
+    ):
+        return None
+    return prefix
+
+
+class InterpreterChoice(NamedTuple):
+    python: str | None
+    source: str  # "--python", "--venv", "VIRTUAL_ENV", "CONDA_PREFIX", "project venv", "PATH"
+    active_env: str | None = None
+    refused: str | None = None  # an explicit choice that is not trusted: why
+    notices: tuple[str, ...] = ()
+
+
+def path_pythons(environ: Mapping[str, str], own_prefix: str) -> list[str]:
+    """The python3/python files on PATH, in order, safepip's own environment left out (pipx installs)."""
+    own_bin = os.path.realpath(os.path.join(own_prefix, "bin"))
+    found = []
+    for directory in environ.get("PATH", "").split(os.pathsep):
+        if not directory or not os.path.isabs(directory) or os.path.realpath(directory) == own_bin:
+            continue
+        for name in ("python3", "python"):
+            candidate = os.path.join(directory, name)
+            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):  # what shutil.which checks
+                found.append(candidate)
+    return found
+
+
+def from_path(environ: Mapping[str, str], own_prefix: str, uid: int) -> InterpreterChoice:
+    """The first trusted python on PATH; each one passed over says whose it is."""
+    notices: list[str] = []
+    for python in path_pythons(environ, own_prefix):
+        found = python_distrust(python, uid)
+        if found is None:
+            return InterpreterChoice(python, "PATH", notices=tuple(notices))
+        notices.append(f"passed over {python} on PATH: {found.reason()}; safepip never runs it")
+    return InterpreterChoice(None, "PATH", notices=tuple(notices))
+
+
+def explicit(python: str, source: str, uid: int, active_env: str | None = None) -> InterpreterChoice:
+    """A Python the user named or activated: used when trusted; an activated environment that only a group
+    of the user's can also change is used with a notice; anything else is refused."""
+    found = python_distrust(python, uid)
+    if found is None:
+        return InterpreterChoice(python, source, active_env)
+    if found.error and not os.path.lexists(python):
+        return InterpreterChoice(python, source, active_env)  # the query says what is wrong
+    if group_shared(found) and source in ("VIRTUAL_ENV", "CONDA_PREFIX"):
+        notice = f"{active_env} is shared: {found.reason()}, a group you are in; using it as you activated it"
+        return InterpreterChoice(python, source, active_env, notices=(notice,))
+    return InterpreterChoice(python, source, active_env, refused=found.reason())
+
+
+def choose_interpreter(
+    request: Request, environ: Mapping[str, str], project_venvs: tuple[ProjectVenv, ...], own_prefix: str,
+    uid: int,
+) -> InterpreterChoice:  # fmt: skip
+    options = request.options
+    if options.python:
+        python = options.python
+        if "/" not in python:  # a name, as a shell would find it
+            python = next((os.path.join(d, python) for d in environ.get("PATH", "").split(os.pathsep)
+                           if d and os.access(os.path.join(d, python), os.X_OK)), python)  # fmt: skip
+        if os.path.isdir(python):
+            python = paths.venv_python(python)
+        return explicit(os.path.abspath(python), "--python", uid)
+    if options.system:  # the system environment: activated and project venvs do not count
+        return from_path(environ, own_prefix, uid)
+    if options.venv and os.path.lexists(paths.venv_python(options.venv)):
+        return explicit(paths.venv_python(options.venv), "--venv", uid, os.path.abspath(options.venv))
+    virtual_env = environ.get("VIRTUAL_ENV")
+    if virtual_env and os.path.isabs(virtual_env) and os.path.lexists(paths.venv_python(virtual_env)):
+        return explicit(paths.venv_python(virtual_env), "VIRTUAL_ENV", uid, os.path.abspath(virtual_env))
+    conda = conda_env(environ)
+    if conda and os.path.isabs(conda):
+        return explicit(os.path.join(conda, "bin", "python"), "CONDA_PREFIX", uid, conda)
+    if not options.venv:
+        for venv in project_venvs:
+            if venv.trusted:
+                return InterpreterChoice(venv.python, "project venv", venv.path)
+    return from_path(environ, own_prefix, uid)
+
+
+def scheme_facts(scheme: Mapping[str, str], cache: dict[str, DirFact]) -> dict[str, DirFact]:
+    facts: dict[str, DirFact] = {}
+    for key in SCHEME_KEYS:
+        if key in scheme:
+            directory = scheme[key]
+            if directory not in cache:
+                cache[directory] = probe_dir(directory)
+            facts[key] = cache[directory]
+    return facts
+
+
+def explicit_directory(
+    request: Request, switches_target: str | None, switches_prefix: str | None
+) -> str | None:
+    location = request.pip_args.explicit_location
+    if location is not None:
+        return location[1]
+    return switches_target or switches_prefix
+
+
+def temp_target_dirs(
+    request: Request, interpreter: Interpreter | None, managed: str | None, overlay: str | None
+) -> list[str]:
+    """Targets whose own directory can hold a private temp dir: venvs and the user base, never a system
+    prefix or a --target directory, where a leftover would be in the way."""
+    dirs = [managed, overlay, request.options.venv]
+    if interpreter is not None:
+        dirs += [interpreter.prefix if interpreter.is_venv else None, interpreter.user_base]
+    return list(dict.fromkeys(path for path in dirs if path))
+
+
+def probe_context(
+    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
+) -> Context:
+    environ = os.environ if environ is None else environ
+    cwd = cwd or os.getcwd()
+    own_prefix = sys.prefix
+    identity = probe_identity(environ)
+    project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
+    own = own_dirs(identity.euid)
+    choice = choose_interpreter(request, environ, project_venvs, own_prefix, identity.euid)
+    python, source, active_env = choice.python, choice.source, choice.active_env
+    interpreter: Interpreter | None = None
+    error: str | None = None
+    if choice.refused is not None:
+        error = f"{python} ({source}) is not safe to run: {choice.refused}"
+    elif python is None:
+        error = "no python3 or python on PATH that is yours or root's"
+    else:
+        try:
+            interpreter = query_interpreter(
+                python, own.cache.path, environ, keep=writes and own.private_root is None
+            )
+        except SafepipError as failure:
+            error = failure.message
+    if interpreter is not None and interpreter.is_venv and active_env is None:
+        active_env = interpreter.prefix  # --python pointing into a venv
+    switches = read_pip_switches(
+        environ,
+        identity.home,
+        interpreter.prefix if interpreter else None,
+        request.pip_args.has("--isolated"),
+    )
+    cache: dict[str, DirFact] = {}
+    env_dirs = scheme_facts(interpreter.scheme, cache) if interpreter else {}
+    user_dirs = scheme_facts(interpreter.user_scheme, cache) if interpreter and interpreter.user_base else {}
+    target_setting, prefix_setting = switches.get("target"), switches.get("prefix")
+    explicit = explicit_directory(
+        request,
+        target_setting.value if target_setting else None,
+        prefix_setting.value if prefix_setting else None,
+    )
+    root, own_cache = own.data.path, own.cache.path
+    temp = tuple(
+        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
+        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
+    )
+    managed = overlay = None
+    if interpreter is not None:
+        managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
+        if interpreter.is_venv:
+            overlay = paths.overlay_venv_path(root, interpreter.tag, interpreter.prefix)
+    target_temp = tuple(
+        probe_temp(path, "target", own=True)
+        for path in temp_target_dirs(request, interpreter, managed, overlay)
+    )
+    cli_cache = request.pip_args.last("--cache-dir")
+    pip_cache = probe_pip_cache(
+        switches,
+        cli_cache.value if cli_cache else None,
+        request.pip_args.has("--no-cache-dir"),
+        environ,
+        identity.home,
+        identity.euid,
+    )
+    return Context(
+        identity=identity,
+        interpreter=interpreter,
+        interpreter_source=source,
+        interpreter_error=error,
+        active_env=active_env,
+        project_venvs=project_venvs,
+        pip=switches,
+        env_dirs=env_dirs,
+        user_dirs=user_dirs,
+        explicit_dir=probe_dir(explicit) if explicit else None,
+        data_dir=own.data,
+        managed_venv=managed,
+        managed_venv_ready=managed is not None and paths.venv_is_ready(managed),
+        overlay_venv=overlay,
+        overlay_venv_ready=overlay is not None and paths.venv_is_ready(overlay),
+        own_prefix=own_prefix,
+        temp=temp,
+        target_temp=target_temp,
+        pip_cache=pip_cache,
+        own_cache=own.cache,
+        private_root=own.private_root,
+        home_problem=own.home_problem,
+        interpreter_refused=choice.refused is not None,
+        trust_notices=choice.notices,
+    )

@@ -1,0 +1,129 @@
+"""Entries in a target's site-packages and scripts that the user could not remove or replace: immutable or
+append-only (chattr), someone else's in a directory the user cannot write, on a read-only mount.
+
+pip upgrades by moving old files aside and deleting them after the new ones are in; such an entry breaks that
+halfway. Walking every file of a large environment on every run would cost more than the install, so the
+walk is incremental: every top-level entry is inspected on every run, and a top-level directory is walked
+again only when its own mtime or ctime changed since a walk found it clean (kept in safepip's cache). What
+this does not see (root changing a file deep inside a package that nothing reinstalled) pip meets, and the
+diagnosis after pip names it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from safepip.facts.fs import Inspector, entry_inspector, is_read_only_mount
+from safepip.facts.trust import owner_name
+
+CACHE_FORMAT = 1
+
+
+class StuckEntry(NamedTuple):
+    path: str
+    why: str
+    fix: str
+
+
+def stuck_entries(
+    site_dirs: Iterable[str], uid: int, user: str, cache: str | None = None
+) -> list[StuckEntry]:
+    """Entries under the site dirs that `user` could not remove or replace. `cache`: the file that keeps
+    which top-level directories were found clean (None: walk everything, write nothing)."""
+    stuck: list[StuckEntry] = []
+    inspect = entry_inspector()
+    known = load_clean(cache)
+    clean: dict[str, dict[str, list[int]]] = {}
+    for site in site_dirs:
+        if not os.path.isdir(site):
+            continue
+        if is_read_only_mount(site):
+            stuck.append(
+                StuckEntry(site, "on a read-only mount", "install into a target on a writable filesystem")
+            )
+            continue
+        clean[site] = walk_for_stuck(site, uid, user, inspect, stuck, known.get(site, {}))
+    if cache is not None and clean != known:
+        save_clean(cache, clean)
+    return stuck
+
+
+def load_clean(cache: str | None) -> dict[str, dict[str, list[int]]]:
+    try:
+        with open(cache or "", encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data["clean"] if data.get("format") == CACHE_FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def save_clean(cache: str, clean: dict[str, dict[str, list[int]]]) -> None:
+    temporary = f"{cache}.{os.getpid()}"
+    try:
+        os.makedirs(os.path.dirname(cache), mode=0o700, exist_ok=True)
+        with open(
+            os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w"
+        ) as out:
+            json.dump({"format": CACHE_FORMAT, "clean": clean}, out)
+        os.replace(temporary, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+
+
+def walk_for_stuck(
+    directory: str,
+    uid: int,
+    user: str,
+    inspect: Inspector,
+    stuck: list[StuckEntry],
+    known_clean: dict[str, list[int]] | None = None,
+) -> dict[str, list[int]]:
+    """Add what is stuck below `directory` to `stuck`. At the top (`known_clean` given): skip directories
+    unchanged since they were found clean; return the ones found clean now, with their stamps."""
+    parent_writable: bool | None = None  # asked only when an entry here is someone else's
+    clean: dict[str, list[int]] = {}
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return clean
+    for entry in entries:
+        found = inspect(entry.path)
+        if found is None:
+            continue
+        owner_uid, pinned, is_dir = found
+        if pinned is not None:
+            stuck.append(StuckEntry(entry.path, pinned, f"sudo chattr -{pinned[0]} {entry.path}"))
+            continue  # its contents cannot be removed either: one entry says it
+        if owner_uid != uid:
+            owner = owner_name(owner_uid)
+            if is_dir and not os.access(entry.path, os.W_OK | os.X_OK):
+                why, fix = f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {entry.path}"
+                stuck.append(StuckEntry(entry.path, why, fix))
+                continue
+            if parent_writable is None:
+                parent_writable = os.access(directory, os.W_OK | os.X_OK)
+            if not parent_writable:
+                why = f"owned by {owner} in {directory}, which {user} cannot write"
+                stuck.append(StuckEntry(entry.path, why, f"sudo chown -R {user} {directory}"))
+                continue
+        if not is_dir:
+            continue
+        if known_clean is None:
+            walk_for_stuck(entry.path, uid, user, inspect, stuck)
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        stamp = [info.st_mtime_ns, info.st_ctime_ns]
+        count = len(stuck)
+        if known_clean.get(entry.name) != stamp:
+            walk_for_stuck(entry.path, uid, user, inspect, stuck)
+        if len(stuck) == count:
+            clean[entry.name] = stamp
+    return clean

@@ -1,0 +1,216 @@
+"""What safepip trusts: the one rule for everything it executes, imports or writes through.
+
+Trusted means owned by the user or root and writable by no other user, for the path itself and every
+directory and link on the way to it, followed the way the kernel follows it. Nobody else can then change
+what the path leads to between this check and its use, so the path that was checked is the path used.
+Exceptions: a directory that is root's and sticky (`/tmp`: others can add entries, not replace ours); a
+group that has no member but the user (Debian's user private groups; root's `staff`); and, only where the
+caller allows it, a group the user belongs to (a team's shared venv that the user activated).
+As root (uid 0) only root's own files pass.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import NamedTuple
+
+MAX_LINKS = 40  # as the kernel's ELOOP
+
+
+class Distrust(NamedTuple):
+    """Why a path is not trusted: the entry on the way that someone else can change, and who."""
+
+    path: str
+    who: str  # a user's name, "group NAME", or "every user"
+    group: int | None = None  # only this group (which the user belongs to) can change it
+    error: str | None = None  # the path cannot be followed at all
+
+    def reason(self) -> str:
+        if self.error:
+            return f"{self.path}: {self.error}"
+        if self.who.startswith("group ") or self.who == "every user":
+            return f"{self.path} is writable by {self.who}"
+        return f"{self.path} is owned by {self.who}"
+
+
+def owner_name(uid: int) -> str:
+    import pwd
+
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
+
+
+def group_name(gid: int) -> str:
+    import grp
+
+    try:
+        return grp.getgrgid(gid).gr_name
+    except KeyError:
+        return str(gid)
+
+
+def group_only_of(gid: int, uid: int) -> bool:
+    """No user but `uid` (and root) is in group `gid`, as a listed member or by their primary group."""
+    import grp
+    import pwd
+
+    try:
+        names = set(grp.getgrgid(gid).gr_mem)
+    except KeyError:
+        return False
+    try:
+        own = pwd.getpwuid(uid).pw_name if uid != 0 else "root"
+    except KeyError:
+        own = None
+    if names - {own, "root"}:
+        return False
+    return not any(entry.pw_gid == gid and entry.pw_uid not in (uid, 0) for entry in pwd.getpwall())
+
+
+def entry_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[int]) -> Distrust | None:
+    """One entry on the way: who besides `uid` and root could change it."""
+    if info.st_uid not in (uid, 0):
+        return Distrust(path, owner_name(info.st_uid))
+    if stat.S_ISLNK(info.st_mode):
+        return None  # a link's own mode means nothing; the directory holding it was checked
+    mode = info.st_mode
+    if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX and info.st_uid == 0):
+        return Distrust(path, "every user")
+    if mode & stat.S_IWGRP and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX and info.st_uid == 0):
+        gid = info.st_gid
+        if group_only_of(gid, uid):
+            return None
+        return Distrust(path, f"group {group_name(gid)}", gid if gid in groups else None)
+    return None
+
+
+def distrust(path: str, uid: int | None = None, *, missing_ok: bool = False) -> Distrust | None:
+    """Why `path` is not trusted by `uid` (default: this process's user); None when it is.
+
+    Every component is checked as the kernel resolves it, links followed (their targets checked the same
+    way). `missing_ok`: a path whose tail does not exist yet is judged by what exists (for directories
+    safepip will create)."""
+    uid = os.geteuid() if uid is None else uid
+    groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+    shared: Distrust | None = None
+    pending = [part for part in os.path.join(os.getcwd(), path).split("/") if part not in ("", ".")]
+    current = "/"
+    found = entry_distrust("/", os.lstat("/"), uid, groups)
+    if found is not None:
+        return found
+    links = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            current = os.path.dirname(current)
+            continue
+        candidate = os.path.join(current, part)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            if missing_ok:
+                return shared
+            return Distrust(candidate, "", error="does not exist")
+        except OSError as error:
+            return Distrust(candidate, "", error=error.strerror or str(error))
+        found = entry_distrust(candidate, info, uid, groups)
+        if found is not None:
+            if found.group is None:
+                return found
+            shared = shared or found
+        if stat.S_ISLNK(info.st_mode):
+            links += 1
+            if links > MAX_LINKS:
+                return Distrust(candidate, "", error="too many levels of symbolic links")
+            target = os.readlink(candidate)
+            pending = [p for p in target.split("/") if p not in ("", ".")] + pending
+            if target.startswith("/"):
+                current = "/"
+            continue
+        if pending and not stat.S_ISDIR(info.st_mode):
+            return Distrust(candidate, "", error="not a directory")
+        current = candidate
+    return shared
+
+
+def group_shared(found: Distrust | None) -> bool:
+    """Only a group the user belongs to can change it (a team's shared venv)."""
+    return found is not None and found.group is not None and not found.error
+
+
+def venv_site_dirs(prefix: str) -> list[str]:
+    """A venv's or conda prefix's site-packages directories, found without running its Python."""
+    lib = os.path.join(prefix, "lib")
+    try:
+        names = sorted(os.listdir(lib))
+    except OSError:
+        return []
+    return [
+        os.path.join(lib, name, "site-packages")
+        for name in names
+        if name.startswith(("python", "pypy")) and os.path.isdir(os.path.join(lib, name, "site-packages"))
+    ]
+
+
+def pth_files(site_dir: str) -> list[str]:
+    """The .pth files of a site dir: Python runs their `import` lines at every start."""
+    try:
+        return sorted(os.path.join(site_dir, n) for n in os.listdir(site_dir) if n.endswith(".pth"))
+    except OSError:
+        return []
+
+
+def environment_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
+    """A venv or conda prefix: the prefix, its `pyvenv.cfg`, its site-packages and their .pth files (which
+    Python executes at start-up). The first untrusted entry, a group-shared one only when nothing else is."""
+    shared: Distrust | None = None
+    paths = [prefix, os.path.join(prefix, "pyvenv.cfg")]
+    for site in venv_site_dirs(prefix):
+        paths += [site, *pth_files(site)]
+    for path in paths:
+        if path.endswith("pyvenv.cfg") and not os.path.lexists(path):
+            continue
+        found = distrust(path, uid)
+        if found is not None and not group_shared(found):
+            return found
+        shared = shared or found
+    return shared
+
+
+def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
+    """Why `python` must not be run: the interpreter (every link on the way) and, when it belongs to a venv
+    or conda prefix (`<prefix>/bin/python`), that environment."""
+    found = distrust(python, uid)
+    if found is not None and not group_shared(found):
+        return found
+    prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")) or os.path.isdir(
+        os.path.join(prefix, "conda-meta")
+    ):
+        return environment_distrust(prefix, uid) or found
+    return found
+
+
+def is_private_dir(path: str, uid: int | None = None) -> bool:
+    """`path` is a real directory of `uid`'s (not a link) that nobody else can even read: mode 0700 or less."""
+    uid = os.geteuid() if uid is None else uid
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not stat.S_IMODE(info.st_mode) & 0o077
+
+
+def temp_root_problem(path: str, owner_uid: int | None, mode: int | None, uid: int) -> str | None:
+    """A temp root pip may write below: the user's own, or root's and sticky; and trusted on the way."""
+    if owner_uid is None or mode is None:
+        return None  # missing: reported as such by the caller
+    if owner_uid != uid and not (owner_uid == 0 and mode & stat.S_ISVTX):
+        return f"owned by {owner_name(owner_uid)}" + (
+            " (sticky, but not root's)" if mode & stat.S_ISVTX else ""
+        )
+    found = distrust(path, uid)
+    return found.reason() if found is not None else None

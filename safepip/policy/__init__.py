@@ -1,0 +1,1 @@
+"""Policy: pure decisions on facts, returning a plan with a reason for every candidate passed over."""

@@ -1,0 +1,39 @@
+"""pip's cache directory: left alone when the user owns it, redirected when an earlier `sudo pip` took it.
+
+Nothing is chowned: pip gets PIP_CACHE_DIR under safepip's own cache dir, and the notice names the fix.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from safepip.facts.pip_cache import CacheFact
+
+
+class CacheChoice(NamedTuple):
+    redirect_to: str | None
+    reason: str
+    notice: str | None = None
+
+
+def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable: bool) -> CacheChoice:
+    if fact.path is None:
+        return CacheChoice(None, f"pip's cache is disabled ({fact.source})")
+    if fact.writable and not fact.foreign:
+        return CacheChoice(None, f"{fact.path} is {user}'s")
+    why = (
+        f"{fact.foreign[0]} is owned by {fact.foreign_owner}"
+        if fact.foreign
+        else f"{fact.path} is not writable"
+    )
+    if not own_cache_writable:
+        return CacheChoice(
+            None, f"{why}, and {own_cache} cannot be made either; pip will run without a cache"
+        )
+    fix = f"sudo chown -R {user} {fact.path}" if fact.foreign else f"make {fact.path} writable"
+    return CacheChoice(
+        own_cache,
+        why,
+        f"pip's cache {fact.path} is not usable ({why}{', e.g. after `sudo pip`' if fact.foreign else ''}); "
+        f"using {own_cache}. Fix: {fix}",
+    )

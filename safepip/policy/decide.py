@@ -1,0 +1,390 @@
+"""decide_target(): the default policy. Pure: context and request in, plan out; touches nothing.
+
+The first rule that applies wins; every candidate passed over keeps the reason, for `safepip explain`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from safepip.errors import EXIT_REFUSED, EXIT_USAGE
+from safepip.facts import paths
+from safepip.facts.records import Context, DirFact, Interpreter
+from safepip.facts.request import Request
+from safepip.facts.temp import TempFact
+from safepip.policy.cache import decide_cache
+from safepip.policy.pip_command import ENVIRONMENT_OPTIONS
+from safepip.policy.plan import PassedOver, Plan, Refusal, Target
+from safepip.policy.temp import decide_temp
+
+EXPLICIT_OPTIONS = ("--target", "--prefix", "--root", "--user")
+ENV_SOURCES = {
+    "VIRTUAL_ENV": "the active virtualenv",
+    "CONDA_PREFIX": "the active conda environment",
+    "--python": "the venv of --python",
+    "--venv": "the venv given with --venv",
+    "project venv": "the project venv",
+}
+
+
+class Decision:
+    """The state of one decision as the rules run: what was passed over and why."""
+
+    def __init__(self, context: Context, request: Request, pip_args: tuple[str, ...] = ()) -> None:
+        self.context, self.request, self.pip_args = context, request, pip_args
+        self.passed: list[PassedOver] = []
+        self.env_overrides: tuple[tuple[str, str], ...] = ()
+        self.notices: list[str] = []
+
+    def pass_over(self, kind: str, path: str | None, reason: str) -> None:
+        self.passed.append(PassedOver(kind, path, reason))
+
+    def plan(self, target: Target, pip_options: tuple[str, ...] = ()) -> Plan:
+        interpreter = self.context.interpreter
+        if interpreter is not None and not target.version:
+            target = target._replace(version=interpreter.version)
+        return Plan(
+            target,
+            tuple(self.passed),
+            None,
+            pip_options,
+            self.pip_args,
+            tuple(self.notices),
+            self.env_overrides,
+        )
+
+    def refuse(self, message: str, hint: str, exit_code: int = EXIT_REFUSED) -> Plan:
+        refusal = Refusal(message, hint, exit_code)
+        return Plan(None, tuple(self.passed), refusal, (), self.pip_args, tuple(self.notices))
+
+    def no_fallback_refusal(self) -> Plan | None:
+        if not self.request.options.no_fallback or not self.passed:
+            return None
+        first = self.passed[-1]  # the candidate just passed over: the first real one
+        return self.refuse(
+            f"{first.kind} target {first.path or ''} cannot be used: {first.reason}".replace("  ", " "),
+            "drop --no-fallback (SAFEPIP_NO_FALLBACK) to let safepip pick another target",
+        )
+
+
+def decide_target(context: Context, request: Request) -> Plan:
+    """The target, and the temp and cache directories pip gets with it."""
+    plan = decide_location(context, request)
+    temp = (
+        decide_temp(temp_candidates_for(context, plan.target), request.options.min_tmp_space)
+        if context.temp
+        else None
+    )
+    cache = None
+    if context.pip_cache is not None and context.own_cache is not None:
+        own = os.path.join(context.own_cache.path, "pip-cache")
+        cache = decide_cache(context.pip_cache, context.identity.name, own, context.own_cache.writable)
+    notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
+    if context.home_problem and context.private_root:
+        moved = f"safepip keeps its venvs and pip's cache in {context.private_root} (private, mode 700)"
+        pip_cache_foreign = context.pip_cache is not None and context.pip_cache.foreign
+        kept = plan.notices if not pip_cache_foreign else notices  # the home line covers an unwritable cache
+        notices = (f"home: {context.home_problem}; {moved}", *kept)
+    if temp is not None and not temp.keep:
+        notices += (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
+    return plan._replace(temp=temp, cache=cache, notices=notices)
+
+
+def decide_location(context: Context, request: Request) -> Plan:
+    decision = Decision(context, request, pip_args=request.pip_args.argv)
+    for venv in context.project_venvs:
+        if not venv.trusted:
+            decision.pass_over("venv", venv.path, f"{venv.distrust_reason}; its python is never executed")
+            decision.notices.append(f"ignoring {venv.path}: {venv.distrust_reason}")
+    for notice in context.trust_notices:
+        decision.notices.append(notice)
+    interpreter = context.interpreter
+    if interpreter is None and context.interpreter_refused:
+        return decision.refuse(
+            f"refused: {context.interpreter_error}; safepip never runs a Python that another user can change",
+            "use a Python that is yours or root's and that no one else can write (or ask its owner to fix "
+            "its permissions), or deactivate that environment and let safepip pick a target",
+        )
+    if interpreter is None:
+        return decision.refuse(
+            f"no Python to install for: {context.interpreter_error}",
+            "pass --python PATH (SAFEPIP_PYTHON), or activate the virtualenv you mean",
+            # a --python that does not run is the user's input: a usage error
+            EXIT_USAGE if context.interpreter_source == "--python" else EXIT_REFUSED,
+        )
+    if request.options.system:
+        for rule in (explicit_rule, own_environment_rule):
+            plan = rule(decision, interpreter)
+            if plan is not None:
+                return plan
+        return decision.refuse(
+            "--system: the system environment cannot be used: "
+            + "; ".join(p.reason for p in decision.passed),
+            (
+                "add --break-system-packages if you really mean to change an externally managed Python, or "
+                if context.identity.euid == 0
+                else "run with sudo for a root-owned system Python, add --break-system-packages for an externally "
+                "managed one if you really mean it, or "
+            )
+            + "drop --system and let safepip pick a place you can write",
+        )
+    for rule in (explicit_rule, environment_rule, own_environment_rule, user_rule, managed_rule):
+        plan = rule(decision, interpreter)
+        if plan is not None:
+            return plan
+    home = f"; home: {context.home_problem}" if context.home_problem and not context.private_root else ""
+    return decision.refuse(
+        "no writable place to install: " + "; ".join(f"{p.kind}: {p.reason}" for p in decision.passed) + home,
+        f"make {context.data_dir.path} writable (check HOME and XDG_DATA_HOME)"
+        + (", or remove the directories named above that are not yours" if home else "")
+        + ", or pass --target DIR you can write",
+    )
+
+
+def temp_candidates_for(context: Context, target: Target | None) -> tuple[TempFact, ...]:
+    """pip's temp dir, then /tmp and /var/tmp, then the target's own filesystem, then safepip's cache."""
+    on_target = tuple(fact for fact in context.target_temp if target is not None and fact.path == target.path)
+    if not on_target or len(context.temp) < 2:
+        return context.temp
+    return (*context.temp[:-1], *on_target, context.temp[-1])
+
+
+def describe_dir(fact: DirFact, user: str) -> str:
+    if fact.read_only_mount:
+        return f"{fact.path} is on a read-only mount"
+    owner = f"owned by {fact.owner_name}" if fact.owner_name else (fact.error or "missing")
+    mode = f", mode {fact.mode:o}" if fact.mode is not None else ""
+    where = fact.path if fact.probed in (None, fact.path) else f"{fact.path} (its parent {fact.probed})"
+    return f"{where} is not writable by {user} ({owner}{mode})"
+
+
+def first_unwritable(dirs: Mapping[str, DirFact]) -> DirFact | None:
+    return next((fact for fact in dirs.values() if not fact.writable), None)
+
+
+def why_moved(decision: Decision) -> str:
+    """The reason that matters to the user: why the first real candidate could not be used."""
+    for item in decision.passed:
+        if item.kind in ("explicit", "env"):
+            return item.reason
+    return decision.passed[-1].reason if decision.passed else "no other candidate"
+
+
+def has_pip(interpreter: Interpreter) -> bool:
+    return interpreter.pip_version is not None
+
+
+def breaks_system(decision: Decision) -> bool:
+    return decision.request.pip_args.has("--break-system-packages") or decision.context.pip.enabled(
+        "break-system-packages"
+    )
+
+
+def requires_virtualenv(decision: Decision) -> str | None:
+    setting = decision.context.pip.get("require-virtualenv")
+    if decision.request.pip_args.has("--require-virtualenv") or decision.request.pip_args.has(
+        "--require-venv"
+    ):
+        return "--require-virtualenv is given"
+    if setting is not None and setting.enabled:
+        return f"pip requires a virtualenv ({setting.source})"
+    return None
+
+
+def explicit_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
+    """Rule 1: --target/--prefix/--root/--user, or PIP_TARGET/PIP_PREFIX/PIP_USER, honoured as given."""
+    context, args = decision.context, decision.request.pip_args
+    label, source = explicit_choice(decision)
+    if label is None:
+        return None
+    if label == "--user":
+        problem = user_site_problem(decision, interpreter, explicit=True)
+        path = interpreter.user_base
+    else:
+        fact = context.explicit_dir
+        assert fact is not None
+        path = fact.path
+        problem = None if fact.writable else describe_dir(fact, context.identity.name)
+    if problem is None:
+        return decision.plan(
+            Target(
+                "explicit", path, interpreter.executable, f"{label} {source}", has_pip=has_pip(interpreter)
+            )
+        )
+    if not decision.request.options.fallback:
+        return decision.refuse(
+            f"{label} {path} cannot be used: {problem}",
+            f"choose a {('directory' if label != '--user' else 'target')} you can write, drop {label} to let "
+            "safepip pick a target, or pass --fallback to let it move this one",
+        )
+    decision.pass_over("explicit", path, f"{problem}; moved because of --fallback")
+    if source == "on the command line":
+        decision.pip_args = args.without(EXPLICIT_OPTIONS)
+    else:
+        decision.env_overrides = (("PIP_TARGET", ""), ("PIP_PREFIX", ""), ("PIP_USER", "0"))
+    return None
+
+
+def explicit_choice(decision: Decision) -> tuple[str | None, str]:
+    args, switches = decision.request.pip_args, decision.context.pip
+    location = args.explicit_location
+    if location is not None:
+        return location[0], "on the command line"
+    if args.user:
+        return "--user", "on the command line"
+    for key, label in (("target", "--target"), ("prefix", "--prefix")):
+        setting = switches.get(key)
+        if setting is not None and setting.value:
+            return label, f"from {setting.source}"
+    user = switches.get("user")
+    if user is not None and user.enabled and args.user is not False:  # --no-user cancels PIP_USER
+        if decision.context.active_env is not None:
+            decision.notices.append(
+                f"ignoring {user.source} inside a virtualenv, where pip cannot install with --user"
+            )
+            return None, ""
+        return "--user", f"from {user.source}"
+    return None, ""
+
+
+def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
+    """Rules 2 and 3: the active environment, or a project venv of the user's: used, or overlaid."""
+    context, options = decision.context, decision.request.options
+    if options.venv and context.interpreter_source != "--venv":
+        venv = options.venv
+        return decision.plan(
+            Target("venv", venv, paths.venv_python(venv), "--venv given; it will be created",
+                   create_from=interpreter.real_path),
+            ENVIRONMENT_OPTIONS,
+        )  # fmt: skip
+    prefix = context.active_env
+    if prefix is None:
+        return None
+    kind = "venv" if context.interpreter_source in ("project venv", "--venv") else "env"
+    what = f"{ENV_SOURCES.get(context.interpreter_source, 'the environment')} {prefix}"
+    blocked = first_unwritable(context.env_dirs)
+    if blocked is None:
+        return decision.plan(
+            Target(kind, prefix, interpreter.executable, f"{what} is writable", has_pip=has_pip(interpreter)),
+            ENVIRONMENT_OPTIONS,
+        )
+    problem = describe_dir(blocked, context.identity.name)
+    decision.pass_over(kind, prefix, problem)
+    refusal = decision.no_fallback_refusal()
+    if refusal is not None:
+        return refusal
+    if not context.data_dir.writable or context.overlay_venv is None:
+        decision.pass_over(
+            "overlay", context.overlay_venv, describe_dir(context.data_dir, context.identity.name)
+        )
+        return None
+    owner = blocked.owner_name or "another user"
+    decision.notices.append(
+        f"{prefix} belongs to {owner}; installing into an overlay venv that still sees its packages. "
+        f"To install into it directly instead: sudo chown -R {context.identity.name} {prefix}"
+    )
+    return decision.plan(
+        Target(
+            "overlay",
+            context.overlay_venv,
+            paths.venv_python(context.overlay_venv),
+            f"{what} is not writable by {context.identity.name} (owned by {owner})",
+            create_from=None if context.overlay_venv_ready else interpreter.real_path,
+            system_site_packages=interpreter.system_site_packages,
+            overlay_of=prefix,
+        ),
+        ENVIRONMENT_OPTIONS,
+    )
+
+
+def own_environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
+    """Rule 4: the interpreter's own (system) environment, when pip could really install there."""
+    context = decision.context
+    where = interpreter.scheme.get("purelib", interpreter.prefix)
+    problems = []
+    blocked = first_unwritable(context.env_dirs)
+    if blocked is not None:
+        problems.append(describe_dir(blocked, context.identity.name))
+    if interpreter.externally_managed and not breaks_system(decision):
+        problems.append(f"{interpreter.executable} is externally managed (PEP 668)")
+    venv_required = requires_virtualenv(decision)
+    if venv_required:
+        problems.append(venv_required)
+    if context.identity.under_sudo and not decision.request.options.system:
+        problems.append("running under sudo: the system environment is only used with --system")
+    if decision.request.options.prefer == "user" and not problems:
+        problems.append("--prefer user")
+    if not problems:
+        reason = f"{where} is writable" + (
+            " (--break-system-packages)" if interpreter.externally_managed else ""
+        )
+        return decision.plan(
+            Target("env", interpreter.prefix, interpreter.executable, reason, has_pip=has_pip(interpreter)),
+            ENVIRONMENT_OPTIONS,
+        )
+    decision.pass_over("env", where, "; ".join(problems))
+    return decision.no_fallback_refusal()
+
+
+def user_site_problem(decision: Decision, interpreter: Interpreter, explicit: bool = False) -> str | None:
+    context = decision.context
+    if decision.request.pip_args.user is False:
+        return "--no-user is given"
+    if interpreter.is_venv and not interpreter.system_site_packages:
+        return "user site-packages are not visible in this virtualenv"
+    if not interpreter.user_site_enabled:
+        return "user site-packages are disabled for this interpreter (PYTHONNOUSERSITE or -s)"
+    if interpreter.externally_managed and not breaks_system(decision):
+        return f"{interpreter.executable} is externally managed (PEP 668), which covers --user too"
+    venv_required = requires_virtualenv(decision)
+    if venv_required:
+        return venv_required
+    blocked = first_unwritable(context.user_dirs)
+    if blocked is not None or not context.user_dirs:
+        return (
+            describe_dir(blocked, context.identity.name) if blocked else "no user site for this interpreter"
+        )
+    if not explicit and decision.request.options.prefer == "venv":
+        return "--prefer venv"
+    return None
+
+
+def user_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
+    """Rule 5: pip's own fallback, --user."""
+    problem = user_site_problem(decision, interpreter)
+    if problem is None:
+        reason = "pip's --user, as pip itself falls back to: " + why_moved(decision)
+        return decision.plan(
+            Target(
+                "user", interpreter.user_base, interpreter.executable, reason, has_pip=has_pip(interpreter)
+            ),
+            ("--user",),
+        )
+    decision.pass_over("user", interpreter.user_base, problem)
+    return None
+
+
+def managed_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
+    """Rule 6: a venv of safepip's own for this interpreter, made once and reused."""
+    context = decision.context
+    if context.managed_venv is None or not context.data_dir.writable:
+        decision.pass_over(
+            "managed", context.managed_venv, describe_dir(context.data_dir, context.identity.name)
+        )
+        return None
+    system_python = not interpreter.is_venv
+    reason = why_moved(decision)
+    if system_python:
+        reason += "; a venv that still sees the system's packages"
+    return decision.plan(
+        Target(
+            "managed",
+            context.managed_venv,
+            paths.venv_python(context.managed_venv),
+            reason,
+            create_from=None if context.managed_venv_ready else interpreter.real_path,
+            system_site_packages=system_python,
+        ),
+        ENVIRONMENT_OPTIONS,
+    )

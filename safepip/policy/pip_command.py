@@ -1,0 +1,40 @@
+"""The pip command safepip runs for a plan: `<target python> -P -m pip <command> <safepip's options>
+<the user's arguments>`, or safepip's own pip with `--python <target python>` when the target has none."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+from safepip.policy.plan import Plan
+from safepip.util.process import python_module
+
+# The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
+# site, while `uninstall` or `show` have no such option and find user-site packages anyway.
+LOCATION_OPTIONS = {"--user": ("install", "list", "freeze"), "--no-user": ("install",)}
+# safepip's option for a venv or environment target: there, not in the user site, whatever PIP_USER says
+ENVIRONMENT_OPTIONS = ("--no-user",)
+OWN_VERSION = ".".join(map(str, sys.version_info[:3]))
+
+
+def own_pip(*tail: str) -> list[str]:
+    """safepip's own pip (help, and targets without a pip of their own)."""
+    return python_module(sys.executable, OWN_VERSION, "pip", *tail)
+
+
+def pip_command(plan: Plan, command: str) -> list[str]:
+    """safepip's own options come before the user's arguments, which then pass in order, untouched."""
+    target = plan.target
+    assert target is not None
+    options = [o for o in plan.pip_options if command in LOCATION_OPTIONS.get(o, (command,))]
+    tail = [command, *options, *plan.pip_args]
+    if target.has_pip:
+        return python_module(target.python, target.version, "pip", *tail)
+    return own_pip("--python", target.python, *tail)
+
+
+def pip_environment(plan: Plan, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    environ = dict(os.environ if base is None else base)
+    environ.update(plan.env_overrides)
+    return environ

@@ -1,0 +1,1 @@
+"""Utilities every layer may use: starting child processes (process.py), sizes (units.py)."""

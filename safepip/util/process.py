@@ -1,0 +1,402 @@
+"""Every child process safepip starts: pip, the interpreter query, the dry run, `safepip run`.
+
+Decided here, once:
+- the import path: a Python never imports from the working directory (`-P`, or on 3.10 a first statement
+  that drops it), while the working directory itself stays as it is, so `-e .` and `-r req.txt` keep working;
+- the process group and signals: SIGINT, SIGTERM and SIGHUP reach the child's whole process tree; safepip
+  waits for it and reports 128+n; what is still alive after a grace period is killed;
+- inherited descriptors: a lock's descriptor passes to the child, so the lock lives as long as the child;
+- timeouts, for the processes that only answer a question.
+
+Processes start with `os.posix_spawn`: `subprocess` is not imported on the way to pip (see the benchmark's
+import costs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import time
+
+from safepip.errors import Interrupted
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from types import FrameType
+
+FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+RESTORED = (signal.SIGPIPE, signal.SIGXFSZ)  # Python ignores them; a child should not inherit that
+GRACE = 5.0  # seconds the rest of an interrupted tree gets before it is killed
+STDERR_TAIL = 64 * 1024  # enough of pip's error output to find the cause in
+
+# Run before anything else in a Python without `-P` (3.10): sys.path[0] is the working directory then.
+DROP_CWD = "import sys\nif not getattr(sys.flags, 'safe_path', False): del sys.path[0]\n"
+RUN_MODULE = "import runpy\nrunpy.run_module({!r}, run_name='__main__', alter_sys=True)\n"
+
+
+def raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+    raise Interrupted(signum)
+
+
+def install_interrupt_handlers() -> None:
+    for signum in FORWARDED:
+        signal.signal(signum, raise_interrupted)
+
+
+def has_safe_path(version: str | None) -> bool:
+    """`-P` exists from Python 3.11 on."""
+    if not version:
+        return False
+    major, _, rest = version.partition(".")
+    minor = rest.partition(".")[0]
+    return major.isdigit() and minor.isdigit() and (int(major), int(minor)) >= (3, 11)
+
+
+def python_module(python: str, version: str | None, module: str, *args: str) -> list[str]:
+    """`python -P -m module args`, or its equivalent for a Python without `-P`."""
+    if has_safe_path(version):
+        return [python, "-P", "-m", module, *args]
+    return [python, "-c", DROP_CWD + RUN_MODULE.format(module), *args]
+
+
+def python_code(python: str, code: str, *args: str) -> list[str]:
+    """`python -c code`, the working directory dropped from the import path first (any version)."""
+    return [python, "-c", DROP_CWD + code, *args]
+
+
+def in_terminal_foreground() -> bool:
+    """safepip is the terminal's foreground job: the terminal's signals reach its whole process group, and a
+    child that prompts must stay in that group to read the terminal."""
+    try:
+        return os.isatty(0) and os.tcgetpgrp(0) == os.getpgrp()
+    except OSError:
+        return False
+
+
+def spawn(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    stdout_fd: int | None = None,
+    stderr_fd: int | None = None,
+    stdin_fd: int | None = None,
+    inherit: Iterable[int] = (),
+    own_group: bool = False,
+) -> int:
+    """Start `argv`; its pid. OSError when it cannot be started."""
+    actions: list[tuple[int, int, int]] = []
+    for source, target in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2)):
+        if source is not None:
+            actions.append((os.POSIX_SPAWN_DUP2, source, target))
+    inherited = list(inherit)
+    for fd in inherited:
+        os.set_inheritable(fd, True)
+    try:
+        if own_group:
+            return os.posix_spawn(argv[0], list(argv), dict(environ), file_actions=actions,
+                                  setsigdef=RESTORED, setpgroup=0)  # fmt: skip
+        return os.posix_spawn(argv[0], list(argv), dict(environ), file_actions=actions, setsigdef=RESTORED)
+    finally:
+        for fd in inherited:
+            os.set_inheritable(fd, False)
+
+
+def exit_code(status: int) -> int:
+    """A shell's exit code: 128 + n when signal n ended the process."""
+    code = os.waitstatus_to_exitcode(status)
+    return 128 - code if code < 0 else code
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below `root`, from /proc."""
+    children: dict[int, list[int]] = {}
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return []
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(name))
+    found: list[int] = []
+    queue = [root]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def send(pid: int, signum: int) -> None:
+    with contextlib.suppress(OSError):
+        os.kill(pid, signum)
+
+
+class Child:
+    """A child process whose whole tree is signalled when safepip is, and waited for.
+
+    In the terminal's foreground it shares safepip's process group (the terminal's Ctrl-C reaches all of it,
+    and it can prompt); otherwise, or when `own_group`, it leads a group of its own, signalled as a whole."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        environ: Mapping[str, str],
+        *,
+        stdin_fd: int | None = None,
+        stdout_fd: int | None = None,
+        stderr_fd: int | None = None,
+        inherit: Iterable[int] = (),
+        own_group: bool = False,
+    ) -> None:
+        self.received: list[int] = []
+        self.returncode: int | None = None
+        self.pid = 0  # 0 until started: never signal it then (killpg(0) is our own group)
+        self.foreground = not own_group and in_terminal_foreground()
+        self.tree: set[int] = set()
+        self.previous = {signum: signal.signal(signum, self.forward) for signum in FORWARDED}
+        try:
+            self.pid = spawn(
+                argv, environ, stdin_fd=stdin_fd, stdout_fd=stdout_fd, stderr_fd=stderr_fd,
+                inherit=inherit, own_group=not self.foreground,
+            )  # fmt: skip
+        except BaseException:
+            self.restore()
+            raise
+        for signum in self.received:  # arrived while it was being started
+            self.pass_on(signum)
+
+    def forward(self, signum: int, _frame: FrameType | None) -> None:
+        self.received.append(signum)
+        if self.pid:
+            self.pass_on(signum)
+
+    def pass_on(self, signum: int) -> None:
+        if self.returncode is not None or not self.pid:
+            return
+        if self.foreground and signum == signal.SIGINT:
+            self.tree.update([self.pid, *descendants(self.pid)])
+            return  # the terminal sent it to the whole group already; a second one could break pip's rollback
+        self.signal_tree(signum)
+
+    def signal_tree(self, signum: int) -> None:
+        if not self.foreground:
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signum)
+            return
+        self.tree.update([self.pid, *descendants(self.pid)])
+        for pid in self.tree:
+            send(pid, signum)
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = exit_code(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        """The exit code (128 + n after signal n); None when `timeout` seconds passed first."""
+        if timeout is None:
+            while self.returncode is None:
+                try:
+                    _pid, status = os.waitpid(self.pid, 0)
+                except ChildProcessError:
+                    self.returncode = 255
+                    break
+                self.returncode = exit_code(status)
+            return self.returncode
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while self.poll() is None and time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        return self.returncode
+
+    def finish(self) -> int:
+        """Wait for the child, then for what is left of an interrupted tree (killed after a grace period);
+        the exit code, 128 + n when safepip got signal n."""
+        code = self.wait()
+        assert code is not None
+        if self.received:
+            self.reap_tree()
+            code = 128 + self.received[0]
+        self.restore()
+        return code
+
+    def reap_tree(self) -> None:
+        deadline = time.monotonic() + GRACE
+        while self.tree_alive():
+            if time.monotonic() > deadline:
+                self.signal_tree(signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    def tree_alive(self) -> bool:
+        if self.foreground:
+            return any(os.path.exists(f"/proc/{pid}") for pid in self.tree if pid != self.pid)
+        try:
+            os.killpg(self.pid, 0)
+        except OSError:
+            return False
+        return True
+
+    def kill(self) -> None:
+        """End the child's tree now (a timeout, or safepip unwinding)."""
+        if self.pid and self.poll() is None:
+            self.signal_tree(signal.SIGKILL)
+            self.wait()
+
+    def restore(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler)
+        self.previous = {}
+
+
+class StderrTee:
+    """Copies a child's stderr to ours as it comes, keeping its tail for the diagnosis."""
+
+    def __init__(self, fd: int) -> None:
+        import threading
+
+        self.fd = fd
+        self.tail = bytearray()
+        self.thread = threading.Thread(target=self.copy, daemon=True)
+        self.thread.start()
+
+    def copy(self) -> None:
+        out = sys.stderr.buffer
+        try:
+            while chunk := os.read(self.fd, 65536):
+                try:
+                    out.write(chunk)
+                    out.flush()
+                except (OSError, ValueError):
+                    pass  # our stderr is gone; keep draining so the child never blocks
+                self.tail += chunk
+                del self.tail[:-STDERR_TAIL]
+        finally:
+            os.close(self.fd)
+
+    def text(self) -> str:
+        self.thread.join()
+        return self.tail.decode("utf-8", "replace")
+
+
+def run_streaming(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    *,
+    stdout_to_stderr: bool = False,
+    tee_stderr: bool = True,
+    inherit: Iterable[int] = (),
+) -> tuple[int, str]:
+    """Run a child to its end with stdio inherited (pip's progress bars and prompts as always): its exit
+    code and its stderr's tail. `stdout_to_stderr` keeps stdout free for safepip's JSON."""
+    read_end = write_end = None
+    if tee_stderr:
+        read_end, write_end = os.pipe()
+    try:
+        child = Child(
+            argv,
+            environ,
+            stdout_fd=sys.stderr.fileno() if stdout_to_stderr else None,
+            stderr_fd=write_end,
+            inherit=inherit,
+        )
+    except BaseException:
+        if read_end is not None:
+            os.close(read_end)
+        raise
+    finally:
+        if write_end is not None:
+            os.close(write_end)
+    tee = StderrTee(read_end) if read_end is not None else None
+    try:
+        code = child.finish()
+    except BaseException:
+        child.kill()
+        child.restore()
+        raise
+    return code, tee.text() if tee else ""
+
+
+class Answer:
+    """What a question-answering child said."""
+
+    def __init__(self, code: int, stdout: bytes, stderr: bytes) -> None:
+        self.code, self.stdout, self.stderr = code, stdout, stderr
+
+    def last_error_line(self) -> str:
+        lines = self.stderr.decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else f"exit code {self.code}, no output"
+
+
+class NoAnswer(Exception):
+    """The child could not be started, or did not answer in time."""
+
+
+def ask(
+    argv: Sequence[str],
+    environ: Mapping[str, str],
+    timeout: float,
+    inherit: Iterable[int] = (),
+    limit: int = 16 * 1024 * 1024,
+) -> Answer:
+    """Run a child that answers a question (stdin closed, output captured), at most `timeout` seconds and
+    `limit` bytes of output; its tree is killed when it overruns either, or when safepip is interrupted."""
+    import select
+
+    out_read, out_write = os.pipe()
+    err_read, err_write = os.pipe()
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        child = Child(
+            argv, environ, stdin_fd=null, stdout_fd=out_write, stderr_fd=err_write, inherit=inherit,
+            own_group=True,
+        )  # fmt: skip
+    except OSError as error:
+        os.close(out_read)
+        os.close(err_read)
+        raise NoAnswer(f"cannot run {argv[0]}: {error.strerror}") from error
+    finally:
+        for fd in (out_write, err_write, null):
+            os.close(fd)
+    buffers: dict[int, bytearray] = {out_read: bytearray(), err_read: bytearray()}
+    deadline = time.monotonic() + timeout
+    try:
+        open_fds = [out_read, err_read]
+        while open_fds:
+            if child.received:
+                raise Interrupted(child.received[0])
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise NoAnswer(f"{argv[0]} did not answer within {timeout:g} seconds")
+            ready, _, _ = select.select(open_fds, [], [], min(left, 0.5))
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.remove(fd)
+                    continue
+                buffers[fd] += chunk
+                if len(buffers[fd]) > limit:
+                    raise NoAnswer(f"{argv[0]} said more than {limit} bytes")
+        code = child.wait(max(deadline - time.monotonic(), 0.1))
+        if code is None:
+            raise NoAnswer(f"{argv[0]} did not exit within {timeout:g} seconds")
+    except BaseException:
+        child.kill()
+        raise
+    finally:
+        child.restore()
+        os.close(out_read)
+        os.close(err_read)
+    return Answer(code, bytes(buffers[out_read]), bytes(buffers[err_read]))

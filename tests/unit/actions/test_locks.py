@@ -1,0 +1,54 @@
+"""The target's lock: the flock uv and filelock take, on `<venv>/.lock`; it outlives safepip in the processes
+that inherit it; a lock file that is a link is refused."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from safepip.actions.locks import target_lock
+from safepip.errors import LockTimeoutError, RefusedError
+
+
+def test_the_lock_excludes_filelock_and_the_other_way_round(tmp_path: Path) -> None:
+    path = str(tmp_path / ".lock")
+    messages: list[str] = []
+    with FileLock(path), pytest.raises(LockTimeoutError):
+        with target_lock(path, "the venv", 0.1, messages.append):
+            pass
+    assert messages == ["waiting for another install into the venv (up to 0.1 s)"]
+    with target_lock(path, "the venv", 0, messages.append), pytest.raises(TimeoutError):
+        FileLock(path).acquire(timeout=0)
+    with FileLock(path).acquire(timeout=0):
+        pass
+
+
+def test_a_child_that_inherits_the_lock_keeps_it_after_safepip_lets_go(tmp_path: Path) -> None:
+    path = str(tmp_path / ".lock")
+    with target_lock(path, "the venv", 0, lambda _m: None) as fd:
+        assert fd is not None
+        os.set_inheritable(fd, True)
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(1.5)"], close_fds=False)
+        os.set_inheritable(fd, False)
+    time.sleep(0.3)
+    with pytest.raises(TimeoutError):
+        FileLock(path).acquire(timeout=0)  # safepip closed its descriptor; the child still holds the lock
+    child.wait()
+    with FileLock(path).acquire(timeout=0):
+        pass
+
+
+def test_a_lock_file_that_is_a_link_is_refused(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("")
+    link = tmp_path / ".lock"
+    link.symlink_to(elsewhere)
+    with pytest.raises(RefusedError, match="cannot lock"):
+        with target_lock(str(link), "the venv", 0, lambda _m: None):
+            pass

@@ -1,0 +1,43 @@
+"""Managed venvs: the direct layout matches the stdlib's venv, and pip works inside through the seed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safepip.actions.venv_layout import can_lay_out
+from safepip.actions.venvs import SEED_PTH, create_venv
+from safepip.facts.interpreter import query_interpreter
+
+
+def tree(root: Path) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*")}
+
+
+@pytest.mark.parametrize("system_site", [False, True])
+def test_direct_layout_is_the_stdlib_venv_with_pip_from_the_seed(tmp_path: Path, system_site: bool) -> None:
+    base = query_interpreter(sys.executable)
+    if not can_lay_out(base.tag):
+        pytest.skip("the direct layout is for CPython on Linux")
+    reference, made = tmp_path / "reference", tmp_path / "made"
+    options = ["--system-site-packages"] if system_site else []
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", *options, reference], check=True)
+    create_venv(str(made), base.real_path, system_site, str(tmp_path / "data"), base)
+    assert tree(made) - {
+        f"lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages/{SEED_PTH}"
+    } == tree(reference)
+    config = (made / "pyvenv.cfg").read_text()
+    assert f"include-system-site-packages = {'true' if system_site else 'false'}" in config
+    python = made / "bin" / "python"
+    done = subprocess.run(
+        [python, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == str(made)
+    pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True, check=True)
+    assert str(tmp_path / "data" / "seed") in pip.stdout
+    activate = subprocess.run(["bash", "-c", f". {made}/bin/activate && command -v python"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    assert activate.stdout.strip() == str(python)

@@ -1,0 +1,70 @@
+"""safepip's options: one table, one parser; the command line splits where pip's part begins."""
+
+from __future__ import annotations
+
+import pytest
+
+from safepip.cli.options import OPTIONS, parse_command_line, split_argv
+from safepip.errors import UsageError
+from safepip.facts.request import Options
+
+GOOD = [
+    ([], {}, Options()),
+    (["--python", "/usr/bin/python3"], {}, Options(python="/usr/bin/python3")),
+    (["--python=/p", "--venv", "/v", "--prefer", "venv"], {}, Options(python="/p", venv="/v", prefer="venv")),
+    (["-q", "--verbose", "--json", "--system"], {}, Options(quiet=True, verbose=True, json=True, system=True)),
+    (["--no-fallback", "--lock-timeout", "2.5", "--min-tmp-space", "500M"], {},
+     Options(no_fallback=True, lock_timeout=2.5, min_tmp_space=500 << 20)),
+    (["--fallback"], {"SAFEPIP_QUIET": "yes", "SAFEPIP_LOCK_TIMEOUT": "0"},
+     Options(fallback=True, quiet=True, lock_timeout=0.0)),
+    ([], {"SAFEPIP_PYTHON": "/env/python", "SAFEPIP_PREFER": "user", "SAFEPIP_MIN_TMP_SPACE": "2G"},
+     Options(python="/env/python", prefer="user", min_tmp_space=2 << 30)),
+    (["--python", "/cli"], {"SAFEPIP_PYTHON": "/env", "SAFEPIP_VERBOSE": "off", "SAFEPIP_JSON": "1"},
+     Options(python="/cli", json=True)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("head", "environ", "expected"), GOOD)
+def test_options_and_variables(head: list[str], environ: dict[str, str], expected: Options) -> None:
+    parsed = parse_command_line([*head, "install", "-q", "x"], environ)
+    assert parsed.options == expected
+    assert parsed.command == "install"
+    assert parsed.rest == ["-q", "x"]  # pip's part, untouched
+
+
+BAD = [
+    ["--prefer", "nope"], ["--lock-timeout", "-1"], ["--lock-timeout", "nan"], ["--lock-timeout", "inf"],
+    ["--fallback", "--no-fallback"], ["--python"], ["--python", ""], ["--venv", ""], ["--json=1"],
+    ["--unknown"], ["--min-tmp-space", "lots"], ["--min-tmp-space", "1e400"], ["--min-tmp-space", "inf"],
+    ["--lock-t", "5"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("head", BAD)
+def test_bad_options_are_usage_errors(head: list[str]) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_command_line([*head, "install", "x"], {})
+    assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("SAFEPIP_QUIET", "maybe"), ("SAFEPIP_LOCK_TIMEOUT", "nan"), ("SAFEPIP_MIN_TMP_SPACE", "inf"),
+     ("SAFEPIP_PYTHON", ""), ("SAFEPIP_PREFER", "both")],
+)  # fmt: skip
+def test_bad_variables_are_usage_errors(variable: str, value: str) -> None:
+    with pytest.raises(UsageError, match=variable):
+        parse_command_line(["install", "x"], {variable: value})
+
+
+def test_the_split_takes_option_values_into_account() -> None:
+    assert split_argv(["--python", "install", "list", "install"]) == (
+        ["--python", "install", "list"],
+        ["install"],
+    )
+    assert split_argv(["-q", "install", "--python", "x"]) == (["-q", "install"], ["--python", "x"])
+
+
+def test_every_option_has_a_variable_and_help() -> None:
+    assert len({spec.envvar for spec in OPTIONS}) == len(OPTIONS)
+    assert all(spec.envvar.startswith("SAFEPIP_") and spec.help for spec in OPTIONS)

@@ -1,0 +1,183 @@
+"""The everyday commands end to end through the real CLI: pip pass-through, run, shell-init, doctor, --json,
+one-line usage errors and colour. pip is the recording fake of test_argument_fidelity."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safepip.policy.doctor import checklist
+from tests.unit.fake_pip import TIMEOUT, clean_environment, run_safepip
+from tests.unit.policy.test_decide import PEP668, make_context, request
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["list", "--format", "json"], ["uninstall", "-y", "pkg"], ["freeze", "--all"], ["show", "-f", "pkg"],
+     ["download", "-d", "out", "pkg"], ["check"], ["cache", "dir"]],
+    ids=lambda argv: argv[0],
+)  # fmt: skip
+def test_other_pip_commands_reach_pip_for_the_same_target(
+    fake_venv_python: str, workdir: Path, argv: list[str]
+) -> None:
+    run = run_safepip(workdir, ["--python", fake_venv_python, *argv])
+    assert run.code == 0, run.stderr
+    assert run.recorded == argv  # no --no-user: only install takes it
+
+
+def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
+    # pip --user is the target when a system python's site is unwritable; `list --user` shows that place
+
+    from safepip.policy.decide import decide_target
+    from safepip.policy.pip_command import pip_command
+
+    context = make_context(env_writable=False)
+    plan = decide_target(context, request("pkg"))
+    assert plan.target is not None and plan.target.kind == "user"
+    assert pip_command(plan._replace(pip_args=()), "list")[-2:] == ["list", "--user"]
+    assert pip_command(plan._replace(pip_args=()), "uninstall")[-1:] == ["uninstall"]
+
+
+def test_unknown_command_is_one_line_and_exit_2(workdir: Path) -> None:
+    run = run_safepip(workdir, ["instal", "pkg"])
+    assert run.code == 2
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 2 and lines[0] == "safepip: error: unknown command 'instal'"
+    assert lines[1] == "safepip: fix: see `safepip --help` for the commands"
+    assert run.recorded is None
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--lock-timeout", "-1", "install", "x"], ["--prefer", "nope", "install", "x"], ["--min-tmp-space", "lots", "install"],
+     ["run"], ["shell-init", "tcsh"], ["doctor", "extra"]],
+    ids=["negative-timeout", "bad-prefer", "bad-size", "run-without-command", "unknown-shell", "doctor-args"],
+)  # fmt: skip
+def test_bad_input_is_one_error_line_with_a_fix(workdir: Path, argv: list[str]) -> None:
+    run = run_safepip(workdir, argv)
+    assert run.code == 2, run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert (
+        len(lines) == 2 and lines[0].startswith("safepip: error: ") and lines[1].startswith("safepip: fix: ")
+    )
+    assert "Traceback" not in run.stderr
+
+
+def test_json_install_is_one_document_on_stdout(fake_venv_python: str, workdir: Path) -> None:
+    run = run_safepip(workdir, ["--json", "--python", fake_venv_python, "install", "pkg"], FAKE_PIP_EXIT="3")
+    assert run.code == 3
+    document = json.loads(run.stdout)
+    assert document["schema"].endswith("/1") and document["kind"] == "install"
+    assert document["result"]["exit_code"] == 3
+    assert document["target"]["kind"] == "env"
+    assert any(message.startswith("target env") for message in document["result"]["messages"])
+
+
+def test_run_activates_the_target_and_passes_the_exit_code(fake_venv_python: str, workdir: Path) -> None:
+    script = 'echo "$VIRTUAL_ENV"; command -v python; exit 3'
+    run = run_safepip(workdir, ["--python", fake_venv_python, "run", "--", "sh", "-c", script])
+    venv = str(Path(fake_venv_python).parent.parent)
+    assert run.code == 3, run.stderr
+    assert run.stdout.splitlines() == [venv, fake_venv_python]
+
+
+def test_run_of_a_missing_command_says_so(fake_venv_python: str, workdir: Path) -> None:
+    run = run_safepip(workdir, ["--python", fake_venv_python, "run", "--", "no-such-command-here"])
+    assert run.code == 127
+    assert run.stderr.strip().splitlines()[0].startswith("safepip: error: cannot run no-such-command-here")
+
+
+def profile_test(shell: str, source: str, fake: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    environ = clean_environment(workdir, SAFEPIP_PYTHON=fake)
+    environ["PATH"] = f"{Path(sys.executable).parent}:{environ['PATH']}"
+    return subprocess.run(
+        [shell, "-c", source],
+        cwd=workdir / "cwd",
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_shell_init_makes_pip_go_through_safepip(fake_venv_python: str, workdir: Path, shell: str) -> None:
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed here")
+    safepip = f"{sys.executable} -m safepip"
+    load = (
+        f"{safepip} shell-init {shell} | source"
+        if shell == "fish"
+        else f'eval "$({safepip} shell-init {shell})"'
+    )
+    done = profile_test(shell, f"{load}; pip list --format json; echo $PATH", fake_venv_python, workdir)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((workdir / "record.json").read_text())["argv"] == ["list", "--format", "json"]
+    assert str(workdir / "home" / ".local" / "bin") in done.stdout.split()[-1].replace(" ", ":").split(":")
+
+
+def test_doctor_names_pep668_and_the_target() -> None:
+    context = make_context(interpreter=PEP668, env_writable=False)
+    from safepip.policy.decide import decide_target
+
+    req = request()
+    checks = checklist(context, decide_target(context, req), req)
+    pep668 = next(check for check in checks if check.topic == "PEP 668")
+    assert not pep668.ok and pep668.pip == "error: externally-managed-environment"
+    assert pep668.safepip is not None and "managed" in pep668.safepip
+    assert checks[-1].topic == "target" and checks[-1].ok and "managed" in checks[-1].finding
+
+
+def test_doctor_json(fake_venv_python: str, workdir: Path) -> None:
+    run = run_safepip(workdir, ["--python", fake_venv_python, "doctor", "--json"])
+    assert run.code == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert document["kind"] == "doctor"
+    assert {"identity", "interpreter", "target"} <= {check["topic"] for check in document["checks"]}
+
+
+@pytest.mark.parametrize(("no_color", "coloured"), [("", True), ("1", False)])
+def test_colour_only_on_a_terminal_without_no_color(workdir: Path, no_color: str, coloured: bool) -> None:
+    leader, follower = pty.openpty()
+    environ = clean_environment(workdir, NO_COLOR=no_color, TERM="xterm")
+    try:
+        code = subprocess.run(
+            [sys.executable, "-m", "safepip", "instal"], stderr=follower, stdout=subprocess.DEVNULL,
+            env=environ, cwd=workdir / "cwd", timeout=TIMEOUT,
+        ).returncode  # fmt: skip
+        output = os.read(leader, 65536).decode()
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert code == 2
+    assert ("\033[" in output) is coloured
+    piped = run_safepip(workdir, ["instal"])
+    assert "\033[" not in piped.stderr  # never into a pipe
+
+
+COMMON_KEYS = {"schema", "kind", "command", "pip_args", "target", "passed_over", "refusal", "notices",
+               "pip_command", "temp", "cache", "facts"}  # fmt: skip
+
+
+def test_one_versioned_schema_for_explain_install_and_doctor(fake_venv_python: str, workdir: Path) -> None:
+    documents = {}
+    for kind, argv in (
+        ("explain", ["explain", "pkg"]),
+        ("install", ["install", "pkg"]),
+        ("doctor", ["doctor"]),
+    ):
+        run = run_safepip(workdir, ["--json", "--python", fake_venv_python, *argv])
+        assert run.code == 0, run.stderr
+        documents[kind] = json.loads(run.stdout)
+    for kind, document in documents.items():
+        assert document["schema"] == "safepip/1" and document["kind"] == kind
+        assert set(document) >= COMMON_KEYS, COMMON_KEYS - set(document)
+    assert set(documents["install"]) - COMMON_KEYS == {"result"}
+    assert set(documents["doctor"]) - COMMON_KEYS == {"checks"}

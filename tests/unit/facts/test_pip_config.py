@@ -1,0 +1,48 @@
+"""safepip reads pip's config files as pip does: compared with `pip config list` of the real pip."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from safepip.facts.pip_config import read_pip_switches
+
+
+def pip_config_keys(environ: dict[str, str]) -> set[str]:
+    """The keys of the [global] and [install] settings pip loaded from files."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pip", "config", "list"],
+        env=environ, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    keys = set()
+    for line in listed.splitlines():
+        section, _, rest = line.partition(".")
+        if section in ("global", "install"):
+            keys.add(rest.split("=", 1)[0])
+    return keys
+
+
+@pytest.mark.parametrize("config_file", [None, "file", os.devnull])
+def test_the_files_pip_reads(tmp_path: Path, config_file: str | None) -> None:
+    (tmp_path / "xdg" / "pip").mkdir(parents=True)
+    (tmp_path / "xdg" / "pip" / "pip.conf").write_text("[global]\ntimeout = 7\n")
+    (tmp_path / "home" / ".config" / "pip").mkdir(parents=True)
+    (tmp_path / "home" / ".config" / "pip" / "pip.conf").write_text("[install]\nno-compile = yes\n")
+    (tmp_path / "env.conf").write_text("[global]\nretries = 2\n")
+    environ = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path / "home"),
+        "XDG_CONFIG_DIRS": str(tmp_path / "xdg"),
+    }
+    if config_file is not None:
+        environ["PIP_CONFIG_FILE"] = str(tmp_path / "env.conf") if config_file == "file" else config_file
+    expected = pip_config_keys(environ)
+    switches = read_pip_switches(environ, environ["HOME"], sys.prefix)
+    assert {
+        key for key, setting in switches.settings.items() if not setting.source.startswith("PIP_")
+    } == expected
+    assert ("timeout" in expected) is (config_file != os.devnull)  # the case is what it claims to be

@@ -1,0 +1,91 @@
+"""The one module that starts children: the import path, the process tree and signals, timeouts. Real
+processes throughout."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from safepip.util.process import NoAnswer, ask, descendants, python_code, python_module, run_streaming
+
+PYTHON = sys.executable
+VERSION = ".".join(map(str, sys.version_info[:3]))
+
+
+def plant_module(directory: Path, name: str, marker: Path) -> None:
+    package = directory / name
+    package.mkdir()
+    (package / "__init__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+    (package / "__main__.py").write_text(f"open({str(marker)!r}, 'w').write('ran')\n")
+
+
+@pytest.mark.parametrize("version", [VERSION, "3.10.4"], ids=["with -P", "3.10 equivalent"])
+def test_a_module_in_the_working_directory_is_never_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
+) -> None:
+    marker = tmp_path / "ran"
+    plant_module(tmp_path, "json", marker)
+    monkeypatch.chdir(tmp_path)
+    argv = python_module(PYTHON, version, "json.tool", "--help")
+    code, _ = run_streaming(argv, os.environ, tee_stderr=False)
+    assert code == 0
+    assert not marker.exists()
+    answer = ask(python_code(PYTHON, "import json, os; print(os.getcwd())"), os.environ, 30)
+    assert answer.stdout.decode().strip() == str(tmp_path)  # the working directory itself is unchanged
+    assert not marker.exists()
+
+
+def test_a_question_that_hangs_is_cut_off_with_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild"
+    script = f"sleep 300 & echo $! > {pid_file}; wait"
+    started = time.monotonic()
+    with pytest.raises(NoAnswer, match="did not answer within 1 seconds"):
+        ask(["/bin/sh", "-c", script], os.environ, 1)
+    assert time.monotonic() - started < 10
+    grandchild = int(pid_file.read_text())
+    time.sleep(0.2)
+    assert not Path(f"/proc/{grandchild}").exists() or b"Z" in Path(f"/proc/{grandchild}/stat").read_bytes()
+
+
+def test_a_question_that_talks_too_much_is_cut_off() -> None:
+    with pytest.raises(NoAnswer, match="said more than"):
+        ask(["/bin/sh", "-c", "yes"], os.environ, 30, limit=1 << 20)
+
+
+def test_a_program_that_does_not_exist_is_no_answer() -> None:
+    with pytest.raises(NoAnswer, match="cannot run /nonexistent/python"):
+        ask(["/nonexistent/python"], os.environ, 5)
+
+
+def test_sigterm_reaches_the_whole_tree_and_the_exit_code_is_143(tmp_path: Path) -> None:
+    """safepip (here: a Python running run_streaming) gets SIGTERM while its child's child sleeps: both end,
+    and safepip reports 128 + 15."""
+    pid_file = tmp_path / "pids"
+    driver = textwrap.dedent(
+        f"""
+        import os, sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+        from safepip.util.process import run_streaming
+        code, _ = run_streaming(["/bin/sh", "-c", "sleep 300 & echo $! > {pid_file}; wait"], os.environ)
+        print(code)
+        """
+    )
+    proc = subprocess.Popen([PYTHON, "-c", driver], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    sleeper = int(pid_file.read_text())
+    assert sleeper in descendants(proc.pid)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=30)
+    assert out.strip() == "143"
+    time.sleep(0.2)
+    assert not Path(f"/proc/{sleeper}").exists() or b") Z" in Path(f"/proc/{sleeper}/stat").read_bytes()
