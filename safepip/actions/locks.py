@@ -13,7 +13,6 @@ stops it, since an unlocked venv creation or install is what the lock is there t
 from __future__ import annotations
 
 import errno
-import fcntl
 import os
 import stat
 import time
@@ -21,6 +20,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from safepip.errors import LockTimeoutError, RefusedError
+
+if os.name == "posix":
+    import fcntl
 
 POLL = 0.05  # seconds between tries while another process holds the lock (filelock's default)
 UNSUPPORTED = (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS)
@@ -45,10 +47,32 @@ def try_lock(fd: int) -> bool:
 
 
 @contextmanager
+def portable_lock(lock_file: str, what: str, timeout: float) -> Iterator[None]:
+    """Where there is no flock (not POSIX): filelock, which has no descriptor to hand on."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(lock_file)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout:
+        raise LockTimeoutError(
+            f"gave up after {timeout:g} s waiting for the lock on {what}", "raise --lock-timeout"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextmanager
 def target_lock(
     lock_file: str, what: str, timeout: float, notify: Callable[[str], None]
 ) -> Iterator[int | None]:
     """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported)."""
+    if os.name != "posix":
+        with portable_lock(lock_file, what, timeout):
+            yield None
+        return
     try:
         os.makedirs(os.path.dirname(lock_file), mode=0o700, exist_ok=True)
         fd = open_lock_file(lock_file)

@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import time
+from typing import NamedTuple
 
 from safepip.errors import Interrupted
 
@@ -87,10 +88,8 @@ def spawn(
     own_group: bool = False,
 ) -> int:
     """Start `argv`; its pid. OSError when it cannot be started."""
-    actions: list[tuple[int, int, int]] = []
-    for source, target in ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2)):
-        if source is not None:
-            actions.append((os.POSIX_SPAWN_DUP2, source, target))
+    redirects = ((stdin_fd, 0), (stdout_fd, 1), (stderr_fd, 2))
+    actions = [(os.POSIX_SPAWN_DUP2, fd, target) for fd, target in redirects if fd is not None]
     inherited = list(inherit)
     for fd in inherited:
         os.set_inheritable(fd, True)
@@ -113,11 +112,7 @@ def exit_code(status: int) -> int:
 def descendants(root: int) -> list[int]:
     """Every live process below `root`, from /proc."""
     children: dict[int, list[int]] = {}
-    try:
-        names = os.listdir("/proc")
-    except OSError:
-        return []
-    for name in names:
+    for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
         try:
@@ -329,11 +324,12 @@ def run_streaming(
     return code, tee.text() if tee else ""
 
 
-class Answer:
+class Answer(NamedTuple):
     """What a question-answering child said."""
 
-    def __init__(self, code: int, stdout: bytes, stderr: bytes) -> None:
-        self.code, self.stdout, self.stderr = code, stdout, stderr
+    code: int
+    stdout: bytes
+    stderr: bytes
 
     def last_error_line(self) -> str:
         lines = self.stderr.decode("utf-8", "replace").strip().splitlines()
