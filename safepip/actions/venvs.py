@@ -6,6 +6,7 @@ last, so one without the marker (interrupted, disk full) is removed and made aga
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -17,7 +18,10 @@ from safepip.facts import paths
 from safepip.facts.records import Interpreter
 from safepip.util.process import NoAnswer, ask, python_module
 
-OVERLAY_PTH = "_safepip_overlay.pth"
+# .pth files are read in name order: the seed's pip (_safepip_pip.pth) comes before the base venv's packages, so
+# an overlay runs safepip's pip, never an older one of the base's
+OVERLAY_PTH = "_safepip_z_overlay.pth"
+OLD_OVERLAY_PTHS = ("_safepip_overlay.pth",)  # what earlier versions wrote
 LOCK_NAME = ".lock"  # the venv's lock (actions/locks.py)
 SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 VENV_TIMEOUT = 300.0
@@ -136,8 +140,25 @@ def site_packages(venv: str) -> str:
     raise SafepipError(f"no site-packages in {venv}")
 
 
+def overlay_pth_line(site_dirs: tuple[str, ...]) -> str:
+    """Adds the base venv's site dirs (their .pth files processed) with a fresh `known_paths`, so that pip's
+    isolated build environment, which re-adds this venv's own site dirs to find and drop what they bring,
+    drops the base's packages too: a build sees only its own build requirements."""
+    adds = "".join(f"; site.addsitedir({directory!r}, _known)" for directory in dict.fromkeys(site_dirs))
+    return f"import site; _known = set(){adds}\n"
+
+
 def write_overlay_pth(overlay: str, site_dirs: tuple[str, ...]) -> None:
-    """Put the unwritable venv's site-packages after the overlay's own, with its .pth files processed."""
-    lines = [f"import site; site.addsitedir({directory!r})\n" for directory in dict.fromkeys(site_dirs)]
-    with open(os.path.join(site_packages(overlay), OVERLAY_PTH), "w", encoding="utf-8") as handle:
-        handle.writelines(lines)
+    """Put the base venv's site-packages after the overlay's own; rewrite it when it is out of date (an
+    overlay made by an earlier safepip, or a base whose site dirs moved)."""
+    site = site_packages(overlay)
+    for old in OLD_OVERLAY_PTHS:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(site, old))
+    path = os.path.join(site, OVERLAY_PTH)
+    line = overlay_pth_line(site_dirs)
+    with contextlib.suppress(OSError), open(path, encoding="utf-8") as current:
+        if current.read() == line:
+            return
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(line)

@@ -84,4 +84,8 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
             )
             if made:
                 notify(f"created the {target.kind} venv {target.path}")
+        elif target.kind == "overlay":
+            from safepip.actions.venvs import write_overlay_pth
+
+            write_overlay_pth(target.path, overlay_site_dirs(context))
         yield fd
