@@ -30,6 +30,7 @@ class DirFact(NamedTuple):
     writable: bool
     read_only_mount: bool
     error: str | None = None
+    noexec: bool = False  # on a noexec mount: compiled modules and scripts installed there cannot run
 
 
 def nearest_existing(path: str) -> str | None:
@@ -52,16 +53,17 @@ def probe_dir(path: str) -> DirFact:
         info = os.stat(probed)
     except OSError as error:
         return DirFact(path, probed, exists, None, None, None, False, False, error.strerror)
-    read_only = is_read_only_mount(probed)
+    flags = mount_flags(probed)
     fact = DirFact(
-        path,
-        probed,
-        exists,
-        info.st_uid,
-        owner_name(info.st_uid),
-        stat.S_IMODE(info.st_mode),
-        False,
-        read_only,
+        path=path,
+        probed=probed,
+        exists=exists,
+        owner_uid=info.st_uid,
+        owner_name=owner_name(info.st_uid),
+        mode=stat.S_IMODE(info.st_mode),
+        writable=False,
+        read_only_mount=bool(flags & os.ST_RDONLY),
+        noexec=bool(flags & os.ST_NOEXEC),
     )
     if not stat.S_ISDIR(info.st_mode):
         return replace_fact(fact, error="not a directory")
@@ -82,6 +84,13 @@ def write_probe(directory: str) -> None:
 
 def replace_fact(fact: DirFact, writable: bool = False, error: str | None = None) -> DirFact:
     return fact._replace(writable=writable, error=error)
+
+
+def mount_flags(path: str) -> int:
+    try:
+        return os.statvfs(path).f_flag
+    except OSError:
+        return 0
 
 
 def is_read_only_mount(path: str) -> bool:

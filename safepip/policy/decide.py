@@ -153,14 +153,21 @@ def temp_candidates_for(context: Context, target: Target | None) -> tuple[TempFa
 def describe_dir(fact: DirFact, user: str) -> str:
     if fact.read_only_mount:
         return f"{fact.path} is on a read-only mount"
+    if fact.noexec and fact.writable:
+        return f"{fact.path} is on a noexec mount: compiled modules and console scripts installed there cannot run"
     owner = f"owned by {fact.owner_name}" if fact.owner_name else (fact.error or "missing")
     mode = f", mode {fact.mode:o}" if fact.mode is not None else ""
     where = fact.path if fact.probed in (None, fact.path) else f"{fact.path} (its parent {fact.probed})"
     return f"{where} is not writable by {user} ({owner}{mode})"
 
 
+def usable(fact: DirFact) -> bool:
+    return fact.writable and not fact.noexec
+
+
 def first_unwritable(dirs: Mapping[str, DirFact]) -> DirFact | None:
-    return next((fact for fact in dirs.values() if not fact.writable), None)
+    """The first directory pip cannot write, or where what it writes could not run (a noexec mount)."""
+    return next((fact for fact in dirs.values() if not usable(fact)), None)
 
 
 def why_moved(decision: Decision) -> str:
@@ -205,7 +212,7 @@ def explicit_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
         fact = context.explicit_dir
         assert fact is not None
         path = fact.path
-        problem = None if fact.writable else describe_dir(fact, context.identity.name)
+        problem = None if usable(fact) else describe_dir(fact, context.identity.name)
     if problem is None:
         return decision.plan(
             Target(
@@ -274,7 +281,7 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
     refusal = decision.no_fallback_refusal()
     if refusal is not None:
         return refusal
-    if not context.data_dir.writable or context.overlay_venv is None:
+    if not usable(context.data_dir) or context.overlay_venv is None:
         decision.pass_over(
             "overlay", context.overlay_venv, describe_dir(context.data_dir, context.identity.name)
         )
@@ -368,7 +375,7 @@ def user_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
 def managed_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
     """Rule 6: a venv of safepip's own for this interpreter, made once and reused."""
     context = decision.context
-    if context.managed_venv is None or not context.data_dir.writable:
+    if context.managed_venv is None or not usable(context.data_dir):
         decision.pass_over(
             "managed", context.managed_venv, describe_dir(context.data_dir, context.identity.name)
         )

@@ -33,12 +33,9 @@ def dir_checks(topic: str, dirs: dict[str, DirFact], user: str, consequence: str
     checks = []
     for path, keys in by_path.items():
         fact = facts[path]
-        finding = f"{path} is writable" if fact.writable else describe_dir(fact, user)
-        checks.append(
-            Check(
-                f"{topic} ({', '.join(keys)})", fact.writable, finding, None if fact.writable else consequence
-            )
-        )
+        ok = fact.writable and not fact.noexec
+        finding = f"{path} is writable" if ok else describe_dir(fact, user)
+        checks.append(Check(f"{topic} ({', '.join(keys)})", ok, finding, None if ok else consequence))
     return checks
 
 

@@ -597,3 +597,39 @@ def test_relative_venv_depends_only_on_the_inputs(tmp_path: Path, monkeypatch: p
     first = decide_target(context, req)
     monkeypatch.chdir("/")
     assert decide_target(context, req) == first
+
+
+# ---------------------------------------------------------------- noexec mounts
+
+
+def noexec(facts: Mapping[str, DirFact]) -> Mapping[str, DirFact]:
+    return MappingProxyType({key: fact._replace(noexec=True) for key, fact in facts.items()})
+
+
+def test_an_active_venv_on_a_noexec_mount_is_overlaid_where_its_code_can_run() -> None:
+    context = active_venv()
+    context = context._replace(env_dirs=noexec(context.env_dirs))
+    plan = decide_target(context, request("pkg"))
+    assert plan.target is not None and plan.target.kind == "overlay"
+    assert "noexec mount" in plan.passed_over[0].reason
+
+
+def test_a_system_environment_on_noexec_falls_to_the_user_site() -> None:
+    context = make_context(env_owner="alice")
+    context = context._replace(env_dirs=noexec(context.env_dirs))
+    plan = decide_target(context, request("pkg"))
+    assert plan.target is not None and plan.target.kind == "user"
+
+
+def test_an_explicit_target_on_noexec_is_refused_before_pip() -> None:
+    target = dir_fact(TARGET_DIR)._replace(noexec=True)
+    plan = decide_target(make_context(explicit=target), request("--target", TARGET_DIR, "pkg"))
+    assert plan.target is None and plan.refusal is not None
+    assert plan.refusal.exit_code == 77 and "noexec mount" in plan.refusal.message
+
+
+def test_no_managed_venv_in_a_data_dir_on_noexec() -> None:
+    context = make_context(interpreter=PEP668, env_writable=False)
+    context = context._replace(data_dir=context.data_dir._replace(noexec=True))
+    plan = decide_target(context, request("pkg"))
+    assert plan.target is None and plan.refusal is not None and plan.refusal.exit_code == 77
