@@ -19,9 +19,8 @@ from safepip.errors import LockTimeoutError, RefusedError
 def test_the_lock_excludes_filelock_and_the_other_way_round(tmp_path: Path) -> None:
     path = str(tmp_path / ".lock")
     messages: list[str] = []
-    with FileLock(path), pytest.raises(LockTimeoutError):
-        with target_lock(path, "the venv", 0.1, messages.append):
-            pass
+    with FileLock(path), pytest.raises(LockTimeoutError), target_lock(path, "the venv", 0.1, messages.append):
+        pass
     assert messages == ["waiting for another install into the venv (up to 0.1 s)"]
     with target_lock(path, "the venv", 0, messages.append), pytest.raises(TimeoutError):
         FileLock(path).acquire(timeout=0)
@@ -49,6 +48,8 @@ def test_a_lock_file_that_is_a_link_is_refused(tmp_path: Path) -> None:
     elsewhere.write_text("")
     link = tmp_path / ".lock"
     link.symlink_to(elsewhere)
-    with pytest.raises(RefusedError, match="cannot lock"):
-        with target_lock(str(link), "the venv", 0, lambda _m: None):
-            pass
+    with (
+        pytest.raises(RefusedError, match="cannot lock"),
+        target_lock(str(link), "the venv", 0, lambda _m: None),
+    ):
+        pass
