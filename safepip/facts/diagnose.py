@@ -10,13 +10,23 @@ from safepip.facts.fs import is_read_only_mount, pinned_attribute
 from safepip.facts.trust import owner_name
 from safepip.util.units import format_bytes
 
-ERRNO_PATH = re.compile(r"\[Errno (?P<errno>1|13|30)\] [^:']+: '(?P<path>[^']+)'")
+ERRNO_PATH = re.compile(r"\[Errno (?P<errno>1|13|28|30|122)\] [^:'\n]+: '(?P<path>[^'\n]+)'")
+# setuptools and other backends: `error: could not create 'src/x.egg-info': Permission denied`
+COULD_NOT = re.compile(
+    r"could not (?:create|write|open|make) '(?P<path>[^'\n]+)'(?: for writing)?: "
+    r"(?P<text>Permission denied|Operation not permitted|Read-only file system|Disk quota exceeded|No space left on device)"
+)
+TEXT_ERRNO = {"Permission denied": 13, "Operation not permitted": 1, "Read-only file system": 30,
+              "Disk quota exceeded": 122, "No space left on device": 28}  # fmt: skip
 NO_SPACE = re.compile(
     r"\[Errno 28\] No space left on device|incomplete-download|Connection interrupted while downloading"
 )
+QUOTA = re.compile(r"\[Errno 122\] Disk quota exceeded|Disk quota exceeded")
 NOEXEC = re.compile(r"(?P<path>/\S+?\.so): failed to map segment from shared object")
 EXTERNALLY_MANAGED = re.compile(r"externally-managed-environment")
-LOCK_FAILED = re.compile(r"\[Errno 37\] No locks available|The file lock '[^']+' could not be acquired")
+LOCK_FAILED = re.compile(
+    r"\[Errno 37\] No locks available|\[Errno 524\]|The file lock '[^']+' could not be acquired"
+)
 
 
 class Diagnosis(NamedTuple):
@@ -72,6 +82,66 @@ def free_space_of(path: str) -> str:
     return format_bytes(vfs.f_bavail * vfs.f_frsize)
 
 
+def existing(path: str) -> str:
+    while not os.path.exists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
+def mount_point(path: str) -> str:
+    """The directory the filesystem holding `path` is mounted on."""
+    current = os.path.realpath(existing(path))
+    try:
+        device = os.stat(current).st_dev
+        while current != "/" and os.stat(os.path.dirname(current)).st_dev == device:
+            current = os.path.dirname(current)
+    except OSError:
+        pass
+    return current
+
+
+def full_filesystem(path: str, quota: bool) -> Diagnosis:
+    where = mount_point(path)
+    if quota:
+        return Diagnosis(
+            f"your disk quota on {where} is used up (pip was writing {path})",
+            "free space within your quota (`quota -s` shows it), or pick a target on another filesystem: safepip --venv DIR install …",
+        )
+    return Diagnosis(
+        f"no space left on {where} ({free_space_of(where)} free; pip was writing {path})",
+        f"free space on {where}, or pick a target on another filesystem: safepip --venv DIR install … "
+        "(for a full temp dir, set TMPDIR; --min-tmp-space raises the bar)",
+    )
+
+
+def read_only(path: str) -> Diagnosis:
+    return Diagnosis(
+        f"{path} is on a read-only filesystem ({mount_point(path)})",
+        "let safepip pick a target (drop --target/--prefix), or install into a writable filesystem",
+    )
+
+
+def diagnose_path(errno: int, path: str, uid: int, roots: tuple[str, ...]) -> Diagnosis:
+    """What an error naming `path` means; a relative path is the build's (its source tree) or the target's."""
+    if not os.path.isabs(path):
+        path = locate(path, (os.getcwd(), *roots))
+        if not os.path.isabs(path):
+            path = os.path.join(os.getcwd(), path)
+    if errno in (28, 122):
+        return full_filesystem(path, quota=errno == 122)
+    if errno == 30 or is_read_only_mount(existing(path)):
+        return read_only(path)
+    inside_source = os.path.realpath(path).startswith(os.path.realpath(os.getcwd()) + os.sep) and not any(
+        os.path.realpath(path).startswith(os.path.realpath(root) + os.sep) for root in roots
+    )
+    if inside_source and not os.access(os.path.dirname(path) if not os.path.exists(path) else path, os.W_OK):
+        return Diagnosis(
+            f"the build writes {path} into its source tree, which {owner_name(uid)} cannot write",
+            f"build from a copy you own (cp -r {os.getcwd()} ~/src && cd ~/src), or ask the tree's owner for write access",
+        )
+    return Diagnosis(*why_unchangeable(path, uid))
+
+
 def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) -> Diagnosis | None:
     """The first known cause in pip's output, or None."""
     match = NOEXEC.search(output)
@@ -82,8 +152,12 @@ def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) 
         )
     match = ERRNO_PATH.search(output)
     if match:
-        cause, fix = why_unchangeable(locate(match.group("path"), roots), uid)
-        return Diagnosis(cause, fix)
+        return diagnose_path(int(match.group("errno")), match.group("path"), uid, roots)
+    match = COULD_NOT.search(output)
+    if match:
+        return diagnose_path(TEXT_ERRNO[match.group("text")], match.group("path"), uid, roots)
+    if QUOTA.search(output):
+        return full_filesystem(roots[0] if roots else temp_dir, quota=True)
     if NO_SPACE.search(output):
         return Diagnosis(
             f"no space left: {temp_dir} has {free_space_of(temp_dir)} free (pip may call this a network error)",
@@ -91,8 +165,8 @@ def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) 
         )
     if LOCK_FAILED.search(output):
         return Diagnosis(
-            "pip cannot lock files where it keeps its cache or temp files (a network filesystem, or another pip "
-            "holding the lock)",
+            "pip cannot lock files where it keeps its cache or temp files (a network filesystem such as NFS "
+            "without locks, or another pip holding the lock)",
             "set PIP_CACHE_DIR and TMPDIR to a local filesystem, or wait for the other pip to finish",
         )
     if EXTERNALLY_MANAGED.search(output):
