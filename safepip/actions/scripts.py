@@ -1,19 +1,26 @@
 """Console scripts of managed and overlay venvs, linked into the user's bin directory (as pipx does).
 
-A file there that safepip did not make is never overwritten.
+Only the scripts of the projects the user asked for are linked, not those of their dependencies. A file there
+that safepip did not make is never overwritten; a link of safepip's that leads into another of its venvs is
+moved only with a line that says so.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 
-VENV_OWN_SCRIPTS = ("python", "pip", "activate", "deactivate", "wheel")
+# the venv's own scripts: never linked (pip-compile, pip-audit and other pip-* tools are)
+REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+VENV_OWN = re.compile(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
 
 
 class LinkReport:
     def __init__(self) -> None:
         self.linked: list[str] = []
         self.left_alone: list[str] = []
+        self.moved: list[tuple[str, str]] = []  # (link, where it led before)
 
 
 def user_bin_dir(home: str) -> str:
@@ -28,7 +35,7 @@ def bin_entries(venv: str) -> set[str]:
 
 
 def is_console_script(path: str, name: str) -> bool:
-    if name.startswith(VENV_OWN_SCRIPTS) or not os.path.isfile(path):
+    if VENV_OWN.fullmatch(name) or not os.path.isfile(path):
         return False
     return os.access(path, os.X_OK)
 
@@ -39,9 +46,76 @@ def made_by_safepip(link: str, data_root: str) -> bool:
     return os.path.realpath(os.readlink(link)).startswith(os.path.realpath(data_root) + os.sep)
 
 
-def link_new_scripts(venv: str, before: set[str], user_bin: str, data_root: str) -> LinkReport:
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def project_scripts(site: str, projects: Iterable[str]) -> set[str]:
+    """The names of the scripts in `bin/` that these projects' RECORD files list."""
+    wanted = {normalize(project) for project in projects}
+    names: set[str] = set()
+    try:
+        infos = [name for name in os.listdir(site) if name.endswith(".dist-info")]
+    except OSError:
+        return names
+    for info in infos:
+        if normalize(info[: -len(".dist-info")].rpartition("-")[0]) not in wanted:
+            continue
+        try:
+            with open(os.path.join(site, info, "RECORD"), encoding="utf-8") as record:
+                rows = [line.split(",", 1)[0] for line in record]
+        except OSError:
+            continue
+        names.update(os.path.basename(row) for row in rows if os.path.basename(os.path.dirname(row)) == "bin")
+    return names
+
+
+def dist_infos(site: str) -> set[str]:
+    try:
+        return {name for name in os.listdir(site) if name.endswith(".dist-info")}
+    except OSError:
+        return set()
+
+
+def top_level_of(site: str, infos: Iterable[str]) -> set[str]:
+    """The projects among `infos` that none of the others requires: what an unnamed requirement (a path,
+    `-e .`, a requirements file) brought in itself, not as a dependency."""
+    projects = {normalize(info[: -len(".dist-info")].rpartition("-")[0]): info for info in infos}
+    required: set[str] = set()
+    for info in projects.values():
+        try:
+            with open(os.path.join(site, info, "METADATA"), encoding="utf-8", errors="replace") as metadata:
+                for line in metadata:
+                    if not line.strip():
+                        break
+                    if line.startswith("Requires-Dist:"):
+                        found = REQUIREMENT_NAME.match(line[len("Requires-Dist:") :].strip())
+                        if found:
+                            required.add(normalize(found.group(0)))
+        except OSError:
+            continue
+    return set(projects) - required
+
+
+def named_projects(positionals: Iterable[str]) -> tuple[set[str], bool]:
+    """The projects the user named on the command line, and whether some requirement names none (a path, a
+    URL); wheel and sdist file names count as named."""
+    names: set[str] = set()
+    unnamed = False
+    for arg in positionals:
+        base = os.path.basename(arg)
+        if base.endswith((".whl", ".tar.gz", ".zip")):
+            names.add(normalize(base.split("-")[0]))
+        elif "/" in arg or ":" in arg or arg.startswith("."):
+            unnamed = True
+        elif found := REQUIREMENT_NAME.match(arg.strip()):
+            names.add(normalize(found.group(0)))
+    return names, unnamed
+
+
+def link_scripts(venv: str, names: Iterable[str], user_bin: str, data_root: str) -> LinkReport:
     report = LinkReport()
-    for name in sorted(bin_entries(venv) - before):
+    for name in sorted(names):
         source = os.path.join(venv, "bin", name)
         if not is_console_script(source, name):
             continue
@@ -50,7 +124,12 @@ def link_new_scripts(venv: str, before: set[str], user_bin: str, data_root: str)
             if not made_by_safepip(link, data_root):
                 report.left_alone.append(link)
                 continue
+            before = os.readlink(link)
+            if before == source:
+                continue
             os.unlink(link)
+            if os.path.exists(before) and not before.startswith(os.path.join(venv, "")):
+                report.moved.append((link, before))
         os.makedirs(user_bin, exist_ok=True)
         os.symlink(source, link)
         report.linked.append(link)

@@ -15,6 +15,7 @@ from safepip.actions.seed import pip_seed, seed_supports
 from safepip.actions.venv_layout import can_lay_out, lay_out_venv
 from safepip.errors import SafepipError, UsageError
 from safepip.facts import paths
+from safepip.facts.paths import site_packages
 from safepip.facts.records import Interpreter
 from safepip.util.process import NoAnswer, ask, python_module
 
@@ -129,15 +130,6 @@ def make_virtualenv(path: str, python: str, system_site_packages: bool, data_roo
             f"could not create the venv {path} from {python}: {failure}",
             "check that the interpreter runs and that the directory is writable",
         )
-
-
-def site_packages(venv: str) -> str:
-    lib = os.path.join(venv, "lib")
-    for name in sorted(os.listdir(lib)):
-        candidate = os.path.join(lib, name, "site-packages")
-        if name.startswith(("python", "pypy")) and os.path.isdir(candidate):
-            return candidate
-    raise SafepipError(f"no site-packages in {venv}")
 
 
 def overlay_pth_line(site_dirs: tuple[str, ...]) -> str:

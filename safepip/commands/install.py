@@ -11,15 +11,19 @@ from collections.abc import Callable
 
 from safepip.actions.preflight import new_stash_line, refuse_half_upgrade, stash_entries
 from safepip.actions.scripts import (
-    bin_entries,
-    link_new_scripts,
+    dist_infos,
+    link_scripts,
+    named_projects,
     on_path,
+    project_scripts,
     remove_dangling_links,
+    top_level_of,
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
 from safepip.commands.common import Notify, locked_target, plan_for, require_target
 from safepip.commands.lines import target_line, usage_line
+from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
@@ -41,8 +45,6 @@ def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
     elif target.kind == "user" and interpreter is not None:
         scheme = interpreter.user_scheme
     elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
-        from safepip.actions.venvs import site_packages
-
         return (site_packages(target.path), os.path.join(target.path, "bin"))
     elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
         return (target.path,)
@@ -93,21 +95,35 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     return run_for_target(context, plan, target, request, notify)
 
 
-def link_scripts(context: Context, target: Target, before: set[str], notify: Notify) -> None:
+def link_requested_scripts(
+    context: Context, target: Target, request: Request, infos_before: set[str], notify: Notify
+) -> None:
+    """Link the console scripts of the projects the user asked for (not their dependencies'), and say so in
+    one line; with the PATH hint when ~/.local/bin is not on PATH."""
+    site = site_packages(target.path)
+    named, unnamed = named_projects(request.pip_args.positionals)
+    if unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable"):
+        named |= top_level_of(site, dist_infos(site) - infos_before)
     user_bin = user_bin_dir(context.identity.home)
     try:
-        report = link_new_scripts(target.path, before, user_bin, context.data_dir.path)
+        report = link_scripts(target.path, project_scripts(site, named), user_bin, context.data_dir.path)
     except OSError as error:
         notify(
             f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"
         )
         return
-    for link in report.linked:
-        notify(f"linked {link}")
+    for link, before in report.moved:
+        notify(f"{link} led to {before}; it now runs the one in {target.path}/bin")
     for link in report.left_alone:
         notify(f"left {link} alone: safepip did not make it; the script is in {target.path}/bin")
-    if report.linked and not on_path(user_bin, os.environ.get("PATH", "")):
-        notify(f"{user_bin} is not on PATH; add it to run these commands by name")
+    if report.linked:
+        names = ", ".join(os.path.basename(link) for link in report.linked)
+        hint = (
+            ""
+            if on_path(user_bin, os.environ.get("PATH", ""))
+            else " (not on PATH: add it to run them by name)"
+        )
+        notify(f"linked {names} into {user_bin}{hint}")
 
 
 def dry_run_command(plan: Plan, command: str) -> Callable[[str], list[str]]:
@@ -140,7 +156,8 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         environ = {**pip_environment(plan), **temp.variables}
         if plan.cache is not None and plan.cache.redirect_to:
             environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
-        scripts_before = bin_entries(target.path) if target.kind in LINKED_KINDS else None
+        linked = target.kind in LINKED_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
+        infos_before = dist_infos(site_packages(target.path)) if linked else set()
         dirs = install_dirs(context, target)
         if request.command == "install" and not request.pip_args.has("--dry-run"):
             cache = os.path.join(context.own_cache.path, "stuck.json") if context.own_cache else None
@@ -155,9 +172,9 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             inherit=inherit,
         )
         stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
-        if scripts_before is not None:
+        if linked:
             if code == 0 and request.command == "install":
-                link_scripts(context, target, scripts_before, notify)
+                link_requested_scripts(context, target, request, infos_before, notify)
             if request.command == "uninstall":
                 for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
                     notify(f"removed the link {link}")

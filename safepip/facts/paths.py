@@ -77,3 +77,12 @@ def venv_python(venv: str) -> str:
 
 def venv_is_ready(venv: str) -> bool:
     return os.path.isfile(os.path.join(venv, MARKER)) and os.path.exists(venv_python(venv))
+
+
+def site_packages(venv: str) -> str:
+    lib = os.path.join(venv, "lib")
+    for name in sorted(os.listdir(lib)):
+        candidate = os.path.join(lib, name, "site-packages")
+        if name.startswith(("python", "pypy")) and os.path.isdir(candidate):
+            return candidate
+    raise OSError(f"no site-packages in {venv}")

@@ -1,0 +1,66 @@
+"""Console scripts: only the named projects' are linked, pip-* tools included, the venv's own never; a link
+of safepip's that led elsewhere is moved only with a line that says so; files that are not safepip's stay."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from safepip.actions.scripts import link_scripts, named_projects, project_scripts, top_level_of
+
+SITE = "lib/python3.11/site-packages"
+
+
+def dist(venv: Path, name: str, version: str, scripts: list[str], requires: list[str] = ()) -> None:  # type: ignore[assignment]
+    info = venv / SITE / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+        + "".join(f"Requires-Dist: {r}\n" for r in requires)
+        + "\nbody\n"
+    )
+    (info / "RECORD").write_text("".join(f"../../../bin/{s},sha256=x,1\n" for s in scripts))
+    (venv / "bin").mkdir(exist_ok=True)
+    for script in scripts:
+        path = venv / "bin" / script
+        path.write_text("#!/bin/sh\n")
+        path.chmod(0o755)
+
+
+def test_named_projects_scripts_only_and_pip_tools_too(tmp_path: Path) -> None:
+    venv = tmp_path / "data" / "venvs" / "v"
+    dist(venv, "jupyterlab", "4.0", ["jupyter-lab", "jlpm"], requires=["jupyter-server>=2"])
+    dist(venv, "jupyter_server", "2.0", ["jupyter-server"])
+    dist(venv, "pip_tools", "7.0", ["pip-compile", "pip-sync"])
+    (venv / "bin" / "pip3.11").write_text("#!/bin/sh\n")
+    (venv / "bin" / "pip3.11").chmod(0o755)
+    names, unnamed = named_projects(["jupyterlab>=4", "pip-tools", "./local-dir"])
+    assert names == {"jupyterlab", "pip-tools"} and unnamed
+    site = str(venv / SITE)
+    scripts = project_scripts(site, names) | {"pip3.11"}
+    report = link_scripts(str(venv), scripts, str(tmp_path / "bin"), str(tmp_path / "data"))
+    assert sorted(os.path.basename(link) for link in report.linked) == [
+        "jlpm",
+        "jupyter-lab",
+        "pip-compile",
+        "pip-sync",
+    ]
+    infos = {"jupyterlab-4.0.dist-info", "jupyter_server-2.0.dist-info"}
+    assert top_level_of(site, infos) == {"jupyterlab"}  # jupyter-server came as a dependency
+
+
+def test_a_link_into_another_venv_is_moved_and_said_and_a_stranger_is_left(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    old, new = data / "venvs" / "old", data / "overlays" / "new"
+    dist(old, "tool", "1.0", ["tool", "other"])
+    dist(new, "tool", "2.0", ["tool", "other"])
+    user_bin = tmp_path / "bin"
+    user_bin.mkdir()
+    (user_bin / "tool").symlink_to(old / "bin" / "tool")
+    (user_bin / "other").write_text("mine")
+    report = link_scripts(str(new), {"tool", "other"}, str(user_bin), str(data))
+    assert report.moved == [(str(user_bin / "tool"), str(old / "bin" / "tool"))]
+    assert report.left_alone == [str(user_bin / "other")]
+    assert os.readlink(user_bin / "tool") == str(new / "bin" / "tool")
+    again = link_scripts(str(new), {"tool"}, str(user_bin), str(data))
+    assert (again.linked, again.moved) == ([], [])  # already there: nothing to say
