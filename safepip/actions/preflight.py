@@ -137,11 +137,12 @@ def refuse_half_upgrade(
         raise RefusedError(*refusal_text(blocking, user))
 
 
-def new_stash_line(entries: set[str]) -> str | None:
+def stash_line(entries: set[str], earlier: bool = False) -> str | None:
     if not entries:
         return None
     names = " ".join(sorted(entries))
+    who = "an earlier pip left" if earlier else "pip left"
     return (
-        f"pip left {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names} "
+        f"{who} {len(entries)} stash entries (a half-done upgrade); check `pip check`, then: rm -rf {names} "
         "(if that says Operation not permitted: sudo chattr -R -i on them first)"
     )

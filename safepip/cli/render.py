@@ -39,6 +39,7 @@ def plan_as_dict(
         "passed_over": [as_data(item) for item in plan.passed_over],
         "refusal": as_data(plan.refusal) if plan.refusal else None,
         "notices": list(plan.notices),
+        "advice": list(plan.advice),
         "pip_command": pip_command,
         "temp": as_data(plan.temp) if plan.temp else None,
         "cache": as_data(plan.cache) if plan.cache else None,
@@ -83,6 +84,7 @@ def plan_as_text(context: Context, plan: Plan, request: Request, pip_command: li
         where = f"redirected to {plan.cache.redirect_to}" if plan.cache.redirect_to else "pip's own"
         lines.append(f"  pip cache: {where} ({plan.cache.reason})")
     lines += [f"  notice: {notice}" for notice in plan.notices]
+    lines += [f"  advice: {advice}" for advice in plan.advice]
     if pip_command:
         lines.append("  pip command: " + " ".join(pip_command))
     lines += facts_as_text(context)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from safepip.actions.preflight import new_stash_line, refuse_half_upgrade, stash_entries
+from safepip.actions.preflight import refuse_half_upgrade, stash_entries, stash_line
+from safepip.actions.said import first_time
 from safepip.actions.scripts import (
     dist_infos,
     link_scripts,
@@ -22,7 +23,7 @@ from safepip.actions.scripts import (
 )
 from safepip.actions.temp import private_temp
 from safepip.commands.common import Notify, locked_target, plan_for, require_target
-from safepip.commands.lines import target_line, usage_line
+from safepip.commands.lines import after_line, dist_state, target_line
 from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.records import Context, Interpreter
@@ -143,10 +144,14 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     """Lock the target (making its venv), give pip a private temp dir and a usable cache, check for
     half-upgrades, run pip, then report stash entries, link or unlink scripts, and explain a failure."""
     changes = request.command in CHANGING_COMMANDS
+    own_cache = context.own_cache.path if context.own_cache and context.private_root is None else None
     if changes:
         for notice in plan.notices:
             notify(notice)
-        notify(target_line(target))
+        for advice in plan.advice:
+            if first_time(own_cache, f"{target.path} {advice}"):
+                notify(advice)
+        notify(target_line(target, context.identity.home))
     identity = context.identity
     temp_parent = plan.temp.parent if plan.temp else None
     with (
@@ -164,6 +169,9 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             refuse_half_upgrade(dirs, identity.euid, identity.name, cache,
                                 dry_run_command(plan, request.command), environ, lock_fd)  # fmt: skip
         stash_before = stash_entries(dirs) if changes else set()
+        if stash_before and first_time(own_cache, "stash " + " ".join(sorted(stash_before))):
+            notify(stash_line(stash_before, earlier=True) or "")
+        installed_before = dist_state(dirs)
         inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
         code, errors = run_streaming(
             pip_command(plan, request.command),
@@ -171,7 +179,11 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             stdout_to_stderr=request.options.json,
             inherit=inherit,
         )
-        stash_line = new_stash_line(stash_entries(dirs) - stash_before) if changes else None
+        stash_after = stash_entries(dirs) if changes else set()
+        new_stash = stash_line(stash_after - stash_before)
+        if new_stash:
+            first_time(own_cache, "stash " + " ".join(sorted(stash_after)))  # said now, not again next run
+        changed = dist_state(dirs) != installed_before
         if linked:
             if code == 0 and request.command == "install":
                 link_requested_scripts(context, target, request, infos_before, notify)
@@ -183,10 +195,13 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             from safepip.facts.diagnose import diagnose  # pip failed: read what it said
 
             diagnosis = diagnose(errors, identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
-    for line in (stash_line, diagnosis.line() if diagnosis else None):
+    for line in (new_stash, diagnosis.line() if diagnosis else None):
         if line:
             notify(line)
     interpreter = context.interpreter
-    if code == 0 and request.command == "install" and interpreter and target.python != interpreter.executable:
-        notify(usage_line(target))
+    if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
+        python_changed = interpreter is not None and target.python != interpreter.executable
+        line = after_line(target, context.identity.home, changed, python_changed)
+        if line:
+            notify(line)
     return code

@@ -1,16 +1,58 @@
-"""The short lines a command says while it works: where pip will write, and how to use what it installed."""
+"""The short lines a command says while it works: one before pip (where it will write, and why in a few
+words) and one after (how to use what it installed, or that pip changed nothing). Paths under the home are
+shown as `~/…`; `-v` and `explain` show everything in full."""
 
 from __future__ import annotations
 
+import os
+
 from safepip.policy.plan import Target
 
-
-def target_line(target: Target) -> str:
-    return f"target {target.kind} {target.path} ({target.reason})"
+MAX_REASON = 100
 
 
-def usage_line(target: Target) -> str:
-    return (
-        f"installed into {target.path}; run it with {target.python} "
-        f"(in scripts: $(safepip python)), or put {target.path}/bin on PATH"
-    )
+def shown(path: str, home: str) -> str:
+    """`path` as `~/…` when it is under `home` (and the home is not `/`)."""
+    home = home.rstrip("/")
+    if home and (path == home or path.startswith(home + "/")):
+        return "~" + path[len(home) :]
+    return path
+
+
+def short_reason(reason: str, home: str) -> str:
+    first = reason.split("; ")[0]
+    words = " ".join(shown(word, home) if word.startswith("/") else word for word in first.split(" "))
+    return words if len(words) <= MAX_REASON else words[: MAX_REASON - 1] + "…"
+
+
+def target_line(target: Target, home: str) -> str:
+    return f"target {target.kind} {shown(target.path, home)} ({short_reason(target.reason, home)})"
+
+
+def after_line(target: Target, home: str, changed: bool, python_changed: bool) -> str | None:
+    """The line after a successful install: how to use a Python that is not the one the user meant, or
+    that nothing was installed; None when neither applies."""
+    if not changed:
+        return f"nothing to install: pip changed nothing in {shown(target.path, home)}"
+    if python_changed:
+        python = shown(target.python, home)
+        return f"installed into {shown(target.path, home)}; use {python} (in scripts: $(safepip python))"
+    return None
+
+
+def dist_state(dirs: tuple[str, ...]) -> dict[str, int]:
+    """The installed distributions' metadata directories with their mtimes: an install or a reinstall
+    changes them, a run where pip found everything satisfied does not."""
+    state: dict[str, int] = {}
+    for directory in dirs:
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.endswith((".dist-info", ".egg-info", ".egg-link")):
+                try:
+                    state[entry.path] = entry.stat(follow_symlinks=False).st_mtime_ns
+                except OSError:
+                    continue
+    return state

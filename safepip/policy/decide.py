@@ -36,6 +36,7 @@ class Decision:
         self.passed: list[PassedOver] = []
         self.env_overrides: tuple[tuple[str, str], ...] = ()
         self.notices: list[str] = []
+        self.advice: list[str] = []  # said once per target (actions/said.py), not on every run
 
     def pass_over(self, kind: str, path: str | None, reason: str) -> None:
         self.passed.append(PassedOver(kind, path, reason))
@@ -52,6 +53,7 @@ class Decision:
             self.pip_args,
             tuple(self.notices),
             self.env_overrides,
+            advice=tuple(self.advice),
         )
 
     def refuse(self, message: str, hint: str, exit_code: int = EXIT_REFUSED) -> Plan:
@@ -287,9 +289,9 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
         )
         return None
     owner = blocked.owner_name or "another user"
-    decision.notices.append(
-        f"{prefix} belongs to {owner}; installing into an overlay venv that still sees its packages. "
-        f"To install into it directly instead: sudo chown -R {context.identity.name} {prefix}"
+    decision.advice.append(
+        f"{prefix} belongs to {owner}: safepip installs into an overlay venv that still sees its packages; "
+        f"to install into it directly instead: sudo chown -R {context.identity.name} {prefix}"
     )
     return decision.plan(
         Target(

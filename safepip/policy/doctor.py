@@ -71,6 +71,7 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
         )
         return [*checks, verdict(plan, will)]
     kind = "venv" if interpreter.is_venv else "conda" if interpreter.is_conda else "system Python"
+    checks += [Check("trust", True, notice) for notice in context.trust_notices]
     checks.append(
         Check(
             "interpreter",
@@ -89,7 +90,8 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
         )
     )
     checks += dir_checks("environment", dict(context.env_dirs), who.name, "Permission denied on install")
-    if interpreter.user_site_enabled and context.user_dirs:
+    isolated_venv = interpreter.is_venv and not interpreter.system_site_packages
+    if interpreter.user_site_enabled and context.user_dirs and not isolated_venv:  # a venv has no user site
         checks += dir_checks("user site", dict(context.user_dirs), who.name, "pip --user fails")
     for venv in context.project_venvs:
         checks.append(

@@ -42,3 +42,4 @@ class Plan(NamedTuple):
     env_overrides: tuple[tuple[str, str], ...] = ()  # variables set for pip (only with --fallback)
     temp: TempChoice | None = None
     cache: CacheChoice | None = None
+    advice: tuple[str, ...] = ()  # said once per target: how to change the situation (a chown)

@@ -90,7 +90,7 @@ def install_spcli(
     proc = safepip.install(user, ["spcli"], env=env, cwd=cwd)
     assert proc.returncode == 0, describe(proc)
     assert "Successfully installed spcli-2.0" in proc.stdout, describe(proc)
-    assert target_line(proc.stderr)[:2] == (kind, str(target)), describe(proc)
+    assert target_line(proc.stderr, user.home)[:2] == (kind, str(target)), describe(proc)
 
     python = safepip.python(user, env=env, cwd=cwd)
     spcli = import_location(user, python, "spcli")
@@ -175,7 +175,7 @@ def test_plain_pip_fails_where_scenario_2_succeeds(safepip: Safepip, alice: User
 
     proc = safepip.install(alice, ["spcli"])
     assert proc.returncode == 0, describe(proc)
-    assert target_line(proc.stderr)[0] == "managed", describe(proc)
+    assert target_line(proc.stderr, alice.home)[0] == "managed", describe(proc)
     assert import_location(alice, safepip.python(alice), "spcli").is_relative_to(alice.home)
     assert_user_aftermath(alice)
 
@@ -184,7 +184,7 @@ def test_managed_venv_console_scripts_are_linked_into_user_bin(safepip: Safepip,
     # SPEC, decision 6: console scripts of a managed venv are linked into ~/.local/bin, as pip --user and pipx do
     proc = safepip.install(alice, ["spcli"])
     assert proc.returncode == 0, describe(proc)
-    assert target_line(proc.stderr)[0] == "managed", describe(proc)
+    assert target_line(proc.stderr, alice.home)[0] == "managed", describe(proc)
     hello = run_as(alice, [alice.home / ".local/bin/spcli-hello"])
     assert (hello.returncode, hello.stdout) == (0, "hello from spcli 2.0\n"), describe(hello)
     assert_user_aftermath(alice)

@@ -72,7 +72,7 @@ def install_spcli(safepip: Safepip, user: User, env: dict[str, str] | None = Non
     proc = safepip.install(user, ["spcli"], env=env)
     assert proc.returncode == 0, describe(proc)
     assert "Successfully installed spcli-2.0" in proc.stdout, describe(proc)
-    kind, path, _reason = target_line(proc.stderr)
+    kind, path, _reason = target_line(proc.stderr, user.home)
     assert kind == "managed", describe(proc)
     venv = Path(path)
     assert venv == the_managed_venv(user), describe(proc)
@@ -172,7 +172,7 @@ def test_shell_init_routes_pip_through_safepip_and_puts_user_bin_on_path(
 
     assert proc.returncode == 0, describe(proc)
     assert str(safepip_tool) in proc.stdout, f"pip is not a function calling safepip\n{describe(proc)}"
-    kind, path, _reason = target_line(proc.stderr)
+    kind, path, _reason = target_line(proc.stderr, alice.home)
     assert kind == "managed", describe(proc)
     assert Path(path) == the_managed_venv(alice), describe(proc)
     assert dists_under(alice.home, "spcli") == [Path(path) / SITE], describe(proc)
@@ -214,7 +214,7 @@ def test_pip_commands_act_on_the_managed_venv(safepip: Safepip, alice: User) -> 
     removed = safepip.run(alice, ["uninstall", "-y", "spcli"])
     assert removed.returncode == 0, describe(removed)
     assert "Successfully uninstalled spcli-2.0" in removed.stdout, describe(removed)
-    assert target_line(removed.stderr)[:2] == ("managed", str(venv)), describe(removed)
+    assert target_line(removed.stderr, alice.home)[:2] == ("managed", str(venv)), describe(removed)
     assert dists_under(alice.home, "spcli") == [], describe(removed)
     assert not (venv / "bin/spcli-hello").exists()
     assert not link.is_symlink() and not link.exists(), f"dangling link left: {link}\n{describe(removed)}"

@@ -258,7 +258,7 @@ def test_shell_profile_makes_pip_go_through_safepip(
 
     assert proc.returncode == 0, describe(proc)
     assert str(safepip_tool) in proc.stdout, f"pip is not a function calling safepip\n{describe(proc)}"
-    kind, path, _reason = target_line(proc.stderr)
+    kind, path, _reason = target_line(proc.stderr, alice.home)
     venv = the_managed_venv(alice)
     assert (kind, Path(path)) == ("managed", venv), describe(proc)
     assert f"Location: {venv / SITE}" in proc.stdout.splitlines(), describe(proc)
@@ -444,7 +444,7 @@ def test_ci_job_as_github_actions_runs_it(
         line.startswith(f"[ok] target: installs into the managed target {venv} (") for line in lines
     ), describe(proc)
     assert f"CI python: {venv}/bin/python" in lines, describe(proc)
-    assert target_line(proc.stderr)[:2] == ("managed", str(venv)), describe(proc)
+    assert target_line(proc.stderr, alice.home)[:2] == ("managed", str(venv)), describe(proc)
     assert is_under(import_location(alice, venv / "bin/python", "spcli"), venv)
     # the job removes its tool venv from the temp dir
     assert_user_aftermath(alice)

@@ -189,7 +189,7 @@ def test_sudo_install_runs_as_the_invoking_user(home: str, safepip: Safepip, ali
 
     assert proc.returncode == 0, describe(proc)
     assert f"safepip: running as {alice.name} (uid {alice.uid}), who ran sudo" in proc.stderr, describe(proc)
-    kind, path, _ = target_line(proc.stderr)
+    kind, path, _ = target_line(proc.stderr, alice.home)
     venv = Path(path)
     assert (kind, venv.parent) == ("managed", managed_venvs(alice.home)), describe(proc)
     assert root_owned_under(alice.home) == []
@@ -201,7 +201,7 @@ def test_sudo_install_runs_as_the_invoking_user(home: str, safepip: Safepip, ali
     # alice's next install, as herself, works in the same venv
     own = safepip.install(alice, ["spbase"])
     assert own.returncode == 0, describe(own)
-    assert target_line(own.stderr)[:2] == ("managed", str(venv)), describe(own)
+    assert target_line(own.stderr, alice.home)[:2] == ("managed", str(venv)), describe(own)
     assert "running as" not in own.stderr, describe(own)
     assert is_under(import_location(alice, safepip.python(alice), "spbase"), venv)
     assert_user_aftermath(alice)
@@ -250,7 +250,7 @@ def test_sudo_system_keeps_root_for_a_system_python_without_pep_668(
     )
 
     assert proc.returncode == 0, describe(proc)
-    assert target_line(proc.stderr)[0] == "env", describe(proc)
+    assert target_line(proc.stderr, alice.home)[0] == "env", describe(proc)
     assert dists_under(python.parent.parent, "spcli") == [purelib]
     assert (purelib / "spcli/__init__.py").stat().st_uid == 0, "--system did not keep root"
     assert snapshot_diff(home_before, snapshot(alice.home)) == []
@@ -271,7 +271,7 @@ def test_sudo_pip_leaves_root_owned_files_where_sudo_safepip_leaves_none(
         cwd=alice.home,
     )
     assert proc.returncode == 0, describe(proc)
-    assert target_line(proc.stderr)[:2] == ("env", str(safepip_venv)), describe(proc)
+    assert target_line(proc.stderr, alice.home)[:2] == ("env", str(safepip_venv)), describe(proc)
     assert dists_under(safepip_venv, "spcli") == [safepip_venv / SITE]
     assert root_owned_under(alice.home) == []
 
@@ -320,7 +320,7 @@ def test_concurrent_installs_share_one_managed_venv(
         failed = [describe(proc) for proc in results if proc.returncode != 0]
         assert not failed, f"{where}:\n" + "\n".join(failed)
         venv = only_managed_venv(alice.home)
-        assert all(target_line(proc.stderr)[1] == str(venv) for proc in results), where
+        assert all(target_line(proc.stderr, alice.home)[1] == str(venv) for proc in results), where
         created = [proc for proc in results if "created the managed venv" in proc.stderr]
         assert len(created) == (1 if round_number == 1 else 0), f"{where}: {len(created)} runs made the venv"
         assert any("waiting for another safepip" in proc.stderr for proc in results), f"{where}: no overlap"
@@ -482,7 +482,7 @@ def test_interrupted_install_leaves_nothing_half_made(
     after = safepip.run(alice, ["--lock-timeout", "30", "install", *safepip.source_args(), "spcli"])
     assert after.returncode == 0, describe(after)
     assert "waiting for another safepip" not in after.stderr, describe(after)
-    kind, path, _ = target_line(after.stderr)
+    kind, path, _ = target_line(after.stderr, alice.home)
     venv = Path(path)
     assert (kind, venv.parent) == ("managed", venvs), describe(after)
     assert (venv / MARKER).is_file(), describe(after)

@@ -208,7 +208,7 @@ def test_unusable_tmpdir_gets_a_private_temp_dir(
         assert notices[0].startswith(f"safepip: temp: {tmpdir}: "), describe(proc)
         assert TEMP_WHY[kind] in notices[0], describe(proc)
         assert notices[0].endswith("pip gets a private directory in /tmp"), describe(proc)
-        assert target_line(proc.stderr)[0] == "managed", describe(proc)
+        assert target_line(proc.stderr, alice.home)[0] == "managed", describe(proc)
 
         python = safepip.python(alice, env=env)
         assert is_under(import_location(alice, python, package), managed_venvs(alice.home))
@@ -406,7 +406,7 @@ def test_immutable_file_blocking_an_upgrade_is_named(safepip: Safepip, alice: Us
     env = {"VIRTUAL_ENV": str(venv), "PATH": path_with(venv / "bin")}
     first = safepip.install(alice, ["spcli==1.0"], env=env)
     assert first.returncode == 0, describe(first)
-    assert target_line(first.stderr)[:2] == ("env", str(venv)), describe(first)
+    assert target_line(first.stderr, alice.home)[:2] == ("env", str(venv)), describe(first)
     site = venv / SITE
     locked = site / "spcli/__init__.py"
     try:

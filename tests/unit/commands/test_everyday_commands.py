@@ -162,7 +162,7 @@ def test_colour_only_on_a_terminal_without_no_color(workdir: Path, no_color: str
     assert "\033[" not in piped.stderr  # never into a pipe
 
 
-COMMON_KEYS = {"schema", "kind", "command", "pip_args", "target", "passed_over", "refusal", "notices",
+COMMON_KEYS = {"schema", "kind", "command", "pip_args", "target", "passed_over", "refusal", "notices", "advice",
                "pip_command", "temp", "cache", "facts"}  # fmt: skip
 
 

@@ -482,7 +482,7 @@ def test_decision(context: Context, req: Request, expect: Expect) -> None:
     assert plan.pip_args == (req.pip_args.argv if expect.pip_args is None else expect.pip_args)
     assert plan.env_overrides == expect.env_overrides
     if expect.notice is not None:
-        assert any(expect.notice in notice for notice in plan.notices), plan.notices
+        assert any(expect.notice in line for line in plan.notices + plan.advice), plan.notices + plan.advice
 
 
 # the same rows without their xfail marks: a wrong decision is still a pure one
@@ -514,11 +514,12 @@ def test_untrusted_project_venv_is_never_the_interpreter() -> None:
     assert passed_over(plan)[0] == ("venv", "owned by bob; its python is never executed")
 
 
-def test_notice_for_an_overlay_names_owner_and_chown() -> None:
+def test_advice_for_an_overlay_names_owner_and_chown() -> None:
     plan = decide_target(active_venv(env_writable=False, env_owner="root"), request("pkg"))
     assert plan.target is not None
     assert plan.target.overlay_of == VENV
-    (notice,) = plan.notices
+    assert plan.notices == ()
+    (notice,) = plan.advice  # said once per target, not on every run
     assert "belongs to root" in notice
     assert notice.endswith(f"sudo chown -R alice {VENV}")
 

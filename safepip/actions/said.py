@@ -1,0 +1,27 @@
+"""What safepip has already said once: advice that would only repeat itself on every run (the chown that
+would let the user install into a root's venv directly; stash entries an earlier pip left). One empty file
+per thing said, named by a hash of it, in safepip's cache dir: nothing of the text is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+
+def first_time(cache_dir: str | None, what: str) -> bool:
+    """True the first time `what` is asked about (and remembered from then on); True when it cannot be
+    remembered, so that nothing goes unsaid."""
+    if cache_dir is None:
+        return True
+    said = os.path.join(cache_dir, "said")
+    name = hashlib.sha256(what.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    try:
+        os.makedirs(said, mode=0o700, exist_ok=True)
+        os.close(
+            os.open(os.path.join(said, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        )
+    except FileExistsError:
+        return False
+    except OSError:
+        return True
+    return True
