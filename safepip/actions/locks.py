@@ -64,46 +64,71 @@ def portable_lock(lock_file: str, what: str, timeout: float) -> Iterator[None]:
         lock.release()
 
 
+def still_there(fd: int, path: str) -> bool:
+    """The locked file is still the one at `path`: a venv whose making was interrupted is removed, lock file
+    and all, by the run that held the lock; a run that waited on the old file must lock the new one."""
+    try:
+        mine, now = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (now.st_dev, now.st_ino)
+
+
+def acquire(
+    fd: int, what: str, lock_file: str, deadline: float, timeout: float, notify: Callable[[str], None]
+) -> None:
+    if try_lock(fd):
+        return
+    notify(f"waiting for another install into {what} (up to {timeout:g} s)")
+    while not try_lock(fd):
+        if time.monotonic() >= deadline:
+            raise LockTimeoutError(
+                f"gave up after {timeout:g} s waiting for the lock on {what} ({lock_file})",
+                "wait for the other install to finish, or raise --lock-timeout",
+            )
+        time.sleep(POLL)
+
+
 @contextmanager
 def target_lock(
-    lock_file: str, what: str, timeout: float, notify: Callable[[str], None]
+    lock_file: str, what: str, timeout: float, notify: Callable[[str], None], dir_mode: int = 0o700
 ) -> Iterator[int | None]:
-    """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported)."""
+    """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported).
+    The lock file's directory is made with `dir_mode` when missing (a venv about to be made: 0o755)."""
     if os.name != "posix":
         with portable_lock(lock_file, what, timeout):
             yield None
         return
-    try:
-        os.makedirs(os.path.dirname(lock_file), mode=0o700, exist_ok=True)
-        fd = open_lock_file(lock_file)
-    except OSError as error:
-        raise RefusedError(
-            f"cannot lock {what}: {lock_file}: {error.strerror}",
-            f"make sure {os.path.dirname(lock_file)} is writable, or pick another target",
-        ) from None
-    try:
-        if not try_lock(fd):
-            notify(f"waiting for another install into {what} (up to {timeout:g} s)")
-            deadline = time.monotonic() + timeout
-            while not try_lock(fd):
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(
-                        f"gave up after {timeout:g} s waiting for the lock on {what} ({lock_file})",
-                        "wait for the other install to finish, or raise --lock-timeout",
-                    )
-                time.sleep(POLL)
-    except OSError as error:
-        os.close(fd)
-        if error.errno not in UNSUPPORTED:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            os.makedirs(os.path.dirname(lock_file), mode=dir_mode, exist_ok=True)
+            fd = open_lock_file(lock_file)
+        except OSError as error:
             raise RefusedError(
-                f"cannot lock {what}: {error.strerror}", "pick a target on a local filesystem"
+                f"cannot lock {what}: {lock_file}: {error.strerror}",
+                f"make sure {os.path.dirname(lock_file)} is writable, or pick another target",
             ) from None
-        notify(f"warning: {lock_file} cannot be locked ({error.strerror}, e.g. NFS); going on without a lock")
-        yield None
-        return
-    except BaseException:
+        try:
+            acquire(fd, what, lock_file, deadline, timeout, notify)
+        except OSError as error:
+            os.close(fd)
+            if error.errno not in UNSUPPORTED:
+                raise RefusedError(
+                    f"cannot lock {what}: {error.strerror}", "pick a target on a local filesystem"
+                ) from None
+            notify(
+                f"warning: {lock_file} cannot be locked ({error.strerror}, e.g. NFS); going on without a lock"
+            )
+            yield None
+            return
+        except BaseException:
+            os.close(fd)
+            raise
+        if still_there(fd, lock_file):
+            break
         os.close(fd)
-        raise
+        notify = lambda _message: None  # noqa: E731  (said once already)
     try:
         yield fd
     finally:

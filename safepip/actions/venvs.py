@@ -42,6 +42,24 @@ def clear_half_made(path: str) -> None:
             os.unlink(entry)
 
 
+def remove_if_unused(path: str) -> None:
+    """Remove a venv of safepip's own that is not ready, unless another run holds its lock (it is making it
+    now): a run interrupted before it even held the lock leaves nothing behind either."""
+    from safepip.actions.locks import open_lock_file, try_lock
+
+    if paths.venv_is_ready(path):
+        return
+    try:
+        fd = open_lock_file(os.path.join(path, LOCK_NAME))
+    except OSError:
+        return
+    try:
+        if try_lock(fd) and not paths.venv_is_ready(path):
+            shutil.rmtree(path, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
 def ensure_venv(
     path: str,
     *,
@@ -69,7 +87,10 @@ def ensure_venv(
         with open(os.path.join(path, paths.MARKER), "w", encoding="utf-8") as marker:
             marker.write(f"made by safepip from {create_from}\n")
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave no half-made venv (SIGKILL: no marker)
-        clear_half_made(path)
+        if owned:  # safepip's own: removed whole, lock file included (waiting runs then lock a new one)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            clear_half_made(path)
         raise
     return True
 

@@ -66,26 +66,38 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     the lock's descriptor, for the processes started for the target to inherit."""
     if context.private_root is not None:
         make_private_root(context.private_root, context.identity.euid)
-    if target.create_from is not None:
-        os.makedirs(target.path, mode=0o755, exist_ok=True)  # the lock lives inside the venv
-    with target_lock(lock_file_for(context, target), target.path, request.options.lock_timeout, notify) as fd:
-        if target.create_from is not None:
-            from safepip.actions.venvs import ensure_venv  # and its imports only for a venv to make
+    owned = target.kind in ("managed", "overlay")
+    lock_file = lock_file_for(context, target)
+    dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
+    try:
+        with target_lock(lock_file, target.path, request.options.lock_timeout, notify, dir_mode) as fd:
+            if target.create_from is not None:
+                make_venv(context, target, owned, notify)
+            elif target.kind == "overlay":
+                from safepip.actions.venvs import write_overlay_pth
 
-            overlay = overlay_site_dirs(context) if target.kind == "overlay" else ()
-            made = ensure_venv(
-                target.path,
-                create_from=target.create_from,
-                owned=target.kind in ("managed", "overlay"),
-                system_site_packages=target.system_site_packages,
-                data_root=context.data_dir.path,
-                base=context.interpreter,
-                overlay_site_dirs=overlay,
-            )
-            if made:
-                notify(f"created the {target.kind} venv {target.path}")
-        elif target.kind == "overlay":
-            from safepip.actions.venvs import write_overlay_pth
+                write_overlay_pth(target.path, overlay_site_dirs(context))
+            yield fd
+    except BaseException:
+        if owned and target.create_from is not None:  # interrupted before its venv was ready
+            from safepip.actions.venvs import remove_if_unused
 
-            write_overlay_pth(target.path, overlay_site_dirs(context))
-        yield fd
+            remove_if_unused(target.path)
+        raise
+
+
+def make_venv(context: Context, target: Target, owned: bool, notify: Notify) -> None:
+    from safepip.actions.venvs import ensure_venv  # and its imports only for a venv to make
+
+    assert target.create_from is not None
+    made = ensure_venv(
+        target.path,
+        create_from=target.create_from,
+        owned=owned,
+        system_site_packages=target.system_site_packages,
+        data_root=context.data_dir.path,
+        base=context.interpreter,
+        overlay_site_dirs=overlay_site_dirs(context) if target.kind == "overlay" else (),
+    )
+    if made:
+        notify(f"created the {target.kind} venv {target.path}")

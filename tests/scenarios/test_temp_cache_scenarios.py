@@ -219,7 +219,8 @@ def test_unusable_tmpdir_gets_a_private_temp_dir(
 # ---------------------------------------------------------------- 2. a usable TMPDIR is left alone
 
 
-def test_usable_tmpdir_is_left_alone(safepip: Safepip, alice: User, scratch: Path) -> None:
+def test_usable_tmpdir_holds_pips_private_dir(safepip: Safepip, alice: User, scratch: Path) -> None:
+    """A usable TMPDIR is where pip's private temp dir goes; it is removed afterwards, with what pip left."""
     tmpdir = scratch / "alice-tmp"
     tmpdir.mkdir()
     shutil.chown(tmpdir, alice.uid, alice.gid)
@@ -230,7 +231,7 @@ def test_usable_tmpdir_is_left_alone(safepip: Safepip, alice: User, scratch: Pat
     plan = json.dumps(explained.plan, indent=2)
     assert explained.returncode == 0, plan
     assert explained.plan["temp"]["keep"] is True, plan
-    assert explained.plan["temp"]["parent"] is None, plan
+    assert explained.plan["temp"]["parent"] == str(tmpdir), plan
     assert str(tmpdir) in explained.plan["temp"]["reason"], plan
 
     proc = safepip.install(alice, ["spsdist"], env=env)
