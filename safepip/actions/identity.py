@@ -19,6 +19,22 @@ if TYPE_CHECKING:
 SUDO_VARIABLES = ("SUDO_UID", "SUDO_GID", "SUDO_USER", "SUDO_COMMAND", "SUDO_HOME")
 
 
+NOBODY = 65534
+
+
+def first_ordinary_uid() -> int:
+    """UID_MIN from /etc/login.defs (1000 where it is not set): below it are root and system accounts."""
+    try:
+        with open("/etc/login.defs", encoding="utf-8", errors="replace") as defs:
+            for line in defs:
+                key, _, value = line.strip().partition(" ")
+                if key == "UID_MIN" and value.strip().isdigit():
+                    return int(value.strip())
+    except OSError:
+        pass
+    return 1000
+
+
 def under_sudo(environ: Mapping[str, str], euid: int) -> bool:
     return euid == 0 and ("SUDO_UID" in environ or "SUDO_GID" in environ)
 
@@ -38,8 +54,11 @@ def invoking_user(environ: Mapping[str, str], euid: int) -> pwd.struct_passwd | 
     ):
         shown = f"SUDO_UID={uid_text!r}" + (f", SUDO_GID={gid_text!r}" if gid_text is not None else "")
         raise RefusedError(f"running as root under sudo with {shown}, which is not a user id", fix)
-    if int(uid_text) == 0:
-        raise RefusedError("running under sudo with SUDO_UID=0: there is no ordinary user to become", fix)
+    if int(uid_text) < first_ordinary_uid() or int(uid_text) == NOBODY:
+        raise RefusedError(
+            f"running under sudo with SUDO_UID={uid_text}: not an ordinary user's id, there is no one to become",
+            fix,
+        )
     try:
         return pwd.getpwuid(int(uid_text))
     except (KeyError, OverflowError):

@@ -29,7 +29,7 @@ def lay_out_venv(path: str, base_executable: str, version: str, system_site_pack
         os.makedirs(directory, exist_ok=True)
     if sys.maxsize > 2**32:  # as venv does on 64-bit POSIX other than macOS
         os.symlink("lib", os.path.join(path, "lib64"))
-    with open(os.path.join(path, "pyvenv.cfg"), "w", encoding="utf-8") as cfg:
+    with open(os.path.join(path, "pyvenv.cfg"), "w", encoding="utf-8", errors="surrogateescape") as cfg:
         cfg.write(
             f"home = {os.path.dirname(base_executable)}\n"
             f"include-system-site-packages = {'true' if system_site_packages else 'false'}\n"

@@ -69,6 +69,7 @@ def ensure_venv(
     data_root: str,
     base: Interpreter | None = None,
     overlay_site_dirs: tuple[str, ...] = (),
+    lock_fd: int | None = None,
 ) -> bool:
     """Make the venv at `path` (its directory and lock exist already: this runs under that lock); True when
     it was made now, False when it was ready (made by another run while this one waited)."""
@@ -81,10 +82,12 @@ def ensure_venv(
             )
         clear_half_made(path)  # a half-made venv of safepip's own (no marker)
     try:
-        create_venv(path, create_from, system_site_packages, data_root, base)
+        create_venv(path, create_from, system_site_packages, data_root, base, lock_fd)
         if overlay_site_dirs:
             write_overlay_pth(path, overlay_site_dirs)
-        with open(os.path.join(path, paths.MARKER), "w", encoding="utf-8") as marker:
+        with open(
+            os.path.join(path, paths.MARKER), "w", encoding="utf-8", errors="surrogateescape"
+        ) as marker:
             marker.write(f"made by safepip from {create_from}\n")
     except BaseException:  # Ctrl-C, SIGTERM, a full disk: leave no half-made venv (SIGKILL: no marker)
         if owned:  # safepip's own: removed whole, lock file included (waiting runs then lock a new one)
@@ -96,7 +99,12 @@ def ensure_venv(
 
 
 def create_venv(
-    path: str, python: str, system_site_packages: bool, data_root: str, base: Interpreter | None = None
+    path: str,
+    python: str,
+    system_site_packages: bool,
+    data_root: str,
+    base: Interpreter | None = None,
+    lock_fd: int | None = None,
 ) -> None:
     """A venv without pip (laid out directly for CPython on Linux, else the stdlib's venv in one short
     subprocess), with pip from a seed shared by safepip's venvs; virtualenv when that is not possible (no venv
@@ -107,20 +115,26 @@ def create_venv(
         made = True
     else:
         version = base.version if base is not None else None
-        made = seed is not None and make_stdlib_venv(path, python, version, system_site_packages)
+        made = seed is not None and make_stdlib_venv(path, python, version, system_site_packages, lock_fd)
     if seed is not None and made:
         if seed_supports(seed, path):
-            with open(os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8") as handle:
+            with open(
+                os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8", errors="surrogateescape"
+            ) as handle:
                 handle.write(seed + "\n")
             return
         clear_half_made(path)
-    make_virtualenv(path, python, system_site_packages, data_root)
+    make_virtualenv(path, python, system_site_packages, data_root, lock_fd)
 
 
-def make_stdlib_venv(path: str, python: str, version: str | None, system_site_packages: bool) -> bool:
+def make_stdlib_venv(
+    path: str, python: str, version: str | None, system_site_packages: bool, lock_fd: int | None = None
+) -> bool:
     args = ["--without-pip", *(["--system-site-packages"] if system_site_packages else []), path]
     try:
-        done = ask(python_module(python, version, "venv", *args), os.environ, VENV_TIMEOUT)
+        done = ask(
+            python_module(python, version, "venv", *args), os.environ, VENV_TIMEOUT, inherit=fds(lock_fd)
+        )
     except NoAnswer:
         done = None
     if done is None or done.code != 0 or not os.path.exists(paths.venv_python(path)):
@@ -129,7 +143,14 @@ def make_stdlib_venv(path: str, python: str, version: str | None, system_site_pa
     return True
 
 
-def make_virtualenv(path: str, python: str, system_site_packages: bool, data_root: str) -> None:
+def fds(lock_fd: int | None) -> list[int]:
+    """The lock passes to the child that makes the venv: it never writes there without it."""
+    return [lock_fd] if lock_fd is not None else []
+
+
+def make_virtualenv(
+    path: str, python: str, system_site_packages: bool, data_root: str, lock_fd: int | None = None
+) -> None:
     """virtualenv, in a child process of safepip's own Python (through util/process.py like every child)."""
     args = [
         path,
@@ -141,7 +162,12 @@ def make_virtualenv(path: str, python: str, system_site_packages: bool, data_roo
         *(["--system-site-packages"] if system_site_packages else []),
     ]  # fmt: skip
     try:
-        done = ask(python_module(sys.executable, OWN_VERSION, "virtualenv", *args), os.environ, VENV_TIMEOUT)
+        done = ask(
+            python_module(sys.executable, OWN_VERSION, "virtualenv", *args),
+            os.environ,
+            VENV_TIMEOUT,
+            inherit=fds(lock_fd),
+        )
         failure = None if done.code == 0 else done.last_error_line()
     except NoAnswer as error:
         failure = str(error)
@@ -173,5 +199,5 @@ def write_overlay_pth(overlay: str, site_dirs: tuple[str, ...]) -> None:
     with contextlib.suppress(OSError), open(path, encoding="utf-8") as current:
         if current.read() == line:
             return
-    with open(path, "w", encoding="utf-8") as handle:
+    with open(path, "w", encoding="utf-8", errors="surrogateescape") as handle:
         handle.write(line)

@@ -72,7 +72,7 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     try:
         with target_lock(lock_file, target.path, request.options.lock_timeout, notify, dir_mode) as fd:
             if target.create_from is not None:
-                make_venv(context, target, owned, notify)
+                make_venv(context, target, owned, notify, fd)
             elif target.kind == "overlay":
                 from safepip.actions.venvs import write_overlay_pth
 
@@ -86,7 +86,7 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
         raise
 
 
-def make_venv(context: Context, target: Target, owned: bool, notify: Notify) -> None:
+def make_venv(context: Context, target: Target, owned: bool, notify: Notify, lock_fd: int | None) -> None:
     from safepip.actions.venvs import ensure_venv  # and its imports only for a venv to make
 
     assert target.create_from is not None
@@ -98,6 +98,7 @@ def make_venv(context: Context, target: Target, owned: bool, notify: Notify) -> 
         data_root=context.data_dir.path,
         base=context.interpreter,
         overlay_site_dirs=overlay_site_dirs(context) if target.kind == "overlay" else (),
+        lock_fd=lock_fd,
     )
     if made:
-        notify(f"created the {target.kind} venv {target.path}")
+        notify(f"created the {'venv' if target.kind == 'venv' else target.kind + ' venv'} {target.path}")

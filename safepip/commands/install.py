@@ -28,6 +28,7 @@ from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
+from safepip.facts.trust import distrust
 from safepip.policy.pip_command import own_pip, pip_command, pip_environment
 from safepip.policy.plan import Plan, Target
 from safepip.util.process import run_streaming
@@ -91,6 +92,8 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     if request.command == "install":
         satisfied = noop_answer(context, target, request)
         if satisfied is not None:
+            for notice in plan.notices:
+                notify(notice)
             notify(f"already satisfied in {target.kind} {target.path}, pip not run: {', '.join(satisfied)}")
             return 0
     return run_for_target(context, plan, target, request, notify)
@@ -106,6 +109,12 @@ def link_requested_scripts(
     if unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable"):
         named |= top_level_of(site, dist_infos(site) - infos_before)
     user_bin = user_bin_dir(context.identity.home)
+    unsafe = distrust(user_bin, context.identity.euid, missing_ok=True)
+    if unsafe is not None:
+        notify(
+            f"did not link console scripts into {user_bin}: {unsafe.reason()}; they are in {target.path}/bin"
+        )
+        return
     try:
         report = link_scripts(target.path, project_scripts(site, named), user_bin, context.data_dir.path)
     except OSError as error:

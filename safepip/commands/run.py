@@ -11,7 +11,6 @@ from safepip.commands.common import Notify, locked_target, plan_for, require_tar
 from safepip.errors import SafepipError
 from safepip.facts.records import Context
 from safepip.facts.request import Request
-from safepip.policy.pip_command import pip_environment
 from safepip.policy.plan import Target
 from safepip.util.process import run_streaming
 
@@ -44,7 +43,10 @@ def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
             pass
     temp_parent = plan.temp.parent if plan.temp and not plan.temp.keep else None
     with private_temp(temp_parent, context.identity.euid) as temp:
-        environ = {**target_environment(context, target, pip_environment(plan)), **temp.variables}
+        environ = {
+            **target_environment(context, target, {**os.environ, **dict(plan.env_overrides)}),
+            **temp.variables,
+        }
         if plan.cache is not None and plan.cache.redirect_to:
             environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
         command = shutil.which(argv[0], path=environ.get("PATH")) or argv[0]

@@ -43,6 +43,14 @@ def private_root_problem(path: str, uid: int) -> str | None:
     return None
 
 
+def is_utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def own_dirs(uid: int) -> OwnDirs:
     """The data and cache dirs safepip will use (the home's, or the private fallback), probed once."""
     data, cache = data_dir(), cache_dir()
@@ -51,9 +59,12 @@ def own_dirs(uid: int) -> OwnDirs:
     unusable = [fact for fact in facts if not fact.writable]
     untrusted = [found for found in (distrust(data, uid, missing_ok=True), distrust(cache, uid, missing_ok=True))
                  if found is not None]  # fmt: skip
-    if not unusable and not foreign and not untrusted:
+    undecodable = not all(is_utf8(path) for path in (data, cache))
+    if not unusable and not foreign and not untrusted and not undecodable:
         return OwnDirs(facts[0], facts[1])
-    if untrusted:  # another user could swap what safepip writes through (a planted link)
+    if undecodable:  # Python reads .pth files as UTF-8: a venv there could not name its pip
+        problem = f"{os.fsencode(data)!r} is not UTF-8"
+    elif untrusted:  # another user could swap what safepip writes through (a planted link)
         problem = f"not safe: {untrusted[0].reason()}"
     elif foreign:  # someone else's directory, even a writable one, is not where safepip keeps its venvs
         problem = f"{foreign[0].path} is owned by {foreign[0].owner_name}"

@@ -18,7 +18,7 @@ from safepip.facts.pip_config import read_pip_switches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
 from safepip.facts.temp import probe_temp, temp_candidates
-from safepip.facts.trust import group_shared, owner_name, python_distrust
+from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 
@@ -183,6 +183,17 @@ def temp_target_dirs(
     return list(dict.fromkeys(path for path in dirs if path))
 
 
+def venv_option_distrust(request: Request, uid: int) -> str | None:
+    """A `--venv` that safepip would create: its path must be one nobody else can change on the way."""
+    venv = request.options.venv
+    if venv is None or os.path.lexists(paths.venv_python(venv)):
+        return None
+    if os.path.lexists(venv) and not os.path.isdir(venv):
+        return f"{venv} exists and is not a directory"
+    found = distrust(venv, uid, missing_ok=True)
+    return found.reason() if found is not None else None
+
+
 def probe_context(
     request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
 ) -> Context:
@@ -198,6 +209,8 @@ def probe_context(
     error: str | None = None
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
+    elif python is not None and not os.path.lexists(python):
+        error = f"{python} does not exist"  # never run what appears there later
     elif python is None:
         error = "no python3 or python on PATH that is yours or root's"
     else:
@@ -271,5 +284,6 @@ def probe_context(
         private_root=own.private_root,
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,
+        venv_option_distrust=venv_option_distrust(request, identity.euid),
         trust_notices=choice.notices,
     )

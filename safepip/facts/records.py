@@ -86,3 +86,4 @@ class Context(NamedTuple):
     home_problem: str | None = None  # why the home's data and cache dirs are not used
     interpreter_refused: bool = False  # an explicitly chosen Python is not trusted: exit 77, not 2
     trust_notices: tuple[str, ...] = ()  # Pythons passed over, a group-shared environment used
+    venv_option_distrust: str | None = None  # why the --venv to create is not safe (another user's tree)

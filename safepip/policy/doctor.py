@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from safepip.facts.records import Context, DirFact
 from safepip.facts.request import Request
-from safepip.policy.decide import describe_dir
 from safepip.policy.plan import Plan
+from safepip.policy.rules import describe_dir
 from safepip.policy.temp import temp_problem
 
 

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Mapping
 
 from safepip.policy.plan import Plan
-from safepip.util.process import python_module
+from safepip.util.process import python_module, safe_python_environment
 
 # The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
 # site, while `uninstall` or `show` have no such option and find user-site packages anyway.
@@ -35,6 +35,6 @@ def pip_command(plan: Plan, command: str) -> list[str]:
 
 
 def pip_environment(plan: Plan, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    environ = dict(os.environ if base is None else base)
+    environ = safe_python_environment(os.environ if base is None else base)
     environ.update(plan.env_overrides)
     return environ

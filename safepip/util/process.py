@@ -22,6 +22,7 @@ import time
 from typing import NamedTuple
 
 from safepip.errors import Interrupted
+from safepip.util.tree import descendants, send
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,6 +55,18 @@ def has_safe_path(version: str | None) -> bool:
     major, _, rest = version.partition(".")
     minor = rest.partition(".")[0]
     return major.isdigit() and minor.isdigit() and (int(major), int(minor)) >= (3, 11)
+
+
+def safe_python_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """`environ` without the PYTHONPATH entries that mean the working directory: an empty entry (what
+    `export PYTHONPATH=$PYTHONPATH:/x` leaves when it was unset) or a relative one would undo `-P`."""
+    result = dict(environ)
+    entries = [entry for entry in result.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(entry)]
+    if entries:
+        result["PYTHONPATH"] = os.pathsep.join(entries)
+    else:
+        result.pop("PYTHONPATH", None)
+    return result
 
 
 def python_module(python: str, version: str | None, module: str, *args: str) -> list[str]:
@@ -107,32 +120,6 @@ def exit_code(status: int) -> int:
     """A shell's exit code: 128 + n when signal n ended the process."""
     code = os.waitstatus_to_exitcode(status)
     return 128 - code if code < 0 else code
-
-
-def descendants(root: int) -> list[int]:
-    """Every live process below `root`, from /proc."""
-    children: dict[int, list[int]] = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(name))
-    found: list[int] = []
-    queue = [root]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
-
-
-def send(pid: int, signum: int) -> None:
-    with contextlib.suppress(OSError):
-        os.kill(pid, signum)
 
 
 class Child:
@@ -193,27 +180,25 @@ class Child:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 255 << 8
             if pid:
                 self.returncode = exit_code(status)
         return self.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
         """The exit code (128 + n after signal n); None when `timeout` seconds passed first."""
-        if timeout is None:
-            while self.returncode is None:
-                try:
-                    _pid, status = os.waitpid(self.pid, 0)
-                except ChildProcessError:
-                    self.returncode = 255
-                    break
-                self.returncode = exit_code(status)
-            return self.returncode
-        deadline = time.monotonic() + timeout
-        delay = 0.001
+        while timeout is None and self.returncode is None:
+            try:
+                status = os.waitpid(self.pid, 0)[1]
+            except ChildProcessError:
+                status = 255 << 8
+            self.returncode = exit_code(status)
+        deadline = time.monotonic() + (timeout or 0)
         while self.poll() is None and time.monotonic() < deadline:
-            time.sleep(delay)
-            delay = min(delay * 2, 0.05)
+            time.sleep(0.002)
         return self.returncode
 
     def finish(self) -> int:
@@ -354,6 +339,7 @@ def ask(
     out_read, out_write = os.pipe()
     err_read, err_write = os.pipe()
     null = os.open(os.devnull, os.O_RDONLY)
+    environ = safe_python_environment(environ)
     try:
         child = Child(
             argv, environ, stdin_fd=null, stdout_fd=out_write, stderr_fd=err_write, inherit=inherit,
@@ -395,4 +381,6 @@ def ask(
         child.restore()
         os.close(out_read)
         os.close(err_read)
+        with contextlib.suppress(OSError):  # what it left running in its group (it leads the group)
+            os.killpg(child.pid, signal.SIGKILL)
     return Answer(code, bytes(buffers[out_read]), bytes(buffers[err_read]))
