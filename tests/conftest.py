@@ -1,11 +1,44 @@
-"""Guards every test: none may leak a change to os.environ or the working directory."""
+"""Guards every test: none reads the machine's pip configuration, and none may leak a change to os.environ or
+the working directory."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """For the whole session, from collection on: no pip config file and no PIP_* variable of the machine's.
+
+    A machine-wide pip.conf (`constraint =`, `user = true`, `require-virtualenv = true`) or a PIP_* variable
+    in the runner's shell changes what pip and safepip decide, so the suite would pass on one machine and
+    fail on the next. PIP_CONFIG_FILE=/dev/null makes pip skip every config file (global, user, site);
+    XDG_CONFIG_DIRS on an empty directory also keeps the machine-wide one from a child that drops PIP_*.
+    Tests about pip configuration set up their own (scenario tests through support.clean_env's `extra`).
+    """
+    machine = {name: value for name, value in os.environ.items() if name.startswith("PIP_")}
+    machine_xdg = os.environ.get("XDG_CONFIG_DIRS")
+    no_config = tempfile.mkdtemp(prefix="safepip-tests-no-pip-config-")
+    for name in machine:
+        del os.environ[name]
+    os.environ["PIP_CONFIG_FILE"] = os.devnull
+    os.environ["XDG_CONFIG_DIRS"] = no_config
+
+    def restore() -> None:
+        for name in [name for name in os.environ if name.startswith("PIP_")]:
+            del os.environ[name]
+        os.environ.update(machine)
+        if machine_xdg is None:
+            os.environ.pop("XDG_CONFIG_DIRS", None)
+        else:
+            os.environ["XDG_CONFIG_DIRS"] = machine_xdg
+        shutil.rmtree(no_config, ignore_errors=True)
+
+    config.add_cleanup(restore)
 
 
 @pytest.fixture(autouse=True)

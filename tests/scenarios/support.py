@@ -76,7 +76,12 @@ def root_user(home: Path) -> ScenarioUser:
 
 
 def clean_env(user: ScenarioUser, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment of a fresh login: nothing inherited from the test runner (no PIP_*, no VIRTUAL_ENV)."""
+    """The environment of a fresh login: nothing inherited from the test runner (no PIP_*, no VIRTUAL_ENV).
+
+    pip reads no config file either, not the machine's (/etc/pip.conf, /etc/xdg/pip/pip.conf) nor the
+    user's, unless `extra` names PIP_CONFIG_FILE or XDG_CONFIG_DIRS: a test about pip configuration sets up
+    its own that way, and then pip reads its files as on any machine.
+    """
     env = {
         "HOME": str(user.home),
         "USER": user.name,
@@ -84,7 +89,10 @@ def clean_env(user: ScenarioUser, extra: Mapping[str, str] | None = None) -> dic
         "PATH": DEFAULT_PATH,
         "LANG": "C.UTF-8",
     }
-    env.update(extra or {})
+    extra = extra or {}
+    if "PIP_CONFIG_FILE" not in extra and "XDG_CONFIG_DIRS" not in extra:
+        env["PIP_CONFIG_FILE"] = os.devnull
+    env.update(extra)
     return env
 
 
