@@ -36,6 +36,7 @@ def test_run_as_is_the_user_in_a_clean_environment(alice: User) -> None:
         "LOGNAME": alice.name,
         "PATH": DEFAULT_PATH,
         "LANG": "C.UTF-8",
+        "PIP_CONFIG_FILE": os.devnull,  # no machine pip.conf unless a test sets up its own
     }
     assert alice.home.stat().st_uid == alice.uid and alice.home.stat().st_mode & 0o777 == 0o755
     assert list(alice.home.iterdir()) == []
