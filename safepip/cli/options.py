@@ -184,7 +184,7 @@ def options_from(given: argparse.Namespace, environ: Mapping[str, str]) -> Optio
         value = getattr(given, spec.field)
         if value is not None:
             values[spec.field] = read_value(spec, value, spec.names[-1]) if spec.read else True
-        elif spec.envvar in environ:
+        elif environ.get(spec.envvar):  # an empty variable is an unset one, as click and Make treat it
             raw = environ[spec.envvar]
             values[spec.field] = read_value(spec, raw, spec.envvar) if spec.read else read_flag(spec, raw)
     if values.get("fallback") and values.get("no_fallback"):

@@ -6,6 +6,7 @@ preflight, and it inherits the lock, so nothing safepip started writes to a targ
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 
@@ -24,6 +25,7 @@ from safepip.actions.scripts import (
 from safepip.actions.temp import private_temp
 from safepip.commands.common import Notify, locked_target, plan_for, require_target
 from safepip.commands.lines import after_line, dist_state, target_line
+from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.records import Context, Interpreter
@@ -61,7 +63,6 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
     if target.kind not in NOOP_KINDS or target.create_from is not None or interpreter is None:
         return None
     if target.python != interpreter.executable:  # a managed or overlay venv: ask its own interpreter
-        from safepip.errors import SafepipError
         from safepip.facts.interpreter import query_interpreter
 
         cache = context.own_cache.path if context.own_cache else None
@@ -74,6 +75,17 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
 
     return already_satisfied(
         request.pip_args, context.pip, interpreter.sys_path, interpreter.markers, os.environ, os.getcwd()
+    )
+
+
+def cannot_start_pip(error: OSError) -> SafepipError:
+    if error.errno == errno.E2BIG:
+        return UsageError(
+            "pip's command line is longer than this system allows",
+            "put the requirements in a file and pass it with -r FILE",
+        )
+    return RefusedError(
+        f"cannot start pip: {error.strerror}", "check the target's Python with `safepip explain`"
     )
 
 
@@ -182,12 +194,15 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             notify(stash_line(stash_before, earlier=True) or "")
         installed_before = dist_state(dirs)
         inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
-        code, errors = run_streaming(
-            pip_command(plan, request.command),
-            environ,
-            stdout_to_stderr=request.options.json,
-            inherit=inherit,
-        )
+        try:
+            code, errors = run_streaming(
+                pip_command(plan, request.command),
+                environ,
+                stdout_to_stderr=request.options.json,
+                inherit=inherit,
+            )
+        except OSError as error:
+            raise cannot_start_pip(error) from None
         stash_after = stash_entries(dirs) if changes else set()
         new_stash = stash_line(stash_after - stash_before)
         if new_stash:

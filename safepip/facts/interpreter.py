@@ -22,7 +22,15 @@ if TYPE_CHECKING:
 
 # Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object.
 QUERY_SCRIPT = r"""
-import json, os, site, sys, sysconfig
+import os, sys
+# -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
+# sysconfig is imported: it reads sys.prefix then)
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+for venv_cfg in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
+    if os.path.isfile(venv_cfg):
+        sys.prefix = sys.exec_prefix = os.path.dirname(venv_cfg)
+        break
+import json, site, sysconfig
 def scheme_paths(kind):
     get = getattr(sysconfig, "get_preferred_scheme", None)
     name = get(kind) if get else (sysconfig.get_default_scheme() if kind == "prefix" else os.name + "_user")
@@ -37,16 +45,56 @@ try:
     user_paths, _ = scheme_paths("user")
 except Exception:
     user_paths = {}
+# Run with -S: nothing a site dir holds has run. The site dirs and the paths their .pth files add are found
+# here as site.main() would add them, without executing a .pth line that imports.
+def pyvenv_cfg(prefix):
+    values = {}
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
+            for line in handle:
+                key, sep, value = line.partition("=")
+                if sep:
+                    values[key.strip().lower()] = value.strip().lower()
+    except OSError:
+        pass
+    return values
+system_site = in_venv and pyvenv_cfg(sys.prefix).get("include-system-site-packages") == "true"
+user_active = bool(site.check_enableusersite()) and (not in_venv or system_site)
+site_dirs = [site.getusersitepackages()] if user_active else []
+site_dirs += site.getsitepackages([sys.prefix] + ([sys.base_prefix] if system_site else []))
+site_path, pth_files = [], []
+for directory in site_dirs:
+    if not os.path.isdir(directory) or directory in site_path:
+        continue
+    site_path.append(directory)
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".pth") and not n.startswith("."))
+    except OSError:
+        names = []
+    for name in names:
+        pth_files.append(os.path.join(directory, name))
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            line = line.rstrip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            added = os.path.abspath(os.path.join(directory, line))
+            if os.path.exists(added) and added not in site_path:
+                site_path.append(added)
 pip_version = pip_home = None
-try:
-    import importlib.util
-    spec = importlib.util.find_spec("pip")
-    if spec is not None:
-        pip_home = os.path.dirname(os.path.dirname(spec.origin or ""))
-        from importlib.metadata import version
-        pip_version = version("pip")
-except Exception:
-    pip_version = None
+for directory in site_path:
+    if os.path.isfile(os.path.join(directory, "pip", "__init__.py")):
+        try:
+            infos = [n for n in os.listdir(directory) if n.startswith("pip-") and n.endswith(".dist-info")]
+        except OSError:
+            infos = []
+        if infos:
+            pip_home, pip_version = directory, infos[0][4:-10]
+        break
 import platform
 markers = {
     "implementation_name": sys.implementation.name,
@@ -71,13 +119,15 @@ print(json.dumps({
     "pip_home": pip_home,
     "scheme": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data", "include")},
     "user_scheme": {k: user_paths[k] for k in ("purelib", "platlib", "scripts", "data", "include") if k in user_paths},
-    "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
+    "sys_path": [p for p in sys.path if p and os.path.isabs(p)] + site_path,
+    "site_dirs": site_path,
+    "pth_files": pth_files,
     "markers": markers,
 }))
 """
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -196,7 +246,7 @@ def ask_interpreter(python: str) -> dict[str, Any]:
     from safepip.util.process import NoAnswer, ask, python_code
 
     try:
-        answer = ask(python_code(python, QUERY_SCRIPT), os.environ, QUERY_TIMEOUT)
+        answer = ask(python_code(python, QUERY_SCRIPT, no_site=True), os.environ, QUERY_TIMEOUT)
     except NoAnswer as error:
         raise SafepipError(str(error)) from None
     if answer.code != 0:
@@ -232,6 +282,8 @@ def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
         scheme=raw["scheme"],
         user_scheme=raw["user_scheme"],
         sys_path=tuple(raw.get("sys_path", ())),
+        site_dirs=tuple(raw.get("site_dirs", ())),
+        pth_files=tuple(raw.get("pth_files", ())),
         markers=raw.get("markers", {}),
     )
 

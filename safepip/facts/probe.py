@@ -18,7 +18,7 @@ from safepip.facts.pip_config import read_pip_switches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
 from safepip.facts.temp import probe_temp, temp_candidates
-from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust
+from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust, site_distrust
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 
@@ -220,6 +220,18 @@ def probe_context(
             )
         except SafepipError as failure:
             error = failure.message
+    if interpreter is not None:
+        unsafe = site_distrust(interpreter.site_dirs, interpreter.pth_files, identity.euid)
+        shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
+        if unsafe is not None and not shared_ok:
+            error = f"{python} ({source}) is not safe to run: its site dir {unsafe.reason()}"
+            choice = choice._replace(refused=unsafe.reason())
+            interpreter = None
+        elif unsafe is not None:
+            shared = (
+                f"{active_env} is shared: {unsafe.reason()}, a group you are in; using it as you activated it"
+            )
+            choice = choice._replace(notices=(*choice.notices, shared))
     if interpreter is not None and interpreter.is_venv and active_env is None:
         active_env = interpreter.prefix  # --python pointing into a venv
     switches = read_pip_switches(

@@ -48,6 +48,8 @@ class Interpreter(NamedTuple):
     user_scheme: Mapping[str, str]  # where pip --user writes
     sys_path: tuple[str, ...] = ()  # where it finds installed distributions
     markers: Mapping[str, str] = MappingProxyType({})  # PEP 508 environment markers, for its requirements
+    site_dirs: tuple[str, ...] = ()  # what site.main() adds: site dirs and the paths their .pth files name
+    pth_files: tuple[str, ...] = ()  # the .pth files Python runs at start-up (their `import` lines)
 
 
 class ProjectVenv(NamedTuple):

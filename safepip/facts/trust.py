@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import stat
+import struct
 from typing import NamedTuple
 
 MAX_LINKS = 40  # as the kernel's ELOOP
@@ -29,7 +30,7 @@ class Distrust(NamedTuple):
     def reason(self) -> str:
         if self.error:
             return f"{self.path}: {self.error}"
-        if self.who.startswith("group ") or self.who == "every user":
+        if self.who.startswith("group ") or self.who == "every user" or self.who.endswith("(through an ACL)"):
             return f"{self.path} is writable by {self.who}"
         return f"{self.path} is owned by {self.who}"
 
@@ -70,12 +71,39 @@ def group_only_of(gid: int, uid: int) -> bool:
     return not any(entry.pw_gid == gid and entry.pw_uid not in (uid, 0) for entry in pwd.getpwall())
 
 
+ACL_ACCESS = "system.posix_acl_access"
+ACL_USER, ACL_GROUP, ACL_MASK, ACL_WRITE = 0x02, 0x08, 0x10, 0x02
+
+
+def acl_writers(path: str) -> list[tuple[int, int]]:
+    """The named users (tag 2) and groups (tag 8) a POSIX ACL lets write `path`: [(tag, id)]. The mode's
+    group bits then show the ACL's mask, not who may write."""
+    try:
+        raw = os.getxattr(path, ACL_ACCESS, follow_symlinks=False)
+    except OSError:
+        return []
+    entries = [struct.unpack_from("<HHI", raw, offset) for offset in range(4, len(raw) - 7, 8)]
+    mask = next((perm for tag, perm, _id in entries if tag == ACL_MASK), 0x7)
+    return [
+        (tag, ident)
+        for tag, perm, ident in entries
+        if tag in (ACL_USER, ACL_GROUP) and perm & mask & ACL_WRITE
+    ]
+
+
 def entry_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[int]) -> Distrust | None:
     """One entry on the way: who besides `uid` and root could change it."""
     if info.st_uid not in (uid, 0):
         return Distrust(path, owner_name(info.st_uid))
     if stat.S_ISLNK(info.st_mode):
         return None  # a link's own mode means nothing; the directory holding it was checked
+    for tag, ident in acl_writers(path):
+        if tag == ACL_USER and ident not in (uid, 0):
+            return Distrust(path, f"{owner_name(ident)} (through an ACL)")
+        if tag == ACL_GROUP and not group_only_of(ident, uid):
+            return Distrust(
+                path, f"group {group_name(ident)} (through an ACL)", ident if ident in groups else None
+            )
     mode = info.st_mode
     if mode & stat.S_IWOTH and not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX and info.st_uid == 0):
         return Distrust(path, "every user")
@@ -187,11 +215,53 @@ def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
     if found is not None and not group_shared(found):
         return found
     prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
-    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")) or os.path.isdir(
-        os.path.join(prefix, "conda-meta")
-    ):
+    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        home = venv_home(prefix)  # where the venv's Python takes its standard library from
+        for path in [home, os.path.join(os.path.dirname(home), "lib")] if home else []:
+            problem = distrust(path, uid) if os.path.exists(path) else None
+            if problem is not None and not group_shared(problem):
+                return problem
+        return environment_distrust(prefix, uid) or found
+    if os.path.isdir(os.path.join(prefix, "conda-meta")):
         return environment_distrust(prefix, uid) or found
     return found
+
+
+def venv_home(prefix: str) -> str | None:
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8", errors="replace") as cfg:
+            for line in cfg:
+                key, sep, value = line.partition("=")
+                if sep and key.strip().lower() == "home":
+                    return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def site_distrust(
+    site_dirs: tuple[str, ...], pth_files: tuple[str, ...], uid: int | None = None
+) -> Distrust | None:
+    """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
+    link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
+    The first entry another user can change; a group-shared one only when nothing else is."""
+    uid = os.geteuid() if uid is None else uid
+    groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+    found: list[Distrust | None] = []
+    for directory in site_dirs:
+        found.append(distrust(directory, uid))
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                found.append(entry_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
+            except OSError:
+                continue
+    found += [distrust(path, uid) for path in pth_files]
+    problems = [problem for problem in found if problem is not None]
+    return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)
 
 
 def is_private_dir(path: str, uid: int | None = None) -> bool:

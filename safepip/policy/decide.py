@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 
-from safepip.errors import EXIT_REFUSED, EXIT_USAGE
 from safepip.facts.records import Context
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
@@ -65,9 +64,7 @@ def decide_location(context: Context, request: Request) -> Plan:
     if interpreter is None:
         return decision.refuse(
             f"no Python to install for: {context.interpreter_error}",
-            "pass --python PATH (SAFEPIP_PYTHON), or activate the virtualenv you mean",
-            # a --python that does not run is the user's input: a usage error
-            EXIT_USAGE if context.interpreter_source == "--python" else EXIT_REFUSED,
+            "pass --python PATH of a working Python (SAFEPIP_PYTHON), or activate the virtualenv you mean",
         )
     if request.options.system:
         for rule in (explicit_rule, own_environment_rule):

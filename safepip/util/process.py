@@ -76,9 +76,10 @@ def python_module(python: str, version: str | None, module: str, *args: str) -> 
     return [python, "-c", DROP_CWD + RUN_MODULE.format(module), *args]
 
 
-def python_code(python: str, code: str, *args: str) -> list[str]:
-    """`python -c code`, the working directory dropped from the import path first (any version)."""
-    return [python, "-c", DROP_CWD + code, *args]
+def python_code(python: str, code: str, *args: str, no_site: bool = False) -> list[str]:
+    """`python -c code`, the working directory dropped from the import path first (any version); with
+    `no_site`, `-S`: no site dir is added and no .pth file runs."""
+    return [python, *(["-S"] if no_site else []), "-c", DROP_CWD + code, *args]
 
 
 def in_terminal_foreground() -> bool:

@@ -323,7 +323,9 @@ def test_concurrent_installs_share_one_managed_venv(
         assert all(target_line(proc.stderr, alice.home)[1] == str(venv) for proc in results), where
         created = [proc for proc in results if "created the managed venv" in proc.stderr]
         assert len(created) == (1 if round_number == 1 else 0), f"{where}: {len(created)} runs made the venv"
-        assert any("waiting for another install into" in proc.stderr for proc in results), f"{where}: no overlap"
+        assert any("waiting for another install into" in proc.stderr for proc in results), (
+            f"{where}: no overlap"
+        )
         assert (venv / MARKER).is_file(), where
 
         site = venv / SITE
@@ -562,7 +564,9 @@ def test_upgrade_over_stuck_files_is_refused_before_pip(
         assert len(errors) == 1 and f"{entry} ({stuck.why}" in errors[0], describe(proc)
         assert len(fixes) == 1 and stuck.fix.format(user=alice.name, entry=entry) in fixes[0], describe(proc)
         # nothing changed but the venv's lock file, which uv and safepip take there
-        assert snapshot_diff(before, snapshot(venv)) in ([], ["+ .lock"]), "the refused install changed the venv"
+        assert snapshot_diff(before, snapshot(venv)) in ([], ["+ .lock"]), (
+            "the refused install changed the venv"
+        )
         assert stash_in(site) == []
 
         # what the install does not touch is not blocked: spcli stays as it was

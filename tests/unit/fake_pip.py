@@ -75,7 +75,9 @@ def clean_environment(workdir: Path, **extra: str) -> dict[str, str]:
         if not key.startswith(("PIP_", "SAFEPIP_", "XDG_")) and key not in DROPPED_VARIABLES
     }
     environ.update(HOME=str(workdir / "home"), FAKE_PIP_RECORD=str(workdir / "record.json"), **extra)
-    environ.setdefault("PIP_CONFIG_FILE", os.devnull)  # no machine pip.conf, whatever the runner's environment
+    environ.setdefault(
+        "PIP_CONFIG_FILE", os.devnull
+    )  # no machine pip.conf, whatever the runner's environment
     return environ
 
 

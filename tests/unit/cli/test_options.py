@@ -50,7 +50,7 @@ def test_bad_options_are_usage_errors(head: list[str]) -> None:
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("SAFEPIP_QUIET", "maybe"), ("SAFEPIP_LOCK_TIMEOUT", "nan"), ("SAFEPIP_MIN_TMP_SPACE", "inf"),
-     ("SAFEPIP_PYTHON", ""), ("SAFEPIP_PREFER", "both")],
+     ("SAFEPIP_PREFER", "both")],
 )  # fmt: skip
 def test_bad_variables_are_usage_errors(variable: str, value: str) -> None:
     with pytest.raises(UsageError, match=variable):
