@@ -13,7 +13,7 @@ import struct
 from collections.abc import Callable
 from typing import NamedTuple
 
-from safepip.facts.trust import owner_name
+from safepip.facts.trust import distrust, group_shared, owner_name
 
 PROBE_PREFIX = ".safepip-probe-"
 
@@ -31,6 +31,7 @@ class DirFact(NamedTuple):
     read_only_mount: bool
     error: str | None = None
     noexec: bool = False  # on a noexec mount: compiled modules and scripts installed there cannot run
+    distrust: str | None = None  # another user can change it, or a directory or link on the way to it
 
 
 def nearest_existing(path: str) -> str | None:
@@ -67,6 +68,9 @@ def probe_dir(path: str) -> DirFact:
     )
     if not stat.S_ISDIR(info.st_mode):
         return replace_fact(fact, error="not a directory")
+    found = distrust(path, missing_ok=True)
+    if found is not None and not group_shared(found):  # a group's own venv is judged where it was chosen
+        fact = fact._replace(distrust=found.reason())
     try:
         write_probe(probed)
     except OSError as error:

@@ -67,6 +67,8 @@ class Decision:
 def describe_dir(fact: DirFact, user: str) -> str:
     if fact.read_only_mount:
         return f"{fact.path} is on a read-only mount"
+    if fact.distrust and fact.writable:
+        return f"{fact.path} is not safe to write through: {fact.distrust}"
     if fact.noexec and fact.writable:
         return f"{fact.path} is on a noexec mount: compiled modules and console scripts installed there cannot run"
     owner = f"owned by {fact.owner_name}" if fact.owner_name else (fact.error or "missing")
@@ -76,7 +78,7 @@ def describe_dir(fact: DirFact, user: str) -> str:
 
 
 def usable(fact: DirFact) -> bool:
-    return fact.writable and not fact.noexec
+    return fact.writable and not fact.noexec and not fact.distrust
 
 
 def first_unwritable(dirs: Mapping[str, DirFact]) -> DirFact | None:
