@@ -166,6 +166,12 @@ def shell_init(rest: list[str]) -> int:
     from safepip.actions.scripts import user_bin_dir
     from safepip.commands.shell_init import SHELLS, profile_lines
 
+    if rest[:1] == ["--overlay-of"] and len(rest) == 2:  # what the profile's pip() asks after each run
+        from safepip.facts.own_dirs import own_dirs
+        from safepip.facts.paths import ready_overlay_of
+
+        print(ready_overlay_of(own_dirs(os.geteuid()).data.path, rest[1]) or "")
+        return 0
     shell = rest[0] if rest else os.path.basename(os.environ.get("SHELL", ""))
     if shell not in SHELLS or len(rest) > 1:
         raise UsageError(

@@ -34,6 +34,9 @@ def after_line(target: Target, home: str, changed: bool, python_changed: bool) -
     that nothing was installed; None when neither applies."""
     if not changed:
         return f"nothing to install: pip changed nothing in {shown(target.path, home)}"
+    if python_changed and target.kind == "overlay":
+        activate = shown(target.path, home) + "/bin/activate"
+        return f"installed into the overlay {shown(target.path, home)}; use it with: source {activate}"
     if python_changed:
         python = shown(target.python, home)
         return f"installed into {shown(target.path, home)}; use {python} (in scripts: $(safepip python))"

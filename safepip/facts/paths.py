@@ -53,6 +53,19 @@ def managed_venv_path(root: str, tag: str, interpreter_real_path: str) -> str:
     return os.path.join(root, "venvs", f"{tag}-{short_hash(interpreter_real_path)}")
 
 
+def ready_overlay_of(root: str, venv_prefix: str) -> str | None:
+    """The overlay safepip made for `venv_prefix`, when there is one that is ready (found by its name's
+    hash, without asking any Python)."""
+    overlays = os.path.join(root, "overlays")
+    suffix = "-" + short_hash(os.path.realpath(venv_prefix))
+    try:
+        names = sorted(name for name in os.listdir(overlays) if name.endswith(suffix))
+    except OSError:
+        return None
+    ready = [os.path.join(overlays, name) for name in names if venv_is_ready(os.path.join(overlays, name))]
+    return ready[0] if ready else None
+
+
 def overlay_venv_path(root: str, tag: str, venv_prefix: str) -> str:
     name = os.path.basename(os.path.normpath(venv_prefix)).lstrip(".") or "venv"
     return os.path.join(root, "overlays", f"{name}-{tag}-{short_hash(os.path.realpath(venv_prefix))}")

@@ -416,3 +416,29 @@ def test_scenario_15_active_venv_without_pip(safepip: Safepip, alice: User) -> N
     assert dists_under(alice.home, "spcli") == [venv / SITE]
     assert dists_under(venv, "pip") == [], "safepip put pip into the user's venv"
     assert_user_aftermath(alice)
+
+
+def test_scenario_3_the_shell_follows_into_the_overlay(
+    safepip: Safepip, alice: User, scratch: Path, root_home: Path
+) -> None:
+    """With `shell-init` loaded, `pip install` in a shell whose active venv is root's switches that shell to
+    the overlay, so its `python` imports what was installed; the chown advice is said once per target."""
+    venv = make_venv(root_user(root_home), scratch / "root-venv")
+    find_links = " ".join(safepip.source_args())
+    script = (
+        f"export VIRTUAL_ENV={venv} PATH={venv}/bin:$PATH\n"
+        f'eval "$({safepip.executable} shell-init bash)"\n'
+        f"pip install {find_links} spcli > first.log 2>&1; grep -c 'sudo chown -R' first.log\n"
+        'python -c "import spcli, sys; print(spcli.__file__); print(sys.prefix)"\n'
+        'echo "VIRTUAL_ENV=$VIRTUAL_ENV"\n'
+        f"pip install {find_links} spbase > again.log 2>&1; grep -c 'sudo chown -R' again.log || true\n"
+    )
+    proc = run_as(alice, ["bash", "-c", script])
+    assert proc.returncode == 0, describe(proc)
+    said_first, module, prefix, active, said_again = proc.stdout.splitlines()
+    overlay = Path(prefix)
+    assert is_under(overlay, alice.home / ".local/share/safepip/overlays"), describe(proc)
+    assert is_under(Path(module), overlay), describe(proc)
+    assert active == f"VIRTUAL_ENV={overlay}", describe(proc)
+    assert (said_first, said_again) == ("1", "0"), describe(proc)
+    assert_user_aftermath(alice)
