@@ -230,13 +230,13 @@ class Safepip:
         return Path(lines[0])
 
 
-def target_line(stderr: str, home: Path) -> tuple[str, str, str]:
+def target_line(stderr: str, home: Path | None = None) -> tuple[str, str, str]:
     """The `safepip: target <kind> <path> (<reason>)` line of an install, as (kind, path, reason); a path under
     `home` is shown as `~/…` there and returned in full."""
     found = [m.groups() for m in map(_TARGET_LINE.match, stderr.splitlines()) if m]
     assert len(found) == 1, f"expected one 'safepip: target' line on stderr, got:\n{stderr}"
     kind, path, reason = found[0]
-    if path == "~" or path.startswith("~/"):
+    if home is not None and (path == "~" or path.startswith("~/")):
         path = str(home) + path[1:]
     return kind, path, reason
 

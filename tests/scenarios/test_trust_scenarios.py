@@ -304,7 +304,7 @@ def test_scenario_19_python_on_path_in_another_users_directory_is_passed_over(
     assert executed(markers) == [], f"bob's python3 on PATH ran:\n{describe(proc)}"
     assert_installed_spcli(proc, "managed")
     assert_passed_over(proc, str(bob_bin), bob.name)
-    venv = Path(target_line(proc.stderr)[1])
+    venv = Path(target_line(proc.stderr, alice.home)[1])
     assert is_under(import_location(alice, venv / "bin/python", "spcli"), venv)
     assert executed(markers) == []
     assert_user_aftermath(alice)
@@ -487,7 +487,7 @@ def test_requirements_from_a_stream_reach_pip(
     else:  # the managed venv, made (with spcli when the case says so) by an earlier install
         made = safepip.install(alice, [f"spcli=={installed}" if installed else "spbase"], env=env)
         assert made.returncode == 0, describe(made)
-        venv = Path(target_line(made.stderr)[1])
+        venv = Path(target_line(made.stderr, alice.home)[1])
     install = shlex.join([str(safepip.executable), "install", *safepip.source_args()])
     stream = f"printf '%s\\n' {shlex.quote(requirement)}"
     script = f"{stream} | {install} -r /dev/stdin" if given == "stdin" else f"{install} -r <({stream})"
