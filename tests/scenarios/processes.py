@@ -47,7 +47,9 @@ class ProcessInfo:
 
 def process_info(pid: int) -> ProcessInfo | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = (
+            Path(f"/proc/{pid}/stat").read_bytes().decode("utf-8", "replace")
+        )  # a command name need not be UTF-8
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (FileNotFoundError, ProcessLookupError):
         return None
