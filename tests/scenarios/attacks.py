@@ -173,7 +173,7 @@ def activated(venv: Path) -> dict[str, str]:
 
 def uid_of(pid: int) -> int | None:
     try:
-        status = Path(f"/proc/{pid}/status").read_text()
+        status = Path(f"/proc/{pid}/status").read_bytes().decode("utf-8", "replace")
     except (FileNotFoundError, ProcessLookupError):
         return None
     for line in status.splitlines():
