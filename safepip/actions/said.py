@@ -4,8 +4,9 @@ per thing said, named by a hash of it, in safepip's cache dir: nothing of the te
 
 from __future__ import annotations
 
-import hashlib
 import os
+
+from safepip.util.digest import sha256_hex
 
 
 def first_time(cache_dir: str | None, what: str) -> bool:
@@ -14,7 +15,7 @@ def first_time(cache_dir: str | None, what: str) -> bool:
     if cache_dir is None:
         return True
     said = os.path.join(cache_dir, "said")
-    name = hashlib.sha256(what.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    name = sha256_hex(what)[:32]
     try:
         os.makedirs(said, mode=0o700, exist_ok=True)
         os.close(

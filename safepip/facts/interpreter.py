@@ -8,13 +8,13 @@ site-packages directory, so the next run asks again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
+from safepip.util.digest import sha256_hex
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 def cache_key(python: str, environ: Mapping[str, str]) -> str:
     relevant = sorted((k, v) for k, v in environ.items() if k in AFFECTING or k.startswith("PYTHON"))
     text = json.dumps([CACHE_FORMAT, os.path.abspath(python), relevant])
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+    return sha256_hex(text)[:24]
 
 
 def file_stamp(path: str) -> list[object]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import sys
 
+from safepip.util.digest import sha256_hex
+
 MARKER = ".safepip-complete"
 
 
@@ -44,9 +46,7 @@ def cache_dir() -> str:
 
 
 def short_hash(text: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return sha256_hex(text)[:8]
 
 
 def managed_venv_path(root: str, tag: str, interpreter_real_path: str) -> str:
