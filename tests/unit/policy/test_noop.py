@@ -1,133 +1,58 @@
 """The no-op fast path against pip's own answer: when safepip says "already satisfied, pip not run", pip's
-`--dry-run --report` must agree that there is nothing to install. A real venv, real wheels, real pip."""
+`--dry-run --report` must agree that there is nothing to install. A real venv, real wheels, real pip.
+"""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from safepip.facts.interpreter import query_interpreter
-from safepip.facts.pip_args import parse_pip_args
-from safepip.facts.pip_config import read_pip_switches
-from safepip.policy.noop import already_satisfied
-from tests.fixtures.packages import write_wheel
+from safepip.facts.pip_config import PipSetting, PipSwitches
+from tests.unit.policy.noop_world import World, answer, clean_env, make_world, pip_has_work, settle
 
-PACKAGES = [  # name, version, Requires-Dist, Provides-Extra
-    ("alpha", "1.0", (), ()), ("alpha", "2.0", (), ()),
-    ("beta", "1.0", ("alpha>=1.0",), ()),
-    ("gamma", "1.0", ("beta", "delta; python_version < '3'"), ()),
-    ("delta", "1.0", (), ()),
-    ("eta", "1.0", ("theta; extra == 'fast'",), ("fast",)),
-    ("theta", "1.0", (), ()),
-    ("rho", "1.0", ("alpha; extra == 'x'",), ("x",)),
-    ("Iota_Pkg", "1.0", (), ()),
-    ("kappa", "1.0rc1", (), ()), ("kappa", "1.0", (), ()),
-    ("mu", "1.0", ("nu",), ()), ("nu", "1.0", ("xi>=1",), ()), ("xi", "1.0", (), ()),
-    ("omicron", "1.0", ("alpha>=2",), ()),
-    ("lam", "1.0", ("alpha<2",), ()),
-]  # fmt: skip
-INSTALLED = [
-    "alpha==1.0",
-    "beta",
-    "gamma",
-    "eta",
-    "rho",
-    "Iota_Pkg",
-    "kappa==1.0rc1",
-    "mu",
-    "nu",
-    "omicron",
-    "lam",
-]
-
-
-@dataclass(frozen=True)
-class World:
-    python: Path
-    wheels: Path
-    files: Path
-
-
-def make_wheel(
-    dest: Path, name: str, version: str, requires: tuple[str, ...], extras: tuple[str, ...]
-) -> None:
-    path = write_wheel(str(dest), name, version, {f"{name.lower()}/__init__.py": ""}, requires=requires)
-    if (
-        extras
-    ):  # write_wheel knows no Provides-Extra: add it to METADATA and RECORD stays valid enough for pip
-        import base64
-        import hashlib
-        import zipfile
-
-        with zipfile.ZipFile(path) as wheel:
-            members = {info.filename: wheel.read(info) for info in wheel.infolist()}
-        info_dir = f"{name}-{version}.dist-info"
-        metadata = members[f"{info_dir}/METADATA"].decode() + "".join(
-            f"Provides-Extra: {e}\n" for e in extras
-        )
-        members[f"{info_dir}/METADATA"] = metadata.encode()
-        lines = []
-        for member, data in members.items():
-            if member.endswith("/RECORD"):
-                continue
-            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-            lines.append(f"{member},sha256={digest},{len(data)}\n")
-        members[f"{info_dir}/RECORD"] = ("".join(lines) + f"{info_dir}/RECORD,,\n").encode()
-        with zipfile.ZipFile(path, "w") as wheel:
-            for member, data in members.items():
-                wheel.writestr(member, data)
+FILES = {
+    "plain.txt": "# comment\nalpha  # trailing comment\nbeta>=1 \\\n  ; python_version >= '3'\n",
+    "nested.txt": "-r sub/inner.txt\n--index-url https://example.invalid/simple\ngamma\n",
+    "sub/inner.txt": "Iota-Pkg\n${NOOP_REQUIREMENT}\n",
+    "hashed.txt": "alpha==1.0 --hash=sha256:0000\n",
+    "editable.txt": "-e ./somewhere\n",
+    "quoted.txt": "-r 'sub/inner.txt'\n--no-binary :all:\n",
+    "bom.txt": "\ufeffalpha\n",
+    # constraints
+    "constraints.txt": "alpha<2\n",
+    "violated.txt": "alpha>=2\n",
+    "deep-violated.txt": "alpha==2.0\n",  # alpha is beta's dependency
+    "elsewhere.txt": "delta==9\nsigma>=2\n",  # delta is not installed, sigma is: neither is in the closure
+    "marked.txt": "alpha>=2; python_version < '3'\n",
+    "with-extras.txt": "alpha[x]<2\n",
+    "url.txt": "alpha @ https://example.invalid/alpha-1.0-py3-none-any.whl\n",
+    "unnamed.txt": "./wheels/alpha-1.0-py3-none-any.whl\n",
+    "editable-c.txt": "-e ./somewhere\n",
+    "outer-c.txt": "-c sub/inner-c.txt\n",
+    "sub/inner-c.txt": "alpha>=2\n",
+    "r-in-c.txt": "-r plain.txt\n",
+    "pre-c.txt": "kappa<2\n",  # kappa 1.0rc1 is installed
+    # a nested -c is relative to the file that names it, not to the working directory
+    "limits.txt": "alpha>=2\n",
+    "sub/limits.txt": "alpha<2\n",
+    "sub/req-c.txt": "-c limits.txt\nbeta\n",
+    "req-c-violated.txt": "-c limits.txt\nbeta\n",
+}
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    root = tmp_path_factory.mktemp("noop")
-    wheels = root / "wheels"
-    wheels.mkdir()
-    for name, version, requires, extras in PACKAGES:
-        make_wheel(wheels, name, version, requires, extras)
-    subprocess.run([sys.executable, "-m", "venv", str(root / "venv")], check=True, capture_output=True)
-    python = root / "venv" / "bin" / "python"
-    subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", "--find-links", wheels, *INSTALLED],
-        check=True, capture_output=True, env=clean_env(),
-    )  # fmt: skip
-    files = root / "files"
-    (files / "sub").mkdir(parents=True)
-    (files / "plain.txt").write_text(
-        "# comment\nalpha  # trailing comment\nbeta>=1 \\\n  ; python_version >= '3'\n"
-    )
-    (files / "nested.txt").write_text("-r sub/inner.txt\n--index-url https://example.invalid/simple\ngamma\n")
-    (files / "sub" / "inner.txt").write_text("Iota-Pkg\n${NOOP_REQUIREMENT}\n")
-    (files / "hashed.txt").write_text("alpha==1.0 --hash=sha256:0000\n")
-    (files / "editable.txt").write_text("-e ./somewhere\n")
-    (files / "constraints.txt").write_text("alpha<2\n")
-    yield World(python, wheels, files)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "VIRTUAL_ENV"))}
-    environ.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", NOOP_REQUIREMENT="beta")
-    environ.update(extra)
-    return environ
-
-
-def pip_has_work(world: World, args: list[str], environ: dict[str, str]) -> bool:
-    """pip's own answer: True when it would install anything (or cannot resolve), False for nothing to do."""
-    report = world.files / "report.json"
-    report.unlink(missing_ok=True)
-    done = subprocess.run(
-        [world.python, "-m", "pip", "install", "--dry-run", "--report", report, "--no-index", "--find-links",
-         world.wheels, *args],
-        cwd=world.files, env=environ, capture_output=True, text=True,
-    )  # fmt: skip
-    return done.returncode != 0 or bool(json.loads(report.read_text())["install"])
+    world = make_world(tmp_path_factory.mktemp("noop"), FILES)
+    # distributions installed the old way, as Debian's python3-* packages are: an egg-info directory with
+    # PKG-INFO and requires.txt, and an egg-info file
+    egg = world.site_packages / "upsilon-1.0.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: upsilon\nVersion: 1.0\n")
+    (egg / "requires.txt").write_text('alpha>=1\n\n[fast]\ntheta\n\n[:python_version < "3"]\ndelta\n')
+    (world.site_packages / "phi-1.0.egg-info").write_text("Metadata-Version: 1.1\nName: phi\nVersion: 1.0\n")
+    settle(world)
+    yield world
 
 
 CASES = [  # (pip arguments, extra environment, the fast path answers, pip has work (None: either))
@@ -148,17 +73,49 @@ CASES = [  # (pip arguments, extra environment, the fast path answers, pip has w
     (["Iota_Pkg==1.0"], {}, True, False),
     (["kappa"], {}, True, False),
     (["kappa>=1.0"], {}, False, True),
+    (["kappa<2"], {}, True, False),  # an installed pre-release is admitted, as pip admits it
+    (["kappa<1.0"], {}, False, True),  # but not by `<` its own final release (PEP 440)
     (["alpha; python_version >= '3'"], {}, True, False),
     (["alpha; python_version < '3'", "beta"], {}, True, False),
     (["lam", "alpha>=2"], {}, False, True),
     (["delta"], {}, False, True),
+    (["upsilon"], {}, True, False),
+    (["upsilon>=1", "phi==1.0"], {}, True, False),
+    (["upsilon[fast]"], {}, False, True),
+    (["upsilon[slow]"], {}, False, False),  # pip warns that it has no such extra; the check leaves it to pip
     (["-r", "plain.txt"], {}, True, False),
     (["-rplain.txt", "rho"], {}, True, False),
     (["--requirement=nested.txt"], {}, True, False),
     (["-r", "nested.txt"], {"NOOP_REQUIREMENT": "delta"}, False, True),
+    (["-r", "nested.txt"], {"NOOP_REQUIREMENT": ""}, False, True),  # left as written: not a requirement
+    (["-r", "quoted.txt"], {}, True, False),
+    (["-r", "bom.txt"], {}, True, False),
     (["-r", "hashed.txt"], {}, False, None),
     (["-r", "editable.txt"], {}, False, None),
-    (["-c", "constraints.txt", "alpha"], {}, False, None),
+    (["-r", "missing.txt"], {}, False, True),
+    # constraints: read and applied as pip applies them
+    (["-c", "constraints.txt", "alpha"], {}, True, False),
+    (["-c", "violated.txt", "alpha"], {}, False, True),
+    (["-c", "deep-violated.txt", "beta"], {}, False, True),
+    (["-c", "violated.txt", "delta"], {}, False, True),
+    (["-c", "elsewhere.txt", "alpha"], {}, True, False),
+    (["-c", "marked.txt", "alpha"], {}, True, False),
+    (["-c", "pre-c.txt", "kappa"], {}, True, False),
+    (["-c", "outer-c.txt", "alpha"], {}, False, True),
+    (["-r", "sub/req-c.txt"], {}, True, False),
+    (["-r", "req-c-violated.txt"], {}, False, True),
+    (["-c", "constraints.txt", "-c", "violated.txt", "alpha"], {}, False, True),
+    (["--constraint=constraints.txt", "-r", "plain.txt"], {}, True, False),
+    (["alpha"], {"PIP_CONSTRAINT": "constraints.txt"}, True, False),
+    (["alpha"], {"PIP_CONSTRAINT": "constraints.txt violated.txt"}, False, True),
+    (["-c", "constraints.txt", "alpha"], {"PIP_CONSTRAINT": "violated.txt"}, False, True),
+    (["-c", "missing.txt", "alpha"], {}, False, True),
+    (["-c", "with-extras.txt", "alpha"], {}, False, None),
+    (["-c", "url.txt", "alpha"], {}, False, None),
+    (["-c", "unnamed.txt", "alpha"], {}, False, None),
+    (["-c", "editable-c.txt", "alpha"], {}, False, None),
+    (["-c", "r-in-c.txt", "alpha"], {}, False, None),
+    # options that are pip's business
     (["-U", "alpha"], {}, False, None),
     (["--upgrade", "beta"], {}, False, None),
     (["--force-reinstall", "alpha"], {}, False, None),
@@ -171,6 +128,7 @@ CASES = [  # (pip arguments, extra environment, the fast path answers, pip has w
     (["./wheels/alpha-1.0-py3-none-any.whl"], {}, False, None),
     (["alpha @ https://example.invalid/alpha-1.0-py3-none-any.whl"], {}, False, None),
     (["--report", "out.json", "alpha"], {}, False, None),
+    (["-c", "constraints.txt"], {}, False, True),  # nothing to install
 ]
 
 
@@ -181,11 +139,8 @@ def test_fast_path_agrees_with_pip(
     world: World, args: list[str], extra: dict[str, str], fast: bool, work: bool | None
 ) -> None:
     environ = clean_env(**extra)
-    interpreter = query_interpreter(str(world.python), None, environ)
-    switches = read_pip_switches(environ, environ.get("HOME", "/"), None)
-    answer = already_satisfied(parse_pip_args(args), switches, interpreter.sys_path, interpreter.markers,
-                               environ, str(world.files))  # fmt: skip
-    assert (answer is not None) is fast, answer
+    built = answer(world, args, environ)
+    assert (built is not None) is fast, built
     if not fast and work is None:
         return  # an option the fast path leaves to pip: nothing of pip's to compare
     pip_work = pip_has_work(world, [a for a in args if a != "out.json" and a != "--report"], environ)
@@ -196,9 +151,14 @@ def test_fast_path_agrees_with_pip(
 
 
 def test_answer_names_the_closure(world: World) -> None:
-    environ = clean_env()
-    interpreter = query_interpreter(str(world.python), None, environ)
-    switches = read_pip_switches(environ, "/", None)
-    answer = already_satisfied(parse_pip_args(["gamma"]), switches, interpreter.sys_path, interpreter.markers,
-                               environ, str(world.files))  # fmt: skip
-    assert answer == ["alpha==1.0", "beta==1.0", "gamma==1.0"]
+    assert answer(world, ["gamma"], clean_env()) == ["alpha==1.0", "beta==1.0", "gamma==1.0"]
+
+
+@pytest.mark.parametrize(
+    ("value", "fast"), [("constraints.txt", True), ("constraints.txt  violated.txt", False)]
+)
+def test_constraint_from_a_config_file(world: World, value: str, fast: bool) -> None:
+    """pip's `constraint =` in a config file: a whitespace-separated list of files, read like `-c`."""
+    switches = PipSwitches({"constraint": PipSetting(value, "/etc/pip.conf")})
+    got = answer(world, ["beta"], clean_env(), switches=switches)
+    assert (got is not None) is fast, got

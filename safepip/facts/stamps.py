@@ -1,0 +1,57 @@
+"""Stamps: what a file or a site directory looked like when the no-op check read it, so that an answer
+built from them can later be checked against them.
+
+A file's stamp is its type, device, inode, size, mtime and ctime; a site directory's is a digest of the
+distribution entries in it (names and inode numbers), not its mtime, which safepip's own write probe changes
+on every run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+
+FileStamp = tuple[int, int, int, int, int, int]  # (type bits, st_dev, st_ino, st_size, mtime_ns, ctime_ns)
+DIST_SUFFIXES = (".dist-info", ".egg-info")  # what importlib.metadata reads in a sys.path directory
+
+
+def stamp_of(info: os.stat_result) -> FileStamp:
+    return (
+        stat.S_IFMT(info.st_mode),
+        info.st_dev,
+        info.st_ino,
+        info.st_size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+    )
+
+
+def file_stamp(path: str) -> FileStamp | None:
+    """The stamp of what `path` leads to now (stat follows links, as pip's open does); None when missing."""
+    try:
+        return stamp_of(os.stat(path))
+    except OSError:
+        return None
+
+
+def dist_entries(directory: str) -> list[tuple[str, int]] | None:
+    """The distribution entries of a sys.path directory, (name, inode), sorted; None when it is not a
+    directory that can be listed."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(
+                (entry.name, entry.inode()) for entry in entries if entry.name.lower().endswith(DIST_SUFFIXES)
+            )
+    except OSError:
+        return None
+
+
+def site_stamp(directory: str, entries: list[tuple[str, int]] | None) -> str:
+    """A directory's stamp from its distribution entries: "missing", "file" (a zip: not read), or a digest."""
+    if entries is None:
+        return "file" if os.path.exists(directory) else "missing"
+    digest = hashlib.sha256()
+    for name, inode in entries:
+        digest.update(f"{name}\0{inode}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
