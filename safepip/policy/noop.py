@@ -9,6 +9,8 @@ version admitted by every requirement and constraint on its name (policy/closure
 distribution anywhere in the closure, anything not understood) the answer is None and pip runs.
 
 The answer reads requirements files and installed metadata (facts/requirements.py, facts/installed.py).
+Given a cache dir it is kept there (facts/noop_cache.py) and answers a repeated run from a few stats,
+without importing packaging.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from safepip.facts import noop_cache
 from safepip.facts.pip_args import PipArgs
 from safepip.facts.pip_config import PipSwitches
+from safepip.facts.stamps import FileStamp
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(
@@ -71,6 +75,16 @@ def plain_inputs(args: PipArgs, switches: PipSwitches) -> Inputs:
     return Inputs(args.positionals, tuple(files["--requirement"]), (*configured, *files["--constraint"]))
 
 
+def cache_key(
+    args: PipArgs, switches: PipSwitches, sys_path: Sequence[str], markers: Mapping[str, str], cwd: str
+) -> str:
+    settings = sorted([key, setting.value, setting.source] for key, setting in switches.settings.items())
+    return noop_cache.answer_key(
+        {"argv": list(args.argv), "cwd": cwd, "settings": settings, "sys_path": list(sys_path),
+         "markers": dict(markers)}
+    )  # fmt: skip
+
+
 def already_satisfied(
     args: PipArgs,
     switches: PipSwitches,
@@ -78,22 +92,48 @@ def already_satisfied(
     markers: Mapping[str, str],
     environ: Mapping[str, str],
     cwd: str,
+    *,
+    cache_dir: str | None = None,
+    keep: bool = True,
 ) -> list[str] | None:
-    """What pip would find already satisfied when that is all it would do; None when pip must run."""
+    """What pip would find already satisfied when that is all it would do; None when pip must run.
+
+    With `cache_dir` (safepip's cache dir) the answer is looked up there first and, when `keep`, kept
+    there; explain and doctor pass `keep=False`, as they write nothing.
+    """
     if not sys_path or not markers:
         return None
     try:
         inputs = plain_inputs(args, switches)
     except NotPlain:
         return None
-    return answer_from_files(inputs, sys_path, markers, environ, cwd)
+    key = cache_key(args, switches, sys_path, markers, cwd) if cache_dir else None
+    if cache_dir and key:
+        answer = noop_cache.cached_answer(cache_dir, key, environ)
+        if answer is not None:
+            return answer
+    built = answer_from_files(inputs, sys_path, markers, environ, cwd)
+    if built is not None and built.files is not None and cache_dir and key and keep:
+        noop_cache.keep_answer(
+            cache_dir, key, built.answer, built.files, built.sites, built.variables, environ
+        )
+    return built.answer if built is not None else None
+
+
+class Built(NamedTuple):
+    answer: list[str]
+    # requirements, constraints and metadata files read; None when their paths are not to be written down
+    files: list[tuple[str, FileStamp | None]] | None
+    sites: tuple[tuple[str, str], ...]  # the sys.path directories' stamps
+    variables: tuple[str, ...]  # the environment variables the files refer to
 
 
 def answer_from_files(
     inputs: Inputs, sys_path: Sequence[str], markers: Mapping[str, str], environ: Mapping[str, str], cwd: str
-) -> list[str] | None:
-    """The answer read from the requirements files and the installed metadata."""
-    # Imported here: packaging costs more to import than the rest of the answer takes.
+) -> Built | None:
+    """The answer read from the requirements files and the installed metadata: what a cached answer saves."""
+    # Imported here: a cached answer needs none of them, and packaging alone costs more to import than a
+    # cached answer takes.
     from safepip.facts.installed import read_metadata, scan_installed
     from safepip.facts.requirements import NotRead, read_sources
     from safepip.policy.closure import Unsatisfied, satisfied_closure
@@ -110,4 +150,7 @@ def answer_from_files(
         closure = satisfied_closure(requirements, sources.constraints, scan.found, markers, read_metadata)
     except Unsatisfied:
         return None
-    return closure.answer
+    files = [(source.path, source.stamp) for source in sources.files] + closure.files
+    return Built(
+        closure.answer, None if sources.paths_from_variables else files, scan.sites, sources.variables
+    )

@@ -25,7 +25,9 @@ def check(args: list[str], cwd: Path, constraint: str | None = None) -> list[str
     settings = {"constraint": PipSetting(constraint, "PIP_CONSTRAINT")} if constraint else {}
     site = cwd / "site"
     site.mkdir(exist_ok=True)
-    return already_satisfied(parse_pip_args(args), PipSwitches(settings), [str(site)], MARKERS, {}, str(cwd))
+    return already_satisfied(
+        parse_pip_args(args), PipSwitches(settings), [str(site)], MARKERS, {}, str(cwd), cache_dir=str(cwd)
+    )
 
 
 @pytest.fixture
@@ -91,6 +93,7 @@ def test_a_stream_is_left_whole_for_pip(
             os.dup2(saved, 0)
             os.close(saved)
     assert left_in(reader) == DATA, "safepip read from the stream that pip is to read"
+    assert not list(tmp_path.glob("noop/*.json"))
 
 
 @pytest.mark.parametrize("source", ["fifo", "pipe"])

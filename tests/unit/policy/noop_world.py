@@ -87,7 +87,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def age(paths: Iterable[Path], seconds: float = 60) -> None:
-    """Put mtimes in the past."""
+    """Put mtimes in the past: the cache keeps no entry built from a file changed in the last seconds."""
     when = time.time() - seconds
     for path in paths:
         os.utime(path, (when, when))
@@ -133,12 +133,18 @@ def pip_has_work(world: World, args: Sequence[str], environ: Mapping[str, str]) 
 
 
 def answer(
-    world: World, args: Sequence[str], environ: Mapping[str, str], switches: PipSwitches | None = None
+    world: World,
+    args: Sequence[str],
+    environ: Mapping[str, str],
+    cache_dir: Path | None = None,
+    keep: bool = True,
+    switches: PipSwitches | None = None,
 ) -> list[str] | None:
     """safepip's answer for `install ARGS` in the world's venv, from the world's files directory."""
     interpreter = query_interpreter(str(world.python), None, environ)
     if switches is None:
         switches = read_pip_switches(environ, environ.get("HOME", "/"), None)
     return already_satisfied(
-        parse_pip_args(args), switches, interpreter.sys_path, interpreter.markers, environ, str(world.files)
-    )
+        parse_pip_args(args), switches, interpreter.sys_path, interpreter.markers, environ, str(world.files),
+        cache_dir=str(cache_dir) if cache_dir else None, keep=keep,
+    )  # fmt: skip

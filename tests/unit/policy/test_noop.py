@@ -1,10 +1,13 @@
 """The no-op fast path against pip's own answer: when safepip says "already satisfied, pip not run", pip's
 `--dry-run --report` must agree that there is nothing to install. A real venv, real wheels, real pip.
+
+Every case is answered twice through a cache dir (built, then from the cache): the same answer both times.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -136,11 +139,13 @@ CASES = [  # (pip arguments, extra environment, the fast path answers, pip has w
     ("args", "extra", "fast", "work"), CASES, ids=[" ".join(c[0]) + (" +env" if c[1] else "") for c in CASES]
 )
 def test_fast_path_agrees_with_pip(
-    world: World, args: list[str], extra: dict[str, str], fast: bool, work: bool | None
+    world: World, tmp_path: Path, args: list[str], extra: dict[str, str], fast: bool, work: bool | None
 ) -> None:
     environ = clean_env(**extra)
-    built = answer(world, args, environ)
+    built = answer(world, args, environ, cache_dir=tmp_path)
     assert (built is not None) is fast, built
+    assert answer(world, args, environ, cache_dir=tmp_path) == built  # the second from the cache
+    assert bool(list(tmp_path.glob("noop/*.json"))) is fast  # only a positive answer is kept
     if not fast and work is None:
         return  # an option the fast path leaves to pip: nothing of pip's to compare
     pip_work = pip_has_work(world, [a for a in args if a != "out.json" and a != "--report"], environ)
