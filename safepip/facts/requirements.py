@@ -216,7 +216,7 @@ class Reader:
         self.paths_from_variables = False
 
     def read(self, path: str, constraint: bool, depth: int = 0) -> None:
-        if depth > MAX_DEPTH or SCHEME.search(path):
+        if depth > MAX_DEPTH:
             raise NotRead(path)
         data, stamp = read_regular(path)
         self.files.append(SourceFile(path, stamp))
@@ -240,9 +240,8 @@ class Reader:
             if len(nested_requirements) + len(nested_constraints) > 1:
                 raise NotRead(raw)  # pip reads only the first of them: not worth following
             if nested_requirements and constraint:
-                raise NotRead(
-                    raw
-                )  # -r inside a constraints file: requirements to pip 23, not what users mean
+                # -r inside a constraints file: requirements to pip 23, hardly what the writer meant
+                raise NotRead(raw)
             for target in nested_requirements or nested_constraints:
                 if SCHEME.search(target):
                     raise NotRead(target)
@@ -259,10 +258,11 @@ def read_sources(
 ) -> Sources:
     """Every requirement and constraint that these files (relative to `cwd`) hold, with what was read."""
     reader = Reader(environ)
-    for path in constraint_files:
-        reader.read(os.path.join(cwd, path), constraint=True)
-    for path in requirement_files:
-        reader.read(os.path.join(cwd, path), constraint=False)
+    for paths, constraint in ((constraint_files, True), (requirement_files, False)):
+        for path in paths:
+            if SCHEME.search(path):
+                raise NotRead(path)  # pip fetches it
+            reader.read(os.path.join(cwd, path), constraint)
     return Sources(
         tuple(reader.requirements),
         tuple(reader.constraints),

@@ -135,6 +135,14 @@ def test_devices_and_directories_are_not_read(tmp_path: Path, target: str) -> No
         read_sources([target], [], {}, str(tmp_path))
 
 
+@pytest.mark.parametrize("url", ["https://example.invalid/r.txt", "file:r.txt", "HTTP://x/r.txt"])
+def test_urls_are_pips_to_fetch(tmp_path: Path, url: str) -> None:
+    (tmp_path / "file:r.txt").write_text("alpha\n")  # what joining the URL to the directory would open
+    for files, constraints in (([url], []), ([], [url])):
+        with pytest.raises(NotRead):
+            read_sources(files, constraints, {}, str(tmp_path))
+
+
 def test_links_to_regular_files_are_read(tmp_path: Path) -> None:
     (tmp_path / "real.txt").write_text("alpha\n")
     (tmp_path / "link.txt").symlink_to(tmp_path / "real.txt")
