@@ -74,7 +74,13 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
     from safepip.policy.noop import already_satisfied
 
     return already_satisfied(
-        request.pip_args, context.pip, interpreter.sys_path, interpreter.markers, os.environ, os.getcwd()
+        request.pip_args,
+        context.pip,
+        interpreter.sys_path,
+        interpreter.markers,
+        os.environ,
+        os.getcwd(),
+        cache_dir=context.own_cache.path if context.own_cache and context.private_root is None else None,
     )
 
 

@@ -53,6 +53,9 @@ class Inputs(NamedTuple):
     constraint_files: tuple[str, ...]  # pip's `constraint` setting first, then `-c`, as pip appends them
 
 
+ARCHIVES = (".whl", ".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar")
+
+
 def plain_inputs(args: PipArgs, switches: PipSwitches) -> Inputs:
     """What this install reads, when no option or setting takes it off the fast path; else NotPlain."""
     unknown = [key for key in switches.settings if key not in NEUTRAL_SETTINGS]
@@ -72,6 +75,14 @@ def plain_inputs(args: PipArgs, switches: PipSwitches) -> Inputs:
     configured = setting.value.split() if setting else []  # pip splits an appending setting at whitespace
     if not args.positionals and not files["--requirement"]:
         raise NotPlain("nothing to install")
+    for positional in args.positionals:  # a path, an archive or a URL: pip's to look at (and no import here)
+        if (
+            "/" in positional
+            or positional.startswith(".")
+            or positional.endswith(ARCHIVES)
+            or ":" in positional
+        ):
+            raise NotPlain(positional)
     return Inputs(args.positionals, tuple(files["--requirement"]), (*configured, *files["--constraint"]))
 
 
