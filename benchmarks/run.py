@@ -1,277 +1,441 @@
 """safepip against plain pip (and uv, when present), side by side in one run: medians of interleaved
 repetitions, the ratios, and each command's peak memory.
 
-    python benchmarks/run.py [--reps 7]
+    python benchmarks/run.py [--reps 7] [--only a,d]
 
 Run it with the Python of the environment safepip is installed in (the README's test venv works:
-`.venv/bin/python benchmarks/run.py`). Everything happens offline in a temporary directory: the packages
-are small local wheels, installed with `--no-index --find-links`.
+`.venv/bin/python benchmarks/run.py`); safepip is the `safepip` command next to it, run as a black box.
+Everything happens offline in a temporary directory: the packages are small local wheels, installed with
+`--no-index --find-links`; no pip configuration of the machine's is read (PIP_CONFIG_FILE=/dev/null, except
+where a row sets up a pip.conf of its own).
 
 Measured:
-  (a) `safepip install` of one local wheel vs `python -m pip install` of it, into the active writable venv
-      (same pip): a first run (no entry from an earlier run: pip's head start is the active venv's), repeated
-      (as in a Makefile: the head start from the last identical run), and, for comparison, a first run with
-      `--python <venv>`, which has no head start. (a) has the smallest margin: it runs 3 x reps.
+  (a) `safepip install` of one local wheel vs `python -m pip install` of it, with the venv active: into a
+      fresh venv and into a venv of 300 packages (~90,000 files); a first run (a new, empty HOME: nothing
+      cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
+      for comparison. (a) has the smallest margin: it runs 2 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
-      `python -m venv`
-  (d) a no-op `safepip install -r` of 10 satisfied local wheels vs pip's (and uv's)
+      (in 3 repetitions at most) `python -m venv`
+  (d) a no-op `install -r` of 10 satisfied local wheels vs pip's (and uv's), each after one untimed run:
+      plain; with a constraints file configured in a pip.conf; and satisfied by the system packages a
+      managed venv sees (the benchmark's own externally managed base Python holds them)
   (e) peak memory (max RSS of the process tree) of each
-Targets: (a) <= 1.10, (c) <= 0.30 x virtualenv, (d) <= 0.20 x pip.
+  (f) the import cost of libraries safepip keeps off its hot path, each in a fresh `python -c`
+  (g) for an externally managed Python (/usr/bin/python3 where it is marked): the first install, which
+      makes the managed venv (a new HOME each time), vs a later one into it (a new package each time)
+Targets: (a) <= 1.10 x pip, (c) <= 0.30 x virtualenv, (d) <= 0.20 x pip, (g) first <= 1.40 x later.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
+import functools
+import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-TARGETS = {"a": 1.10, "c": 0.30, "d": 0.20}
-A_REPS = 3  # (a) runs 3 x reps: its margin is the smallest, and one busy moment moves a median of few
+from bench_support import (
+    BIN,
+    Bench,
+    BenchError,
+    Timing,
+    Verdict,
+    at_most,
+    bulk_names,
+    count_files,
+    externally_managed,
+    interleave,
+    load,
+    load_write_wheel,
+    make_base_python,
+    nothing,
+    remove_installed,
+    report,
+    require_installed,
+    row,
+    site_packages,
+    start_bulk_wheels,
+)
 
-
-def load_write_wheel() -> Callable[..., str]:
-    spec = importlib.util.spec_from_file_location(
-        "bench_packages", REPO / "tests" / "fixtures" / "packages.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.write_wheel  # type: ignore[no-any-return]
+Step = tuple[Timing, Callable[[], None], Callable[[Timing], None]]
+SECTIONS = "abcdefg"
+A_REPS = 2  # (a) runs 2 x reps: its margin is the smallest, and one busy moment moves a median of few
+STDLIB_VENV_REPS = 3  # `python -m venv` (~5 s with its pip) is for comparison only: in the first 3 at most
+F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
+ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
+BULK_PACKAGES, BULK_FILES = 300, 300  # (a)'s crowded venv: 300 packages of 300 files
+DEPS = [f"benchdep{n}" for n in range(10)]
+SYSTEM_PYTHON = "/usr/bin/python3"  # externally managed on Debian and Ubuntu: safepip's target is `managed`
+HOT_PATH_IMPORTS = [
+    "typer", "filelock", "platformdirs", "packaging.requirements", "subprocess", "argparse", "virtualenv",
+]  # fmt: skip
 
 
 @dataclass
-class Timing:
-    label: str
-    seconds: list[float] = field(default_factory=list)
-    peak_kib: list[int] = field(default_factory=list)
+class Run:
+    """What every section shares: the bench, the options, the local wheels."""
+
+    bench: Bench
+    reps: int
+    wheels: Path
+    write_wheel: Callable[..., str]
+    safepip: Path = BIN / "safepip"
+    _new_names: Iterator[int] = field(default_factory=lambda: iter(range(10**6)))
 
     @property
-    def median(self) -> float:
-        return statistics.median(self.seconds)
+    def offline(self) -> list[str]:
+        return ["--no-index", "--find-links", str(self.wheels)]
 
-    @property
-    def peak(self) -> int:
-        return max(self.peak_kib)
+    def new_wheel(self) -> str:
+        """A package never installed anywhere yet, so that pip really installs it."""
+        name = f"benchnew{next(self._new_names)}"
+        self.write_wheel(str(self.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
+        return name
 
-
-class Bench:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.home = root / "home"
-        self.home.mkdir()
-        self.environ = {
-            "HOME": str(self.home),
-            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-            "PIP_CONFIG_FILE": os.devnull,
-        }
-
-    def run(
-        self, argv: Sequence[str | Path], extra: dict[str, str] | None = None, timing: Timing | None = None
-    ) -> None:
-        """Run once; when `timing` is given, record wall time and the tree's peak RSS."""
-        environ = {**self.environ, **(extra or {})}
-        start = time.perf_counter()
-        child = subprocess.Popen([str(a) for a in argv], env=environ, cwd=self.root,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
-        assert child.stderr is not None
-        errors = child.stderr.read()
-        _pid, status, usage = os.wait4(child.pid, 0)
-        elapsed = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)
-        if child.returncode != 0:
-            sys.exit(
-                f"failed ({child.returncode}): {' '.join(map(str, argv))}\n{errors.decode(errors='replace')}"
-            )
-        if timing is not None:
-            timing.seconds.append(elapsed)
-            timing.peak_kib.append(usage.ru_maxrss)
+    @functools.cached_property
+    def base_python(self) -> Path:
+        """An externally managed base Python of the benchmark's own, the 10 (d) packages in its
+        site-packages (see make_base_python)."""
+        return make_base_python(self.bench, self.bench.root / "base-python", [*self.offline, *DEPS])
 
 
-def interleave(
-    reps: int, steps: Sequence[tuple[Timing, Callable[[], None], Callable[[Timing], None]]]
-) -> None:
-    """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command)."""
-    for _ in range(reps):
-        for timing, prepare, measure in steps:
-            prepare()
-            measure(timing)
+def one_wheel(run: Run) -> list[Verdict]:
+    bench = run.bench
+    bulk = bench.root / "bulk-wheels"
+    bulk.mkdir()
+    started = time.perf_counter()
+    writing = start_bulk_wheels(bulk, BULK_PACKAGES, BULK_FILES)
+    fresh, crowded = bench.root / "venv-fresh", bench.root / "venv-300"
+    venvs = {fresh: bench.make_venv(fresh), crowded: bench.make_venv(crowded)}
+    if writing.wait() != 0:
+        raise BenchError(f"could not write the wheels of {BULK_PACKAGES} packages")
+    names = bulk_names(BULK_PACKAGES)
+    # --no-compile: ~90,000 files, not twice as many with the .pyc files, and a shorter set-up
+    bench.run([crowded / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile",
+               "--no-index", "--find-links", bulk, *names])  # fmt: skip
+    files = count_files(venvs[crowded])
+    print(f"(a) set-up: a venv of {len(names)} packages, {files} files in its site-packages, "
+          f"made in {time.perf_counter() - started:.0f} s")  # fmt: skip
+
+    steps: list[Step] = []
+    tables = []
+    for venv, site in venvs.items():
+        timings, venv_steps = one_wheel_steps(run, venv, site)
+        steps += venv_steps
+        tables.append((venv, timings))
+    interleave(run.reps * A_REPS, steps)
+    verdicts = []
+    for venv, (pip, *rows) in tables:
+        where = "a fresh venv" if venv == fresh else f"a venv of {BULK_PACKAGES} packages ({files} files)"
+        short = "fresh venv" if venv == fresh else f"{BULK_PACKAGES}-package venv"
+        verdicts += report(
+            f"(a) install one local wheel into {where}, active", pip, rows,
+            [(f"(a) {short}, first run", ONE_WHEEL), (f"(a) {short}, repeated", ONE_WHEEL)],
+        )  # fmt: skip
+    return verdicts
 
 
-def load() -> str:
-    """The machine's load average: the figures move with what else runs on it."""
-    one, five, _ = os.getloadavg()
-    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], list[Step]]:
+    """pip, then safepip first run, repeated and by --python; benchone is uninstalled before each."""
+    bench, safepip = run.bench, run.safepip
+    python = venv / "bin" / "python"
+    active = bench.in_venv(venv)
+    install = ["install", "-q", *run.offline, "benchone"]
+    homes: list[Path] = []
+
+    def uninstall() -> None:
+        remove_installed(site, "benchone")
+
+    def uninstall_and_new_home() -> None:
+        uninstall()
+        homes.append(bench.new_home())
+
+    def measure(argv: list[str | Path], new_home: bool = False) -> Callable[[Timing], None]:
+        def timed(timing: Timing) -> None:
+            bench.run(argv, {**active, "HOME": str(homes[-1])} if new_home else active, timing)
+            require_installed(site, "benchone")
+
+        return timed
+
+    timings = [
+        Timing("python -m pip install <wheel>"),
+        Timing("safepip install <wheel>, first run (new HOME)"),
+        Timing("safepip install <wheel>, repeated"),
+        Timing("safepip --python <venv> install <wheel>, repeated"),
+    ]
+    pip, first, repeated, by_path = timings
+    return timings, [
+        (pip, uninstall, measure([python, "-m", "pip", *install])),
+        (first, uninstall_and_new_home, measure([safepip, "-q", *install], new_home=True)),
+        (repeated, uninstall, measure([safepip, "-q", *install])),
+        (by_path, uninstall, measure([safepip, "-q", "--python", python, *install])),
+    ]
 
 
-def nothing() -> None:
-    pass
-
-
-def report(
-    title: str, timings: Sequence[Timing], baseline: Timing, target_key: str | None = None, targeted: int = 1
-) -> bool:
-    """Print each row against the baseline; the first `targeted` rows are held to the target."""
-    print(f"\n{title}")
-    ok = True
-    for index, timing in enumerate(timings):
-        ratio = timing.median / baseline.median
-        line = f"  {timing.label:<44} {timing.median * 1000:8.1f} ms   x{ratio:5.2f}   peak {timing.peak / 1024:6.1f} MiB"
-        if target_key and index < targeted:
-            limit = TARGETS[target_key]
-            ok = ok and ratio <= limit
-            line += f"   target <= {limit:.2f}: {'PASS' if ratio <= limit else 'FAIL'}"
-        print(line)
-    print(
-        f"  {baseline.label:<44} {baseline.median * 1000:8.1f} ms   x 1.00   peak {baseline.peak / 1024:6.1f} MiB"
+def start_up(run: Run) -> list[Verdict]:
+    bench, safepip = run.bench, run.safepip
+    venv = bench.root / "venv-b"
+    bench.make_venv(venv)
+    python, active = venv / "bin" / "python", bench.in_venv(venv)
+    bare, version, explain = (
+        Timing("python -c pass"),
+        Timing("safepip --version"),
+        Timing("safepip explain benchone"),
     )
-    return ok
+    interleave(run.reps, [
+        (bare, nothing, lambda t: bench.run([python, "-c", "pass"], active, t)),
+        (version, nothing, lambda t: bench.run([safepip, "--version"], active, t)),
+        (explain, nothing, lambda t: bench.run([safepip, "explain", "benchone"], active, t)),
+    ])  # fmt: skip
+    return report("(b) start-up", bare, [version, explain])
+
+
+def venv_creation(run: Run) -> list[Verdict]:
+    """A venv with pip usable inside: safepip's managed venv (PIP_REQUIRE_VIRTUALENV rules out the
+    interpreter's own environment and --user, so `safepip python` makes one), removed between runs."""
+    bench, safepip = run.bench, run.safepip
+    base = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}")
+    home = {"HOME": str(bench.new_home("c"))}
+    extra = {**home, "PIP_REQUIRE_VIRTUALENV": "1"}
+    made = bench.root / "made"
+    made.mkdir()
+    # untimed once each: safepip's one-time pip seed, virtualenv's app-data
+    managed = Path(bench.output([safepip, "-q", "--python", base, "python"], extra)).parents[1]
+    bench.run([BIN / "virtualenv", "-q", made / "warm-up"], home)
+
+    def drop_managed() -> None:
+        shutil.rmtree(managed)
+
+    def drop_made() -> None:
+        shutil.rmtree(made / "venv", ignore_errors=True)
+
+    own, virtualenv, stdlib = (
+        Timing("safepip (managed venv)"),
+        Timing("virtualenv (defaults)"),
+        Timing("python -m venv"),
+    )
+    interleave(run.reps, [
+        (own, drop_managed, lambda t: bench.run([safepip, "-q", "--python", base, "python"], extra, t)),
+        (virtualenv, drop_made, lambda t: bench.run([BIN / "virtualenv", "-q", made / "venv"], home, t)),
+        (stdlib, drop_made, at_most(STDLIB_VENV_REPS,
+                                    lambda t: bench.run([base, "-m", "venv", made / "venv"], home, t))),
+    ])  # fmt: skip
+    bench.run([managed / "bin" / "python", "-m", "pip", "--version"], extra)  # the managed venv's pip works
+    return report(
+        "(c) create a venv with a working `python -m pip`", virtualenv, [own, stdlib], [("(c)", VENV)]
+    )
+
+
+class NoOp(NamedTuple):
+    """One (d) variant: safepip's command and pip's, up to `install`, and their environment."""
+
+    name: str
+    title: str
+    safepip: list[str | Path]
+    pip: list[str | Path]
+    extra: dict[str, str]
+
+
+def no_op(run: Run) -> list[Verdict]:
+    bench, safepip = run.bench, run.safepip
+    requirements = bench.root / "requirements.txt"
+    requirements.write_text("".join(f"{name}>=1.0\n" for name in DEPS))
+    constraints = bench.root / "constraints.txt"
+    constraints.write_text("".join(f"{name}==1.0\n" for name in DEPS))  # what is installed: satisfied
+    pip_conf = bench.root / "pip-constraint.conf"
+    pip_conf.write_text(f"[global]\nconstraint = {constraints}\n")
+    venv = bench.root / "venv-d"
+    bench.make_venv(venv)
+    python = venv / "bin" / "python"
+    bench.run([python, "-m", "pip", "install", "-q", *run.offline, "-r", requirements])
+    active = bench.in_venv(venv)
+    variants = [
+        NoOp("plain", "into the active venv", [safepip, "-q"], [python, "-m", "pip"], active),
+        NoOp("constraints", f"into the active venv, a pip.conf with constraint = {constraints.name}",
+             [safepip, "-q"], [python, "-m", "pip"], {**active, "PIP_CONFIG_FILE": str(pip_conf)}),
+    ]  # fmt: skip
+    try:
+        variants.append(system_packages_variant(run, requirements))
+    except BenchError as error:
+        print(f"(d) system packages: skipped, {error}")
+
+    verdicts = []
+    uv = shutil.which("uv")
+    install = ["install", "-q", *run.offline, "-r", requirements]
+    for variant in variants:
+        answer = bench.output([*variant.pip, "install", *run.offline, "-r", requirements], variant.extra)
+        if answer.count("Requirement already satisfied") != len(DEPS) or "Successfully" in answer:
+            raise BenchError(f"(d) {variant.name}: pip's answer is not 'nothing to do':\n{answer}")
+        bench.run([*variant.safepip, *install], variant.extra)  # untimed: what a first run caches is there
+        safepip_d = Timing("safepip install -r (10 satisfied)")
+        pip_d = Timing("pip install -r (10 satisfied)")
+        uv_d = Timing("uv pip install -r (10 satisfied)")
+        steps: list[Step] = [
+            (safepip_d, nothing, lambda t, v=variant: bench.run([*v.safepip, *install], v.extra, t)),
+            (pip_d, nothing, lambda t, v=variant: bench.run([*v.pip, *install], v.extra, t)),
+        ]
+        if uv and variant.name == "plain":
+            steps.append((uv_d, nothing, lambda t: bench.run(
+                [uv, "pip", "install", "-q", "--offline", *run.offline, "--python", python, "-r", requirements],
+                active, t)))  # fmt: skip
+        interleave(run.reps, steps)
+        verdicts += report(
+            f"(d) no-op install -r of 10 satisfied wheels, {variant.name}: {variant.title}", pip_d,
+            [safepip_d, *([uv_d] if uv_d.seconds else [])], [(f"(d) {variant.name}", NO_OP)],
+        )  # fmt: skip
+    return verdicts
+
+
+def system_packages_variant(run: Run, requirements: Path) -> NoOp:
+    """(d) where the 10 are the system's packages, seen by safepip's managed venv: the benchmark's base
+    Python has them in its own site-packages and is externally managed, so `safepip --python <it>` installs
+    into a managed venv made with include-system-site-packages; pip's row is that venv's `python -m pip`."""
+    bench = run.bench
+    by_base = [run.safepip, "-q", "--python", run.base_python]
+    extra = {"HOME": str(bench.new_home("d-system"))}
+    bench.run([*by_base, "install", "-q", *run.offline, "-r", requirements], extra)  # untimed: makes the venv
+    managed = Path(bench.output([*by_base, "python"], extra))
+    venv = managed.parents[1]
+    if any(site_packages(bench, managed).glob("benchdep*")):
+        raise BenchError(f"the managed venv {venv} has the packages in its own site-packages")
+    if "include-system-site-packages = true" not in (venv / "pyvenv.cfg").read_text():
+        raise BenchError(f"the managed venv {venv} does not see the system's packages")
+    return NoOp("system packages", "safepip --python <base>, the managed venv's pip; the base has the 10",
+                by_base, [managed, "-m", "pip"], extra)  # fmt: skip
+
+
+def import_cost(run: Run) -> list[Verdict]:
+    """The figures behind hand-written code on safepip's hot path: what each library costs to import."""
+    bench = run.bench
+    python = sys.executable  # the benchmark's venv: safepip's own dependencies are installed there
+    bare = Timing("python -c pass")
+    imports = [Timing(f"import {module}") for module in HOT_PATH_IMPORTS]
+    for module in HOT_PATH_IMPORTS:  # untimed once: the bytecode cache is written
+        bench.run([python, "-c", f"import {module}"])
+    interleave(run.reps * F_REPS, [
+        (bare, nothing, lambda t: bench.run([python, "-c", "pass"], None, t)),
+        *[(timing, nothing, lambda t, m=module: bench.run([python, "-c", f"import {m}"], None, t))
+          for timing, module in zip(imports, HOT_PATH_IMPORTS, strict=True)],
+    ])  # fmt: skip
+    print("\n(f) import cost in a fresh `python -c` (median minus `python -c pass`), the benchmark's venv")
+    for timing in imports:
+        print(f"  {timing.label:<30} {(timing.median - bare.median) * 1000:+7.1f} ms"
+              f"   ({timing.median * 1000:6.1f} ms, peak {timing.peak / 1024:5.1f} MiB)")  # fmt: skip
+    print(row(bare, 1.0))
+    return []
+
+
+def first_install(run: Run) -> list[Verdict]:
+    bench, safepip = run.bench, run.safepip
+    if externally_managed(SYSTEM_PYTHON):
+        python: str | Path = SYSTEM_PYTHON
+    else:
+        python = run.base_python
+        print(f"(g) {SYSTEM_PYTHON} is not externally managed: the benchmark's own base Python instead")
+    by_base = [safepip, "-q", "--python", python]
+    homes: list[Path] = []
+
+    @functools.cache
+    def managed_site(home: Path) -> Path:  # the managed venv's path depends on HOME and the Python only
+        return site_packages(bench, Path(bench.output([*by_base, "python"], {"HOME": str(home)})))
+
+    def new_home() -> None:
+        if homes:
+            shutil.rmtree(homes[-1])
+        homes.append(bench.new_home())
+
+    def measure(home: Callable[[], Path]) -> Callable[[Timing], None]:
+        def timed(timing: Timing) -> None:
+            name = run.new_wheel()  # untimed: a package pip really installs
+            bench.run([*by_base, "install", "-q", *run.offline, name], {"HOME": str(home())}, timing)
+            require_installed(managed_site(home()), name)
+
+        return timed
+
+    later_home, seeded_home = bench.new_home("g-later"), bench.new_home("g-seeded")
+    for home in (later_home, seeded_home):  # untimed: the managed venv and the pip seed
+        bench.run([*by_base, "install", "-q", *run.offline, run.new_wheel()], {"HOME": str(home)})
+    seeded_venv = Path(bench.output([*by_base, "python"], {"HOME": str(seeded_home)})).parents[1]
+    later_python = Path(bench.output([*by_base, "python"], {"HOME": str(later_home)}))
+    later_site = site_packages(bench, later_python)
+
+    def pip_in_managed(timing: Timing) -> None:
+        name = run.new_wheel()
+        bench.run([later_python, "-m", "pip", "install", "-q", *run.offline, name], {"HOME": str(later_home)},
+                  timing)  # fmt: skip
+        require_installed(later_site, name)
+
+    first = Timing("safepip install <wheel>, first (new HOME: venv and pip seed)")
+    seeded = Timing("safepip install <wheel>, first (the pip seed already there)")
+    later = Timing("safepip install <wheel>, later (the managed venv exists)")
+    pip = Timing("<managed venv>/bin/python -m pip install <wheel>")
+    interleave(run.reps, [
+        (first, new_home, measure(lambda: homes[-1])),
+        (seeded, lambda: shutil.rmtree(seeded_venv), measure(lambda: seeded_home)),
+        (later, nothing, measure(lambda: later_home)),
+        (pip, nothing, pip_in_managed),
+    ])  # fmt: skip
+    return report(
+        f"(g) install one local wheel for {python} (target: managed), the first one making the managed venv",
+        later, [first, seeded, pip], [("(g) first/later", FIRST)],
+    )  # fmt: skip
+
+
+SECTION_RUNS: dict[str, Callable[[Run], list[Verdict]]] = {
+    "a": one_wheel, "b": start_up, "c": venv_creation, "d": no_op, "f": import_cost, "g": first_install,
+}  # fmt: skip
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--only", default=SECTIONS, help="sections to run, e.g. a,d (default: all)")
     options = parser.parse_args()
-    safepip = BIN / "safepip"
-    if not safepip.exists():
+    only = {letter for letter in options.only.replace(",", "") if letter.strip()}
+    if not only <= set(SECTIONS) or options.reps < 1:
+        parser.error(f"--only takes letters of {SECTIONS}; --reps at least 1")
+    if not (BIN / "safepip").exists():
         sys.exit(f"no safepip next to {sys.executable}: run this with the Python safepip is installed in")
-    uv = shutil.which("uv")
-    write_wheel = load_write_wheel()
+    started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="safepip-bench-"))
     try:
-        bench = Bench(root)
-        wheels = root / "wheels"
-        wheels.mkdir()
-        write_wheel(str(wheels), "benchone", "1.0", {"benchone/__init__.py": "VALUE = 1\n"})
-        names = [f"benchdep{n}" for n in range(10)]
-        for name in names:
-            write_wheel(str(wheels), name, "1.0", {f"{name}/__init__.py": ""})
-        requirements = root / "requirements.txt"
-        requirements.write_text("".join(f"{name}>=1.0\n" for name in names))
-        offline = ["--no-index", "--find-links", str(wheels)]
-
+        run = Run(
+            bench=Bench(root), reps=options.reps, wheels=root / "wheels", write_wheel=load_write_wheel()
+        )
+        run.wheels.mkdir()
+        for name in ["benchone", *DEPS]:
+            run.write_wheel(str(run.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
+        pip_version = run.bench.output([sys.executable, "-m", "pip", "--version"]).split()[1]
         print(
-            f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python {sys.version.split()[0]}"
+            f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python "
+            f"{sys.version.split()[0]}, pip {pip_version}; uv: {shutil.which('uv') or 'not found'}; {load()}"
         )
-        venv = root / "venv"
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-        python = venv / "bin" / "python"
-        in_venv = {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{bench.environ['PATH']}"}
-        pip_version = subprocess.run(
-            [python, "-m", "pip", "--version"], capture_output=True, text=True
-        ).stdout.split()[1]
-        print(f"pip {pip_version} in the benchmark venv; uv: {uv or 'not found'}; {load()}")
-
-        # (a) one local wheel into a writable venv
-        def uninstall() -> None:
-            bench.run([python, "-m", "pip", "uninstall", "-y", "-q", "benchone"])
-
-        def uninstall_and_forget() -> None:  # as on a fresh machine: no entry from an earlier run
-            uninstall()
-            shutil.rmtree(bench.home / ".cache" / "safepip" / "head-start", ignore_errors=True)
-
-        pip_a = Timing("python -m pip install <wheel>")
-        first_a = Timing("safepip install <wheel>, first run")
-        repeated_a = Timing("safepip install <wheel>, repeated")
-        cold_a = Timing("safepip --python <venv> install, first run")  # no head start: not the active venv's
-        safepip_install = [safepip, "-q", "install", "-q", *offline, "benchone"]
-        interleave(options.reps * A_REPS, [
-            (pip_a, uninstall, lambda t: bench.run([python, "-m", "pip", "install", "-q", *offline, "benchone"], in_venv, t)),
-            (first_a, uninstall_and_forget, lambda t: bench.run(safepip_install, in_venv, t)),
-            (repeated_a, uninstall, lambda t: bench.run(safepip_install, in_venv, t)),
-            (cold_a, uninstall_and_forget, lambda t: bench.run(
-                [safepip, "-q", "--python", python, "install", "-q", *offline, "benchone"], in_venv, t)),
-        ])  # fmt: skip
-        ok_a = report("(a) install one local wheel into a venv", [first_a, repeated_a, cold_a], pip_a, "a", 2)
-
-        # (b) start-up
-        bare, version, explain = (
-            Timing("python -c pass"),
-            Timing("safepip --version"),
-            Timing("safepip explain benchone"),
-        )
-        interleave(options.reps, [
-            (bare, nothing, lambda t: bench.run([python, "-c", "pass"], in_venv, t)),
-            (version, nothing, lambda t: bench.run([safepip, "--version"], in_venv, t)),
-            (explain, nothing, lambda t: bench.run([safepip, "explain", "benchone"], in_venv, t)),
-        ])  # fmt: skip
-        report("(b) start-up", [version, explain], bare)
-
-        # (c) making a venv with pip usable inside: safepip's managed venv (PIP_REQUIRE_VIRTUALENV rules out
-        # the interpreter's own environment and --user, so `safepip python` makes one), removed between runs
-        made = root / "made"
-        made.mkdir()
-        counter = iter(range(10**6))
-
-        def fresh() -> Path:
-            return made / str(next(counter))
-
-        base = str(Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}")
-        managed_root = bench.home / ".local" / "share" / "safepip" / "venvs"
-        managed_env = {"PIP_REQUIRE_VIRTUALENV": "1"}
-
-        def drop_managed() -> None:
-            shutil.rmtree(managed_root, ignore_errors=True)
-
-        bench.run(
-            [safepip, "-q", "--python", base, "python"], managed_env
-        )  # the one-time pip seed, as virtualenv's app-data
-        own, virtualenv, stdlib = (
-            Timing("safepip (managed venv)"),
-            Timing("virtualenv (defaults)"),
-            Timing("python -m venv"),
-        )
-        interleave(options.reps, [
-            (own, drop_managed, lambda t: bench.run([safepip, "-q", "--python", base, "python"], managed_env, t)),
-            (virtualenv, nothing, lambda t: bench.run([BIN / "virtualenv", "-q", fresh()], None, t)),
-            (stdlib, nothing, lambda t: bench.run([base, "-m", "venv", fresh()], None, t)),
-        ])  # fmt: skip
-        for venv_dir in managed_root.iterdir():  # the managed venv really has a working pip
-            bench.run([venv_dir / "bin" / "python", "-m", "pip", "--version"])
-        ok_c = report("(c) create a venv with a working `python -m pip`", [own, stdlib], virtualenv, "c")
-
-        # (d) no-op install of 10 satisfied requirements
-        bench.run([python, "-m", "pip", "install", "-q", *offline, "-r", requirements])
-        pip_d, safepip_d = (
-            Timing("pip install -r (10 satisfied)"),
-            Timing("safepip install -r (10 satisfied)"),
-        )
-        steps = [
-            (safepip_d, nothing, lambda t: bench.run([safepip, "-q", "install", "-q", *offline, "-r", requirements], in_venv, t)),
-            (pip_d, nothing, lambda t: bench.run([python, "-m", "pip", "install", "-q", *offline, "-r", requirements], in_venv, t)),
-        ]  # fmt: skip
-        uv_d = Timing("uv pip install -r (10 satisfied)")
-        if uv:
-            steps.append((uv_d, nothing, lambda t: bench.run(
-                [uv, "pip", "install", "-q", "--offline", *offline, "--python", python, "-r", requirements], in_venv, t)))  # fmt: skip
-        interleave(options.reps, steps)
-        ok_d = report(
-            "(d) no-op install -r of 10 satisfied wheels", [safepip_d, *([uv_d] if uv else [])], pip_d, "d"
-        )
-
-        print("\n(e) peak memory is the last column: max RSS of the process and the children it waited for")
-        results = {"a": ok_a, "c": ok_c, "d": ok_d}
-        print(f"\nat the end: {load()}")
-        print(
-            "targets: "
-            + ", ".join(f"({key}) {'PASS' if passed else 'FAIL'}" for key, passed in results.items())
-        )
-        return 0 if all(results.values()) else 1
+        verdicts: list[Verdict] = []
+        for letter, section in SECTION_RUNS.items():
+            if letter in only:
+                verdicts += section(run)
+        if "e" in only:
+            floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                "\n(e) peak memory is the last column: max RSS of the process and the children it waited for;"
+                f"\n    Linux counts the benchmark's own peak ({floor:.1f} MiB) into a command's at its start,"
+                " so a figure at that floor means at most that"
+            )
+    except BenchError as error:
+        sys.exit(str(error))
     finally:
         shutil.rmtree(root, ignore_errors=True)
+    print(f"\nat the end: {load()}; the run took {time.perf_counter() - started:.0f} s")
+    print("targets: " + ", ".join(
+        f"{v.label} x{v.ratio:.2f} <= {v.limit:.2f} {'PASS' if v.passed else 'FAIL'}" for v in verdicts))  # fmt: skip
+    return 0 if all(verdict.passed for verdict in verdicts) else 1
 
 
 if __name__ == "__main__":

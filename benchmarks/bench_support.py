@@ -1,0 +1,273 @@
+"""What benchmarks/run.py is built from: running a command as a measurement, interleaving repetitions,
+reporting ratios against a target, and the environments it measures in (local wheels, venvs, and a base
+Python of the benchmark's own)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PYTHON_DIR = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+class BenchError(RuntimeError):
+    """A command the benchmark depends on failed."""
+
+
+def load_write_wheel() -> Callable[..., str]:
+    spec = importlib.util.spec_from_file_location(
+        "bench_packages", REPO / "tests" / "fixtures" / "packages.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.write_wheel  # type: ignore[no-any-return]
+
+
+@dataclass
+class Timing:
+    label: str
+    seconds: list[float] = field(default_factory=list)
+    peak_kib: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak(self) -> int:
+        return max(self.peak_kib)
+
+
+@dataclass
+class Verdict:
+    label: str
+    ratio: float
+    limit: float
+
+    @property
+    def passed(self) -> bool:
+        return self.ratio <= self.limit
+
+
+class Bench:
+    """Runs commands in a clean environment: no pip configuration (the machine's pip.conf has a
+    constraint line), no PIP_* or PYTHON* variable of the caller's, a HOME of the benchmark's own."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._homes = iter(range(10**6))
+        self.home = self.new_home("home")
+        self.environ = {
+            "HOME": str(self.home),
+            "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            "PIP_CONFIG_FILE": os.devnull,
+        }
+
+    def new_home(self, name: str | None = None) -> Path:
+        """An empty home directory: a user who never ran safepip."""
+        home = self.root / "homes" / (name or f"fresh-{next(self._homes)}")
+        home.mkdir(parents=True)
+        return home
+
+    def run(
+        self, argv: Sequence[str | Path], extra: dict[str, str] | None = None, timing: Timing | None = None
+    ) -> None:
+        """Run once; when `timing` is given, record wall time and the tree's peak RSS."""
+        environ = {**self.environ, **(extra or {})}
+        start = time.perf_counter()
+        child = subprocess.Popen([str(a) for a in argv], env=environ, cwd=self.root,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        assert child.stderr is not None
+        errors = child.stderr.read()
+        _pid, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode != 0:
+            raise BenchError(
+                f"failed ({child.returncode}): {' '.join(map(str, argv))}\n{errors.decode(errors='replace')}"
+            )
+        if timing is not None:
+            timing.seconds.append(elapsed)
+            timing.peak_kib.append(usage.ru_maxrss)
+
+    def output(self, argv: Sequence[str | Path], extra: dict[str, str] | None = None) -> str:
+        """Run once, untimed; its stdout."""
+        done = subprocess.run([str(a) for a in argv], env={**self.environ, **(extra or {})}, cwd=self.root,
+                              capture_output=True, text=True, check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise BenchError(f"failed ({done.returncode}): {' '.join(map(str, argv))}\n{done.stderr}")
+        return done.stdout.strip()
+
+    def in_venv(self, venv: Path) -> dict[str, str]:
+        """The variables of an activated venv."""
+        return {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{self.environ['PATH']}"}
+
+    def make_venv(self, venv: Path, python: str | Path = sys.executable, *options: str) -> Path:
+        """`python -m venv` (with pip) at `venv`; returns its site-packages."""
+        self.run([python, "-m", "venv", *options, venv])
+        return site_packages(self, venv / "bin" / "python")
+
+
+def site_packages(bench: Bench, python: Path) -> Path:
+    return Path(bench.output([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]))
+
+
+def interleave(
+    reps: int, steps: Sequence[tuple[Timing, Callable[[], None], Callable[[Timing], None]]]
+) -> None:
+    """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command)."""
+    for _ in range(reps):
+        for timing, prepare, measure in steps:
+            prepare()
+            measure(timing)
+
+
+def at_most(count: int, measure: Callable[[Timing], None]) -> Callable[[Timing], None]:
+    """A step measured in the first `count` repetitions only."""
+
+    def capped(timing: Timing) -> None:
+        if len(timing.seconds) < count:
+            measure(timing)
+
+    return capped
+
+
+def nothing() -> None:
+    pass
+
+
+def load() -> str:
+    """The machine's load average: the figures move with what else runs on it."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
+
+
+def row(timing: Timing, ratio: float) -> str:
+    return f"  {timing.label:<58} {timing.median * 1000:8.1f} ms   x{ratio:5.2f}   peak {timing.peak / 1024:6.1f} MiB"
+
+
+def report(
+    title: str, baseline: Timing, timings: Sequence[Timing], targets: Sequence[tuple[str, float]] = ()
+) -> list[Verdict]:
+    """Print each row against the baseline; the first len(targets) rows are held to (name, limit)."""
+    print(f"\n{title}")
+    verdicts = []
+    for index, timing in enumerate(timings):
+        ratio = timing.median / baseline.median
+        line = row(timing, ratio)
+        if index < len(targets):
+            name, limit = targets[index]
+            verdict = Verdict(name, ratio, limit)
+            verdicts.append(verdict)
+            line += f"   target <= {limit:.2f}: {'PASS' if verdict.passed else 'FAIL'}"
+        print(line)
+    print(row(baseline, 1.0))
+    return verdicts
+
+
+def remove_installed(site: Path, name: str) -> bool:
+    """Uninstall a pure-Python package without scripts as pip does (its files and its dist-info), without
+    the ~0.4 s of starting pip for it between every timed run. True when it was installed."""
+    found = False
+    for entry in (site / name, *site.glob(f"{name}-*.dist-info")):
+        if entry.exists():
+            shutil.rmtree(entry)
+            found = True
+    return found
+
+
+def require_installed(site: Path, name: str) -> None:
+    """The timed command really installed `name` there (and not into some other target)."""
+    if not any(site.glob(f"{name}-*.dist-info")):
+        raise BenchError(f"{name} is not in {site} after the timed install")
+
+
+def bulk_names(count: int) -> list[str]:
+    return [f"benchbulk{number:03d}" for number in range(count)]
+
+
+def start_bulk_wheels(dest: Path, count: int, files_each: int) -> subprocess.Popen[bytes]:
+    """Start writing `count` wheels of `files_each` small modules each into `dest` (names: bulk_names).
+
+    In a process of its own: it runs while the venvs are made, and the benchmark's own memory, a floor
+    under every peak it measures, does not grow by it."""
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import bench_support as b; "
+        "b.write_bulk_wheels(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))"
+    )
+    here = str(Path(__file__).parent)
+    return subprocess.Popen([sys.executable, "-c", code, here, str(dest), str(count), str(files_each)])
+
+
+def write_bulk_wheels(dest: str, count: int, files_each: int) -> None:
+    write_wheel = load_write_wheel()
+    for name in bulk_names(count):
+        files = {f"{name}/__init__.py": ""}
+        files.update({f"{name}/m{module:03d}.py": f"N = {module}\n" for module in range(1, files_each)})
+        write_wheel(dest, name, "1.0", files)
+
+
+def count_files(top: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(top))
+
+
+def make_base_python(bench: Bench, dest: Path, packages_from: Sequence[str | Path]) -> Path:
+    """A base Python (not a venv) of the benchmark's own at `dest`, with an empty site-packages of its own,
+    marked externally managed (PEP 668); then `packages_from` (pip arguments) installed into it.
+
+    A venv cannot serve as that base: Python finds a venv's base through `home` in pyvenv.cfg and the
+    symbolic links of its executable, so a venv made from venv B (by `python -m venv` or virtualenv) sees the
+    site-packages of B's own base, never B's. And the machine's base Pythons are not the benchmark's to
+    install into. So this lays out an installation: a copy of the base executable (a copy, not a link:
+    Python resolves a linked executable and would take the original prefix), the standard library and
+    lib-dynload as links to the original's, and a real, empty `site-packages`. Python then finds its prefix
+    at `dest` by its landmark (lib/pythonX.Y/os.py), and a venv made from it with system site-packages sees
+    `dest`'s site-packages: what a managed venv sees of the system's packages."""
+    base = Path(sys.base_prefix)
+    executable = base / "bin" / PYTHON_DIR
+    stdlib = base / "lib" / PYTHON_DIR
+    if not executable.is_file() or not (stdlib / "os.py").is_file():
+        raise BenchError(f"{base} is not laid out as bin/{PYTHON_DIR} and lib/{PYTHON_DIR}")
+    (dest / "bin").mkdir(parents=True)
+    (dest / "lib" / PYTHON_DIR / "site-packages").mkdir(parents=True)
+    shutil.copy2(executable, dest / "bin" / PYTHON_DIR)
+    (dest / "bin" / "python3").symlink_to(PYTHON_DIR)
+    for entry in (base / "lib").iterdir():  # libpython, for an executable that finds it at $ORIGIN/../lib
+        if entry.name != PYTHON_DIR:
+            (dest / "lib" / entry.name).symlink_to(entry)
+    for entry in stdlib.iterdir():
+        if entry.name != "site-packages":
+            (dest / "lib" / PYTHON_DIR / entry.name).symlink_to(entry)
+    (dest / "lib" / PYTHON_DIR / "EXTERNALLY-MANAGED").write_text(
+        "[externally-managed]\nError=the safepip benchmark's base Python\n"
+    )
+    python = dest / "bin" / "python3"
+    prefix = bench.output([python, "-c", "import sys; print(sys.prefix)"])
+    if Path(prefix) != dest:
+        raise BenchError(f"the laid-out Python at {dest} took the prefix {prefix}")
+    site = dest / "lib" / PYTHON_DIR / "site-packages"
+    bench.run([sys.executable, "-m", "pip", "install", "-q", "--target", site, *packages_from])
+    return python
+
+
+def externally_managed(python: str) -> bool:
+    """Whether `python` carries the PEP 668 marker (safepip then installs into a managed venv)."""
+    done = subprocess.run(
+        [python, "-I", "-c", "import os, sysconfig; print(os.path.isfile(os.path.join("
+         "sysconfig.get_path('stdlib'), 'EXTERNALLY-MANAGED')))"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.returncode == 0 and done.stdout.strip() == "True"
