@@ -115,9 +115,9 @@ class Bench:
         """The variables of an activated venv."""
         return {"VIRTUAL_ENV": str(venv), "PATH": f"{venv / 'bin'}:{self.environ['PATH']}"}
 
-    def make_venv(self, venv: Path, python: str | Path = sys.executable, *options: str) -> Path:
+    def make_venv(self, venv: Path) -> Path:
         """`python -m venv` (with pip) at `venv`; returns its site-packages."""
-        self.run([python, "-m", "venv", *options, venv])
+        self.run([sys.executable, "-m", "venv", venv])
         return site_packages(self, venv / "bin" / "python")
 
 

@@ -268,7 +268,7 @@ def no_op(run: Run) -> list[Verdict]:
 
     verdicts = []
     uv = shutil.which("uv")
-    install = ["install", "-q", *run.offline, "-r", requirements]
+    install: list[str | Path] = ["install", "-q", *run.offline, "-r", requirements]
     for variant in variants:
         answer = bench.output([*variant.pip, "install", *run.offline, "-r", requirements], variant.extra)
         if answer.count("Requirement already satisfied") != len(DEPS) or "Successfully" in answer:
@@ -278,8 +278,8 @@ def no_op(run: Run) -> list[Verdict]:
         pip_d = Timing("pip install -r (10 satisfied)")
         uv_d = Timing("uv pip install -r (10 satisfied)")
         steps: list[Step] = [
-            (safepip_d, nothing, lambda t, v=variant: bench.run([*v.safepip, *install], v.extra, t)),
-            (pip_d, nothing, lambda t, v=variant: bench.run([*v.pip, *install], v.extra, t)),
+            (safepip_d, nothing, functools.partial(bench.run, [*variant.safepip, *install], variant.extra)),
+            (pip_d, nothing, functools.partial(bench.run, [*variant.pip, *install], variant.extra)),
         ]
         if uv and variant.name == "plain":
             steps.append((uv_d, nothing, lambda t: bench.run(
@@ -298,7 +298,7 @@ def system_packages_variant(run: Run, requirements: Path) -> NoOp:
     Python has them in its own site-packages and is externally managed, so `safepip --python <it>` installs
     into a managed venv made with include-system-site-packages; pip's row is that venv's `python -m pip`."""
     bench = run.bench
-    by_base = [run.safepip, "-q", "--python", run.base_python]
+    by_base: list[str | Path] = [run.safepip, "-q", "--python", run.base_python]
     extra = {"HOME": str(bench.new_home("d-system"))}
     bench.run([*by_base, "install", "-q", *run.offline, "-r", requirements], extra)  # untimed: makes the venv
     managed = Path(bench.output([*by_base, "python"], extra))
@@ -339,7 +339,7 @@ def first_install(run: Run) -> list[Verdict]:
     else:
         python = run.base_python
         print(f"(g) {SYSTEM_PYTHON} is not externally managed: the benchmark's own base Python instead")
-    by_base = [safepip, "-q", "--python", python]
+    by_base: list[str | Path] = [safepip, "-q", "--python", python]
     homes: list[Path] = []
 
     @functools.cache
