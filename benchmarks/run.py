@@ -153,6 +153,8 @@ def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], lis
     def uninstall() -> None:
         remove_installed(site, "benchone")
 
+    # a first run: a HOME with nothing from an earlier safepip; pip keeps nothing in HOME when it installs a
+    # local wheel, so a new HOME takes nothing from the pip that safepip runs
     def uninstall_and_new_home() -> None:
         uninstall()
         homes.append(bench.new_home())
