@@ -435,8 +435,9 @@ def main() -> int:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"\nat the end: {load()}; the run took {time.perf_counter() - started:.0f} s")
-    print("targets: " + ", ".join(
-        f"{v.label} x{v.ratio:.2f} <= {v.limit:.2f} {'PASS' if v.passed else 'FAIL'}" for v in verdicts))  # fmt: skip
+    print("targets: " + (", ".join(
+        f"{v.label} x{v.ratio:.2f} <= {v.limit:.2f} {'PASS' if v.passed else 'FAIL'}" for v in verdicts)
+        or "none in the sections run"))  # fmt: skip
     return 0 if all(verdict.passed for verdict in verdicts) else 1
 
 
