@@ -1,7 +1,7 @@
 """safepip against plain pip (and uv, when present), side by side in one run: medians of interleaved
 repetitions, the ratios, and each command's peak memory.
 
-    python benchmarks/run.py [--reps 7] [--only a,d]
+    python benchmarks/run.py [--reps 5] [--only a,d]
 
 Run it with the Python of the environment safepip is installed in (the README's test venv works:
 `.venv/bin/python benchmarks/run.py`); safepip is the `safepip` command next to it, run as a black box.
@@ -397,7 +397,7 @@ SECTION_RUNS: dict[str, Callable[[Run], list[Verdict]]] = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--reps", type=int, default=5)  # the whole run in under 6 minutes on 2 cores
     parser.add_argument("--only", default=SECTIONS, help="sections to run, e.g. a,d (default: all)")
     options = parser.parse_args()
     only = {letter for letter in options.only.replace(",", "") if letter.strip()}
