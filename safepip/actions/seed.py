@@ -4,18 +4,22 @@ a venv: it lies outside every environment.
 
 The copy is made of hard links where the filesystem allows (pip's files are never changed in place: an upgrade
 replaces them), so the first venv costs little more than a later one. It is built in `.building-<pid>-…` and
-renamed into place whole; a build whose process died (SIGKILL) is removed by the next run.
+renamed into place whole; a build whose process died (SIGKILL) is removed by the next run. safepip.pyz's
+pip is extracted from the archive instead, and compiled.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+from collections.abc import Callable
 
 from safepip.facts.interpreter import read_pyvenv_cfg
 from safepip.facts.requirements import metadata_headers
 
 BUILDING = ".building-"
+PIP_INFO = re.compile(r"(pip-[^/]+)\.dist-info/")
 
 
 def link_or_copy(source: str, target: str) -> None:
@@ -49,10 +53,53 @@ def pip_seed(data_root: str) -> str | None:
         return None
     package = os.path.dirname(spec.origin)
     site = os.path.dirname(package)
+    if os.path.isfile(site):  # the pip inside safepip.pyz
+        return seed_from_archive(site, data_root)
     infos = [name for name in os.listdir(site) if name.startswith("pip-") and name.endswith(".dist-info")]
     if len(infos) != 1:
         return None
-    seed = os.path.join(data_root, "seed", infos[0][: -len(".dist-info")])
+
+    def copy(building: str) -> None:
+        shutil.copytree(
+            package,
+            os.path.join(building, "pip"),
+            ignore=shutil.ignore_patterns("__pycache__"),
+            copy_function=link_or_copy,
+        )
+        shutil.copytree(os.path.join(site, infos[0]), os.path.join(building, infos[0]))
+
+    return place_seed(os.path.join(data_root, "seed", infos[0][: -len(".dist-info")]), copy)
+
+
+def seed_from_archive(archive: str, data_root: str) -> str | None:
+    """The seed extracted from safepip.pyz: pip runs from a directory, not from the zip, because its own
+    children (build isolation, `--python`) start `<python> <pip's directory>/__pip-runner__.py`."""
+    import zipfile
+
+    with zipfile.ZipFile(archive) as bundle:
+        names = bundle.namelist()
+        found = sorted({match.group(1) for name in names if (match := PIP_INFO.match(name))})
+        if len(found) != 1:
+            return None
+        seed = os.path.join(data_root, "seed", found[0])
+        wanted = [
+            n for n in names if n.startswith(("pip/", f"{found[0]}.dist-info/")) and not n.endswith("/")
+        ]
+
+        def extract(building: str) -> None:
+            bundle.extractall(building, members=wanted)
+            # compiled now, as pip compiles what it installs: pip starts from bytecode even where Python
+            # cannot write it later (PYTHONDONTWRITEBYTECODE, a read-only home)
+            import compileall
+
+            compileall.compile_dir(building, quiet=2, ddir=seed)
+
+        return place_seed(seed, extract)
+
+
+def place_seed(seed: str, fill: Callable[[str], None]) -> str | None:
+    """`seed`, filled by `fill` in a `.building-<pid>-…` directory and renamed into place whole, once; None
+    when it could not be filled."""
     if os.path.isdir(seed):
         return seed
     seeds = os.path.dirname(seed)
@@ -61,13 +108,7 @@ def pip_seed(data_root: str) -> str | None:
     building = os.path.join(seeds, f"{BUILDING}{os.getpid()}-{os.urandom(4).hex()}")
     try:
         os.mkdir(building, 0o755)
-        shutil.copytree(
-            package,
-            os.path.join(building, "pip"),
-            ignore=shutil.ignore_patterns("__pycache__"),
-            copy_function=link_or_copy,
-        )
-        shutil.copytree(os.path.join(site, infos[0]), os.path.join(building, infos[0]))
+        fill(building)
         os.rename(building, seed)  # whole or not at all; another safepip may have won the race
     except OSError:
         shutil.rmtree(building, ignore_errors=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import sys
 
 from safepip.actions.seed import pip_seed, seed_supports
 from safepip.actions.venv_layout import can_lay_out, lay_out_venv
@@ -17,6 +16,7 @@ from safepip.errors import SafepipError, UsageError
 from safepip.facts import paths
 from safepip.facts.paths import site_packages
 from safepip.facts.records import Interpreter
+from safepip.util.archive import own_module
 from safepip.util.process import NoAnswer, ask, python_module
 
 # .pth files are read in name order: the seed's pip (_safepip_pip.pth) comes before the base venv's packages, so
@@ -26,7 +26,6 @@ OLD_OVERLAY_PTHS = ("_safepip_overlay.pth",)  # what earlier versions wrote
 LOCK_NAME = ".lock"  # the venv's lock (actions/locks.py)
 SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 VENV_TIMEOUT = 300.0
-OWN_VERSION = ".".join(map(str, sys.version_info[:3]))
 
 
 def clear_half_made(path: str) -> None:
@@ -151,7 +150,8 @@ def fds(lock_fd: int | None) -> list[int]:
 def make_virtualenv(
     path: str, python: str, system_site_packages: bool, data_root: str, lock_fd: int | None = None
 ) -> None:
-    """virtualenv, in a child process of safepip's own Python (through util/process.py like every child)."""
+    """virtualenv, in a child process of safepip's own Python (through util/process.py like every child);
+    from safepip.pyz, the one it carries."""
     args = [
         path,
         "--python", python,
@@ -163,7 +163,7 @@ def make_virtualenv(
     ]  # fmt: skip
     try:
         done = ask(
-            python_module(sys.executable, OWN_VERSION, "virtualenv", *args),
+            own_module("virtualenv", *args),
             os.environ,
             VENV_TIMEOUT,
             inherit=fds(lock_fd),

@@ -1,4 +1,5 @@
-"""The `safepip` command: check sudo, read safepip's options, run the command, print its result.
+"""The `safepip` command: check sudo, read safepip's options, run the command, print its result; and, in
+safepip.pyz, the hidden entries by which safepip runs the pip and virtualenv it carries.
 
 Errors are mapped to output here, once: an expected failure (SafepipError) is two lines, the cause and
 the fix, and its exit code; an interruption is 128 + the signal's number.
@@ -38,7 +39,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def run(args: list[str]) -> int:
     from safepip.actions.identity import drop_sudo, invoking_user
+    from safepip.util.archive import CARRIED_ENTRIES, running_archive
 
+    if args[:1] and args[0] in CARRIED_ENTRIES and running_archive() is not None:
+        return carried_entry(args[0], args[1:])  # safepip starting what safepip.pyz carries: no options here
     try:
         invoking_user(os.environ, os.geteuid())  # a malformed SUDO_UID stops safepip before anything else
         parsed = parse_command_line(args, os.environ)
@@ -84,6 +88,19 @@ def dispatch(command: str, rest: list[str], options: Options) -> int:
         return run_in_target(make_request("install", [], options), argv, lambda m: say(options.quiet, m))
     assert command == "shell-init"
     return shell_init(rest)
+
+
+def carried_entry(entry: str, argv: list[str]) -> int:
+    from safepip.commands.carried import run_carried
+
+    try:
+        return run_carried(entry, argv)
+    except SafepipError as error:
+        return report_error(error)
+    except OSError as error:
+        return report_error(
+            SafepipError(f"{entry}: {error.strerror or error}", "report this as a bug in safepip")
+        )
 
 
 def pip_command(command: str, argv: list[str], options: Options) -> int:
@@ -184,9 +201,14 @@ def shell_init(rest: list[str]) -> int:
 
 
 def own_command() -> list[str]:
-    """How to run this very safepip again: its script's absolute path, or `python -m safepip`."""
+    """How to run this very safepip again: its script's absolute path, `python -m safepip`, or `python PYZ`."""
     import shutil
 
+    from safepip.util.archive import running_archive
+
+    archive = running_archive()
+    if archive is not None:  # a downloaded .pyz is seldom executable
+        return [sys.executable, archive]
     script = sys.argv[0]
     if os.path.basename(script) == "__main__.py":
         return [sys.executable, "-m", "safepip"]

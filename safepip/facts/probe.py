@@ -19,6 +19,7 @@ from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Inter
 from safepip.facts.request import Request
 from safepip.facts.temp import probe_temp, temp_candidates
 from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust, site_distrust
+from safepip.util.archive import running_archive
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 
@@ -83,9 +84,17 @@ class InterpreterChoice(NamedTuple):
     notices: tuple[str, ...] = ()
 
 
+def own_environment() -> str:
+    """safepip's own venv (pipx, `self install`), never a target by accident; "" when safepip runs from
+    safepip.pyz or from a Python that is no venv (`pip install --user`): that Python is the user's own."""
+    if sys.prefix == sys.base_prefix or running_archive() is not None:
+        return ""
+    return sys.prefix
+
+
 def path_pythons(environ: Mapping[str, str], own_prefix: str) -> list[str]:
     """The python3/python files on PATH, in order, safepip's own environment left out (pipx installs)."""
-    own_bin = os.path.realpath(os.path.join(own_prefix, "bin"))
+    own_bin = os.path.realpath(os.path.join(own_prefix, "bin")) if own_prefix else None
     found = []
     for directory in environ.get("PATH", "").split(os.pathsep):
         if not directory or not os.path.isabs(directory) or os.path.realpath(directory) == own_bin:
@@ -199,7 +208,7 @@ def probe_context(
 ) -> Context:
     environ = os.environ if environ is None else environ
     cwd = cwd or os.getcwd()
-    own_prefix = sys.prefix
+    own_prefix = own_environment()
     identity = probe_identity(environ)
     project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
     own = own_dirs(identity.euid)

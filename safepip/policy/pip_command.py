@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 
 from safepip.policy.plan import Plan
+from safepip.util.archive import own_module
 from safepip.util.process import python_module, safe_python_environment
 
 # The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
@@ -15,12 +15,11 @@ from safepip.util.process import python_module, safe_python_environment
 LOCATION_OPTIONS = {"--user": ("install", "list", "freeze"), "--no-user": ("install",)}
 # safepip's option for a venv or environment target: there, not in the user site, whatever PIP_USER says
 ENVIRONMENT_OPTIONS = ("--no-user",)
-OWN_VERSION = ".".join(map(str, sys.version_info[:3]))
 
 
 def own_pip(*tail: str) -> list[str]:
-    """safepip's own pip (help, and targets without a pip of their own)."""
-    return python_module(sys.executable, OWN_VERSION, "pip", *tail)
+    """safepip's own pip (help, and targets without a pip of their own); in safepip.pyz, the one it carries."""
+    return own_module("pip", *tail)
 
 
 def pip_command(plan: Plan, command: str) -> list[str]:

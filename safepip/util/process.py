@@ -19,7 +19,7 @@ import os
 import signal
 import sys
 import time
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from safepip.errors import Interrupted
 from safepip.util.tree import descendants, send
@@ -76,10 +76,20 @@ def python_module(python: str, version: str | None, module: str, *args: str) -> 
     return [python, "-c", DROP_CWD + RUN_MODULE.format(module), *args]
 
 
+def python_file(python: str, version: str | None, path: str, *args: str) -> list[str]:
+    """`python -P path args` for a zipapp: Python puts the archive first on the import path, never the cwd."""
+    return [python, *(["-P"] if has_safe_path(version) else []), path, *args]
+
+
 def python_code(python: str, code: str, *args: str, no_site: bool = False) -> list[str]:
     """`python -c code`, the working directory dropped from the import path first (any version); with
     `no_site`, `-S`: no site dir is added and no .pth file runs."""
     return [python, *(["-S"] if no_site else []), "-c", DROP_CWD + code, *args]
+
+
+def replace_process(argv: Sequence[str], environ: Mapping[str, str]) -> NoReturn:
+    """Become `argv` (safepip.pyz's `__pip__` hands its process to pip); OSError when it cannot start."""
+    os.execve(argv[0], list(argv), safe_python_environment(environ))
 
 
 def in_terminal_foreground() -> bool:

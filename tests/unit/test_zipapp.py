@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from safepip.util.archive import ARCHIVE_INFO
+from safepip.zipapp import ARCHIVE_INFO as WRITTEN_INFO
 from safepip.zipapp.build import (
     archive_entries,
     directories_of,
@@ -118,6 +120,10 @@ def test_the_builder_is_not_part_of_what_it_builds(tmp_path: Path) -> None:
     (tmp_path / "safepip" / "zipapp" / "build.py").write_text("")
     (tmp_path / "safepip" / "zipapp" / "pins.txt").write_text("")
     assert list(source_entries(tmp_path)) == ["safepip/__init__.py"]
+
+
+def test_the_archive_names_its_build_record_as_safepip_reads_it() -> None:
+    assert WRITTEN_INFO == ARCHIVE_INFO
 
 
 def test_the_project_is_read_from_this_checkout_with_one_version() -> None:
