@@ -86,6 +86,10 @@ def dispatch(command: str, rest: list[str], options: Options) -> int:
         if not argv:
             raise UsageError("run needs a command", "safepip run -- COMMAND [ARGS…]")
         return run_in_target(make_request("install", [], options), argv, lambda m: say(options.quiet, m))
+    if command == "self":
+        from safepip.commands.self_command import self_command
+
+        return self_command(rest, options, lambda m: say(options.quiet, m))
     assert command == "shell-init"
     return shell_init(rest)
 

@@ -33,6 +33,7 @@ OWN_COMMANDS = {
     "python": "print the interpreter of the resolved target (PY := $(shell safepip python))",
     "run": "run `-- CMD…` with the resolved target active (its bin first on PATH, VIRTUAL_ENV set)",
     "shell-init": "the lines for a shell profile: pip through safepip, PATH, completion (bash|zsh|fish)",
+    "self": "install|update [PYZ]|uninstall: safepip from safepip.pyz in a venv of its own, on PATH",
 }
 
 
