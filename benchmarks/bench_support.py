@@ -1,9 +1,10 @@
 """What benchmarks/run.py is built from: running a command as a measurement, interleaving repetitions,
-reporting ratios against a target, and the environments it measures in (local wheels, venvs, and a base
-Python of the benchmark's own)."""
+reporting ratios against a target, what the sections share (Run), and the environments they measure in
+(local wheels, venvs, and a base Python of the benchmark's own)."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -11,13 +12,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PYTHON_DIR = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+DEPS = [f"benchdep{n}" for n in range(10)]  # the requirements of the no-op installs
 
 
 class BenchError(RuntimeError):
@@ -121,13 +123,51 @@ class Bench:
         return site_packages(self, venv / "bin" / "python")
 
 
+@dataclass
+class Run:
+    """What every section shares: the bench, the options, the local wheels."""
+
+    bench: Bench
+    reps: int
+    wheels: Path
+    write_wheel: Callable[..., str]
+    safepip: Path = BIN / "safepip"
+    _new_names: Iterator[int] = field(default_factory=lambda: iter(range(10**6)))
+
+    @classmethod
+    def in_directory(cls, root: Path, reps: int) -> Run:
+        """The bench in `root`, and the local wheels of benchone and DEPS."""
+        run = cls(bench=Bench(root), reps=reps, wheels=root / "wheels", write_wheel=load_write_wheel())
+        run.wheels.mkdir()
+        for name in ["benchone", *DEPS]:
+            run.write_wheel(str(run.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
+        return run
+
+    @property
+    def offline(self) -> list[str]:
+        return ["--no-index", "--find-links", str(self.wheels)]
+
+    def new_wheel(self) -> str:
+        """A package never installed anywhere yet, so that pip really installs it."""
+        name = f"benchnew{next(self._new_names)}"
+        self.write_wheel(str(self.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
+        return name
+
+    @functools.cached_property
+    def base_python(self) -> Path:
+        """An externally managed base Python of the benchmark's own, the 10 (d) packages in its
+        site-packages (see make_base_python)."""
+        return make_base_python(self.bench, self.bench.root / "base-python", [*self.offline, *DEPS])
+
+
 def site_packages(bench: Bench, python: Path) -> Path:
     return Path(bench.output([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]))
 
 
-def interleave(
-    reps: int, steps: Sequence[tuple[Timing, Callable[[], None], Callable[[Timing], None]]]
-) -> None:
+Step = tuple[Timing, Callable[[], None], Callable[[Timing], None]]
+
+
+def interleave(reps: int, steps: Sequence[Step]) -> None:
     """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command)."""
     for _ in range(reps):
         for timing, prepare, measure in steps:
@@ -218,6 +258,23 @@ def write_bulk_wheels(dest: str, count: int, files_each: int) -> None:
         files = {f"{name}/__init__.py": ""}
         files.update({f"{name}/m{module:03d}.py": f"N = {module}\n" for module in range(1, files_each)})
         write_wheel(dest, name, "1.0", files)
+
+
+def make_fresh_and_crowded_venvs(
+    bench: Bench, fresh: Path, crowded: Path, packages: int, files_each: int
+) -> tuple[Path, Path]:
+    """Two venvs, one fresh, one with `packages` local packages of `files_each` files installed by pip;
+    their site-packages."""
+    bulk = bench.root / "bulk-wheels"
+    bulk.mkdir()
+    writing = start_bulk_wheels(bulk, packages, files_each)
+    sites = bench.make_venv(fresh), bench.make_venv(crowded)
+    if writing.wait() != 0:
+        raise BenchError(f"could not write the wheels of {packages} packages")
+    # --no-compile: as many files as the packages have, not twice as many with .pyc, and a shorter set-up
+    bench.run([crowded / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile",
+               "--no-index", "--find-links", bulk, *bulk_names(packages)])  # fmt: skip
+    return sites
 
 
 def count_files(top: Path) -> int:

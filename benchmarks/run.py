@@ -36,42 +36,38 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from bench_support import (
     BIN,
-    Bench,
+    DEPS,
     BenchError,
+    Run,
+    Step,
     Timing,
     Verdict,
     at_most,
-    bulk_names,
     count_files,
     externally_managed,
     interleave,
     load,
-    load_write_wheel,
-    make_base_python,
+    make_fresh_and_crowded_venvs,
     nothing,
     remove_installed,
     report,
     require_installed,
     row,
     site_packages,
-    start_bulk_wheels,
 )
 
-Step = tuple[Timing, Callable[[], None], Callable[[Timing], None]]
 SECTIONS = "abcdefg"
 A_REPS = 2  # (a) runs 2 x reps: its margin is the smallest, and one busy moment moves a median of few
-STDLIB_VENV_REPS = 3  # `python -m venv` (~5 s with its pip) is for comparison only: in the first 3 at most
+STDLIB_VENV_REPS = 3  # `python -m venv`, slow with its pip, is for comparison only: in 3 at most
 F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
 ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
 BULK_PACKAGES, BULK_FILES = 300, 300  # (a)'s crowded venv: 300 packages of 300 files
-DEPS = [f"benchdep{n}" for n in range(10)]
 SYSTEM_PYTHON = "/usr/bin/python3"  # externally managed on Debian and Ubuntu: safepip's target is `managed`
 # what safepip does without on its hot path (typer only where installed: safepip no longer depends on it)
 HOT_PATH_IMPORTS = [
@@ -80,50 +76,14 @@ HOT_PATH_IMPORTS = [
 ]  # fmt: skip
 
 
-@dataclass
-class Run:
-    """What every section shares: the bench, the options, the local wheels."""
-
-    bench: Bench
-    reps: int
-    wheels: Path
-    write_wheel: Callable[..., str]
-    safepip: Path = BIN / "safepip"
-    _new_names: Iterator[int] = field(default_factory=lambda: iter(range(10**6)))
-
-    @property
-    def offline(self) -> list[str]:
-        return ["--no-index", "--find-links", str(self.wheels)]
-
-    def new_wheel(self) -> str:
-        """A package never installed anywhere yet, so that pip really installs it."""
-        name = f"benchnew{next(self._new_names)}"
-        self.write_wheel(str(self.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
-        return name
-
-    @functools.cached_property
-    def base_python(self) -> Path:
-        """An externally managed base Python of the benchmark's own, the 10 (d) packages in its
-        site-packages (see make_base_python)."""
-        return make_base_python(self.bench, self.bench.root / "base-python", [*self.offline, *DEPS])
-
-
 def one_wheel(run: Run) -> list[Verdict]:
     bench = run.bench
-    bulk = bench.root / "bulk-wheels"
-    bulk.mkdir()
     started = time.perf_counter()
-    writing = start_bulk_wheels(bulk, BULK_PACKAGES, BULK_FILES)
     fresh, crowded = bench.root / "venv-fresh", bench.root / "venv-300"
-    venvs = {fresh: bench.make_venv(fresh), crowded: bench.make_venv(crowded)}
-    if writing.wait() != 0:
-        raise BenchError(f"could not write the wheels of {BULK_PACKAGES} packages")
-    names = bulk_names(BULK_PACKAGES)
-    # --no-compile: ~90,000 files, not twice as many with the .pyc files, and a shorter set-up
-    bench.run([crowded / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile",
-               "--no-index", "--find-links", bulk, *names])  # fmt: skip
-    files = count_files(venvs[crowded])
-    print(f"(a) set-up: a venv of {len(names)} packages, {files} files in its site-packages, "
+    fresh_site, crowded_site = make_fresh_and_crowded_venvs(bench, fresh, crowded, BULK_PACKAGES, BULK_FILES)
+    venvs = {fresh: fresh_site, crowded: crowded_site}
+    files = count_files(crowded_site)
+    print(f"(a) set-up: a venv of {BULK_PACKAGES} packages, {files} files in its site-packages, "
           f"made in {time.perf_counter() - started:.0f} s")  # fmt: skip
 
     steps: list[Step] = []
@@ -413,12 +373,7 @@ def main() -> int:
     started = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix="safepip-bench-"))
     try:
-        run = Run(
-            bench=Bench(root), reps=options.reps, wheels=root / "wheels", write_wheel=load_write_wheel()
-        )
-        run.wheels.mkdir()
-        for name in ["benchone", *DEPS]:
-            run.write_wheel(str(run.wheels), name, "1.0", {f"{name}/__init__.py": "VALUE = 1\n"})
+        run = Run.in_directory(root, options.reps)
         pip_version = run.bench.output([sys.executable, "-m", "pip", "--version"]).split()[1]
         print(
             f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python "
