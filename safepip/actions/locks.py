@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from safepip.errors import LockTimeoutError, RefusedError
+from safepip.util.dirs import make_dirs
 
 if os.name == "posix":
     import fcntl
@@ -102,7 +103,7 @@ def target_lock(
     deadline = time.monotonic() + timeout
     while True:
         try:
-            os.makedirs(os.path.dirname(lock_file), mode=dir_mode, exist_ok=True)
+            make_dirs(os.path.dirname(lock_file), dir_mode)
             fd = open_lock_file(lock_file)
         except OSError as error:
             raise RefusedError(

@@ -14,7 +14,6 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 
 from safepip.errors import RefusedError
-from safepip.facts.requirements import normalize
 from safepip.facts.stuck import StuckEntry, stuck_entries
 from safepip.util.process import NoAnswer, ask
 
@@ -26,6 +25,8 @@ SHOWN = 3  # stuck entries named in the one-line refusal
 def installed_files(site_dirs: Iterable[str]) -> dict[str, list[str]]:
     """Project name (normalised) -> the absolute paths its RECORD lists."""
     import csv
+
+    from safepip.facts.requirements import normalize  # only when something is stuck
 
     projects: dict[str, list[str]] = {}
     for site in site_dirs:
@@ -71,6 +72,8 @@ def would_install(
             return None
         with open(report, encoding="utf-8") as handle:
             data = json.load(handle)
+        from safepip.facts.requirements import normalize
+
         return {normalize(item["metadata"]["name"]) for item in data.get("install", [])}
     except (OSError, NoAnswer, ValueError, KeyError, TypeError):
         return None

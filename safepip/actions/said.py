@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 from safepip.util.digest import sha256_hex
+from safepip.util.dirs import make_dirs
 
 
 def first_time(cache_dir: str | None, what: str) -> bool:
@@ -17,7 +18,7 @@ def first_time(cache_dir: str | None, what: str) -> bool:
     said = os.path.join(cache_dir, "said")
     name = sha256_hex(what)[:32]
     try:
-        os.makedirs(said, mode=0o700, exist_ok=True)
+        make_dirs(said)
         os.close(
             os.open(os.path.join(said, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         )

@@ -11,6 +11,8 @@ import os
 import re
 from collections.abc import Iterable
 
+from safepip.util.dirs import make_dirs
+
 # the venv's own scripts: never linked (pip-compile, pip-audit and other pip-* tools are)
 REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 VENV_OWN = re.compile(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
@@ -130,7 +132,7 @@ def link_scripts(venv: str, names: Iterable[str], user_bin: str, data_root: str)
             os.unlink(link)
             if os.path.exists(before) and not before.startswith(os.path.join(venv, "")):
                 report.moved.append((link, before))
-        os.makedirs(user_bin, exist_ok=True)
+        make_dirs(user_bin, 0o755)
         os.symlink(source, link)
         report.linked.append(link)
     return report

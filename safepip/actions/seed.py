@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from safepip.facts.interpreter import read_pyvenv_cfg
 from safepip.facts.requirements import metadata_headers
+from safepip.util.dirs import make_dirs
 
 BUILDING = ".building-"
 PIP_INFO = re.compile(r"(pip-[^/]+)\.dist-info/")
@@ -60,12 +61,9 @@ def pip_seed(data_root: str) -> str | None:
         return None
 
     def copy(building: str) -> None:
-        shutil.copytree(
-            package,
-            os.path.join(building, "pip"),
-            ignore=shutil.ignore_patterns("__pycache__"),
-            copy_function=link_or_copy,
-        )
+        # bytecode too (valid: links and copy2 keep each source's mtime), so a new venv's first pip
+        # does not compile pip first
+        shutil.copytree(package, os.path.join(building, "pip"), copy_function=link_or_copy)
         shutil.copytree(os.path.join(site, infos[0]), os.path.join(building, infos[0]))
 
     return place_seed(os.path.join(data_root, "seed", infos[0][: -len(".dist-info")]), copy)
@@ -103,7 +101,7 @@ def place_seed(seed: str, fill: Callable[[str], None]) -> str | None:
     if os.path.isdir(seed):
         return seed
     seeds = os.path.dirname(seed)
-    os.makedirs(seeds, exist_ok=True)
+    make_dirs(seeds)
     remove_dead_builds(seeds)
     building = os.path.join(seeds, f"{BUILDING}{os.getpid()}-{os.urandom(4).hex()}")
     try:

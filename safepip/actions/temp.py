@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 from safepip.facts.temp import TEMP_VARIABLES
+from safepip.util.dirs import make_dirs
 
 PRIVATE_PREFIX = "safepip-tmp-"
 ALIVE = ".safepip-alive"
@@ -70,7 +71,7 @@ def private_temp(parent: str | None, uid: int) -> Iterator[PrivateTemp]:
         yield PrivateTemp({}, None)
         return
     remove_stale(parent, uid)
-    os.makedirs(parent, mode=0o700, exist_ok=True)
+    make_dirs(parent)
     private = make_private_dir(parent)
     try:
         fd = os.open(os.path.join(private, ALIVE), os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)

@@ -19,6 +19,7 @@ from safepip.errors import SafepipError
 from safepip.facts.paths import site_packages, venv_python
 from safepip.facts.tool import Tool
 from safepip.util.archive import ARCHIVE_INFO, OWN_VERSION
+from safepip.util.dirs import make_dirs
 from safepip.util.process import NoAnswer, ask, python_module
 
 NOT_COPIED = ("__main__.py", ARCHIVE_INFO)  # the archive's own entry and its build record
@@ -84,7 +85,7 @@ def link_tool(tool: Tool) -> bool:
         if os.path.islink(tool.link) and os.readlink(tool.link) == tool.script:
             return False
         os.unlink(tool.link)
-    os.makedirs(os.path.dirname(tool.link), exist_ok=True)
+    make_dirs(os.path.dirname(tool.link), 0o755)
     os.symlink(tool.script, tool.link)
     return True
 

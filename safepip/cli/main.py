@@ -24,6 +24,7 @@ from safepip.util.process import install_interrupt_handlers
 
 def main(argv: Sequence[str] | None = None) -> None:
     install_interrupt_handlers()
+    os.umask(os.umask(0) | 0o002)  # nothing safepip or pip makes is ever writable by every user
     for stream in (sys.stdout, sys.stderr):  # paths need not be UTF-8: never fail to print one
         stream.reconfigure(errors="surrogateescape" if stream is sys.stdout else "backslashreplace")  # type: ignore[union-attr]
     try:

@@ -6,16 +6,20 @@ parser, so `-r file`, `--`, `--help` and every other argument reach pip byte for
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import NamedTuple
+from types import SimpleNamespace
+from typing import Any, NamedTuple, NoReturn
 
 from safepip import __version__
 from safepip.errors import UsageError
 from safepip.facts.request import DEFAULT_LOCK_TIMEOUT, DEFAULT_MIN_TMP_SPACE, Options
 from safepip.util.units import parse_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "")
@@ -103,6 +107,7 @@ OPTIONS = (
     OptionSpec("json", ("--json",), "SAFEPIP_JSON",
                "one JSON document on stdout (explain, install and the pip commands, doctor)"),
 )  # fmt: skip
+FIELDS = tuple(spec.field for spec in OPTIONS)
 VALUE_OPTIONS = tuple(name for spec in OPTIONS if spec.read is not None for name in spec.names)
 
 
@@ -116,11 +121,6 @@ class ArgumentError(Exception):
     pass
 
 
-class Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise ArgumentError(message)
-
-
 def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """(safepip's options and the subcommand, the rest): the rest is pip's and is never parsed here."""
     index = 0
@@ -132,7 +132,13 @@ def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     return list(argv), []
 
 
-def build_parser() -> Parser:
+def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    class Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> NoReturn:
+            raise ArgumentError(message)
+
     parser = Parser(
         prog="safepip",
         description="pip install without 'Permission denied': safepip picks a writable target, then runs pip.",
@@ -179,7 +185,7 @@ def read_flag(spec: OptionSpec, raw: str) -> bool:
     raise UsageError(f"{spec.envvar}={raw!r} is neither true nor false", f"set {spec.envvar}=1 or unset it")
 
 
-def options_from(given: argparse.Namespace, environ: Mapping[str, str]) -> Options:
+def options_from(given: Any, environ: Mapping[str, str]) -> Options:
     values: dict[str, object] = {}
     for spec in OPTIONS:
         value = getattr(given, spec.field)
@@ -210,18 +216,21 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
     """safepip's options and command; UsageError for anything wrong. Prints help or the version (and
     returns command None) when asked; touches nothing else."""
     head, rest = split_argv(argv)
-    parser = build_parser()
-    try:
-        given = parser.parse_args(head)
-    except ArgumentError as error:
-        raise UsageError(str(error), "see `safepip --help`") from None
+    if len(head) == 1 and not head[0].startswith("-"):  # only the command: nothing for the parser to read
+        given: Any = SimpleNamespace(command=head[0], version=False, **dict.fromkeys(FIELDS))
+    else:
+        parser = build_parser()
+        try:
+            given = parser.parse_args(head)
+        except ArgumentError as error:
+            raise UsageError(str(error), "see `safepip --help`") from None
     if given.version:
         print(version_line())
         return Parsed(Options(), None, [])
     options = options_from(given, environ)
     command = given.command
     if command is None:
-        parser.print_help()
+        build_parser().print_help()
         return Parsed(options, None, [])
     if command not in OWN_COMMANDS and command not in PIP_COMMANDS:
         raise UsageError(f"unknown command {command!r}", "see `safepip --help` for the commands")

@@ -23,7 +23,7 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import Notify, locked_target, plan_for, require_target
+from safepip.commands.common import VENV_KINDS, Notify, locked_target, plan_for, require_target
 from safepip.commands.lines import after_line, dist_state, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -38,6 +38,7 @@ from safepip.util.process import run_streaming
 Trace = Callable[[Context, Plan], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
+PREFLIGHT_RECORD = ".safepip-preflight.json"
 NOOP_KINDS = ("env", "venv", "managed", "overlay")  # targets whose installed packages the no-op check reads
 
 
@@ -127,6 +128,11 @@ def link_requested_scripts(
     if unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable"):
         named |= top_level_of(site, dist_infos(site) - infos_before)
     user_bin = user_bin_dir(context.identity.home)
+    if context.home_problem:  # the home is not one safepip writes to
+        notify(
+            f"did not link console scripts into {user_bin}: {context.home_problem}; they are in {target.path}/bin"
+        )
+        return
     unsafe = distrust(user_bin, context.identity.euid, missing_ok=True)
     if unsafe is not None:
         notify(
@@ -152,6 +158,18 @@ def link_requested_scripts(
             else " (not on PATH: add it to run them by name)"
         )
         notify(f"linked {names} into {user_bin}{hint}")
+
+
+def preflight_record(context: Context, target: Target) -> str | None:
+    """Where the preflight records the directories it found clean: in the target venv itself (one walk per
+    environment, whoever runs safepip next), else in safepip's cache dir."""
+    interpreter = context.interpreter
+    own_venv = target.kind in VENV_KINDS or (
+        target.kind == "env" and interpreter is not None and interpreter.is_venv
+    )
+    if own_venv:
+        return os.path.join(target.path, PREFLIGHT_RECORD)
+    return os.path.join(context.own_cache.path, "stuck.json") if context.own_cache else None
 
 
 def dry_run_command(plan: Plan, command: str) -> Callable[[str], list[str]]:
@@ -192,7 +210,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         infos_before = dist_infos(site_packages(target.path)) if linked else set()
         dirs = install_dirs(context, target)
         if request.command == "install" and not request.pip_args.has("--dry-run"):
-            cache = os.path.join(context.own_cache.path, "stuck.json") if context.own_cache else None
+            cache = preflight_record(context, target)
             refuse_half_upgrade(dirs, identity.euid, identity.name, cache,
                                 dry_run_command(plan, request.command), environ, lock_fd)  # fmt: skip
         stash_before = stash_entries(dirs) if changes else set()

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
+from safepip.util.dirs import make_dirs
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
@@ -62,13 +63,16 @@ system_site = in_venv and pyvenv_cfg(sys.prefix).get("include-system-site-packag
 user_active = bool(site.check_enableusersite()) and (not in_venv or system_site)
 site_dirs = [site.getusersitepackages()] if user_active else []
 site_dirs += site.getsitepackages([sys.prefix] + ([sys.base_prefix] if system_site else []))
-site_path, pth_files = [], []
-for directory in site_dirs:
+site_path, pth_files, pth_imports, pth_paths = [], [], [], []
+import re
+for directory in site_dirs:  # grows as .pth lines add site dirs (an overlay's base)
     if not os.path.isdir(directory) or directory in site_path:
         continue
     site_path.append(directory)
     try:
-        names = sorted(n for n in os.listdir(directory) if n.endswith(".pth") and not n.startswith("."))
+        # site.py reads hidden .pth files too before 3.13
+        hidden_ok = sys.version_info < (3, 13)
+        names = sorted(n for n in os.listdir(directory) if n.endswith(".pth") and (hidden_ok or not n.startswith(".")))
     except OSError:
         names = []
     for name in names:
@@ -80,9 +84,19 @@ for directory in site_dirs:
             continue
         for line in lines:
             line = line.rstrip()
-            if not line or line.startswith(("#", "import ", "import\t")):
+            if line.startswith(("import ", "import\t")):  # code: what it imports, and the dirs it adds
+                pth_imports += re.findall(r"\bimport\s+([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)", line)
+                pth_imports += re.findall(r"\bfrom\s+([A-Za-z_][\w.]*)\s+import\b", line)
+                pth_imports += re.findall(r"__import__\(\s*['\"]([A-Za-z_][\w.]*)['\"]", line)
+                for added in re.findall(r"addsitedir\(\s*(?:r?)(['\"])(.+?)\1", line):
+                    pth_paths.append(added[1])
+                    if os.path.isdir(added[1]) and added[1] not in site_dirs:
+                        site_dirs.append(added[1])
+                continue
+            if not line or line.startswith("#"):
                 continue
             added = os.path.abspath(os.path.join(directory, line))
+            pth_paths.append(added)
             if os.path.exists(added) and added not in site_path:
                 site_path.append(added)
 pip_version = pip_home = None
@@ -122,12 +136,14 @@ print(json.dumps({
     "sys_path": [p for p in sys.path if p and os.path.isabs(p)] + site_path,
     "site_dirs": site_path,
     "pth_files": pth_files,
+    "pth_imports": sorted({name.strip().split(".")[0] for line in pth_imports for name in line.split(",")}),
+    "pth_paths": pth_paths,
     "markers": markers,
 }))
 """
 
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -177,15 +193,18 @@ def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
         if pip_home and raw.get("pip_version")
         else os.path.join(scheme["purelib"], "pip")
     )
-    sites = dict.fromkeys(d for d in (scheme.get("purelib"), scheme.get("platlib")) if d)
+    sites = dict.fromkeys(
+        d for d in (scheme.get("purelib"), scheme.get("platlib"), *raw.get("site_dirs", ())) if d
+    )
     user_site = raw["user_scheme"].get("purelib")
+    added = dict.fromkeys([*sites, *raw.get("pth_paths", ()), *([user_site] if user_site else [])])
     return [
         file_stamp(os.path.realpath(python)),
         file_stamp(os.path.join(prefix, "pyvenv.cfg")),
         file_stamp(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
         file_stamp(pip_info),
         *(pth_stamp(site) for site in sites),
-        *([exists_stamp(user_site)] if user_site else []),
+        *(exists_stamp(path) for path in added),  # a dir a .pth names that appears later: asked again
     ]
 
 
@@ -208,7 +227,7 @@ def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
 
     entry = {"stamps": stamps_for(python, raw), "answer": raw}
     try:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        make_dirs(os.path.dirname(path))
         handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             json.dump(entry, out)
@@ -284,6 +303,7 @@ def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
         sys_path=tuple(raw.get("sys_path", ())),
         site_dirs=tuple(raw.get("site_dirs", ())),
         pth_files=tuple(raw.get("pth_files", ())),
+        pth_imports=tuple(raw.get("pth_imports", ())),
         markers=raw.get("markers", {}),
     )
 

@@ -16,13 +16,13 @@ clean" entries).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import time
 from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
+from safepip.util.digest import sha256_hex
 
 FORMAT = 1  # raise when what an answer depends on changes
 RACY_NS = 2_000_000_000
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def answer_key(material: object) -> str:
     text = json.dumps([FORMAT, material], sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text)
 
 
 def entry_path(cache_dir: str, key: str) -> str:

@@ -75,12 +75,11 @@ def runtime_lock_path(own_cache: str, target_path: str) -> str:
     """The lock of a target that is not a venv (the user site, a --target directory, the system environment):
     in `$XDG_RUNTIME_DIR/safepip` when that is the user's private runtime dir (a tmpfs emptied at logout),
     else in safepip's cache dir."""
-    from safepip.facts.trust import is_private_dir
+    from safepip.facts.trust import distrust, is_private_dir
 
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    base = (
-        os.path.join(runtime, "safepip") if os.path.isabs(runtime) and is_private_dir(runtime) else own_cache
-    )
+    usable = os.path.isabs(runtime) and is_private_dir(runtime) and distrust(runtime) is None
+    base = os.path.join(runtime, "safepip") if usable else own_cache
     return os.path.join(base, "locks", short_hash(os.path.realpath(target_path)) + ".lock")
 
 

@@ -230,7 +230,9 @@ def probe_context(
         except SafepipError as failure:
             error = failure.message
     if interpreter is not None:
-        unsafe = site_distrust(interpreter.site_dirs, interpreter.pth_files, identity.euid)
+        unsafe = site_distrust(
+            interpreter.site_dirs, interpreter.pth_files, identity.euid, interpreter.pth_imports
+        )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
             error = f"{python} ({source}) is not safe to run: its site dir {unsafe.reason()}"

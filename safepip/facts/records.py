@@ -50,6 +50,7 @@ class Interpreter(NamedTuple):
     markers: Mapping[str, str] = MappingProxyType({})  # PEP 508 environment markers, for its requirements
     site_dirs: tuple[str, ...] = ()  # what site.main() adds: site dirs and the paths their .pth files name
     pth_files: tuple[str, ...] = ()  # the .pth files Python runs at start-up (their `import` lines)
+    pth_imports: tuple[str, ...] = ()  # the top-level modules those `import` lines import
 
 
 class ProjectVenv(NamedTuple):

@@ -8,9 +8,10 @@ on every run.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
+
+from safepip.util.digest import sha256_hex
 
 FileStamp = tuple[int, int, int, int, int, int]  # (type bits, st_dev, st_ino, st_size, mtime_ns, ctime_ns)
 DIST_SUFFIXES = (".dist-info", ".egg-info")  # what importlib.metadata reads in a sys.path directory
@@ -51,7 +52,4 @@ def site_stamp(directory: str, entries: list[tuple[str, int]] | None) -> str:
     """A directory's stamp from its distribution entries: "missing", "file" (a zip: not read), or a digest."""
     if entries is None:
         return "file" if os.path.exists(directory) else "missing"
-    digest = hashlib.sha256()
-    for name, inode in entries:
-        digest.update(f"{name}\0{inode}\n".encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+    return sha256_hex("".join(f"{name}\0{inode}\n" for name, inode in entries))

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from safepip.facts.fs import Inspector, entry_inspector, is_read_only_mount
 from safepip.facts.trust import owner_name
+from safepip.util.dirs import make_dirs
 
 CACHE_FORMAT = 1
 
@@ -64,7 +65,7 @@ def load_clean(cache: str | None) -> dict[str, dict[str, list[int]]]:
 def save_clean(cache: str, clean: dict[str, dict[str, list[int]]]) -> None:
     temporary = f"{cache}.{os.getpid()}"
     try:
-        os.makedirs(os.path.dirname(cache), mode=0o700, exist_ok=True)
+        make_dirs(os.path.dirname(cache))
         with open(
             os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w"
         ) as out:

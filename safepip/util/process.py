@@ -252,34 +252,28 @@ class Child:
         self.previous = {}
 
 
-class StderrTee:
-    """Copies a child's stderr to ours as it comes, keeping its tail for the diagnosis."""
+def copy_stderr(fd: int, child: Child) -> str:
+    """Copy a child's stderr to ours as it comes (in this thread: no threading import on the way to pip),
+    until the child has ended and the pipe is drained; the tail, for the diagnosis."""
+    import select
 
-    def __init__(self, fd: int) -> None:
-        import threading
-
-        self.fd = fd
-        self.tail = bytearray()
-        self.thread = threading.Thread(target=self.copy, daemon=True)
-        self.thread.start()
-
-    def copy(self) -> None:
-        out = sys.stderr.buffer
-        try:
-            while chunk := os.read(self.fd, 65536):
-                try:
+    out = sys.stderr.buffer
+    tail = bytearray()
+    try:
+        while True:
+            ready = select.select([fd], [], [], 0.2)[0]
+            chunk = os.read(fd, 65536) if ready else b""
+            if chunk:
+                with contextlib.suppress(OSError, ValueError):  # our stderr is gone: keep draining
                     out.write(chunk)
                     out.flush()
-                except (OSError, ValueError):
-                    pass  # our stderr is gone; keep draining so the child never blocks
-                self.tail += chunk
-                del self.tail[:-STDERR_TAIL]
-        finally:
-            os.close(self.fd)
-
-    def text(self) -> str:
-        self.thread.join()
-        return self.tail.decode("utf-8", "replace")
+                tail += chunk
+                del tail[:-STDERR_TAIL]
+            elif ready or child.poll() is not None:  # end of file, or the child ended (a grandchild may
+                break  # keep the pipe open: what it says later is not pip's)
+    finally:
+        os.close(fd)
+    return tail.decode("utf-8", "replace")
 
 
 def run_streaming(
@@ -310,14 +304,14 @@ def run_streaming(
     finally:
         if write_end is not None:
             os.close(write_end)
-    tee = StderrTee(read_end) if read_end is not None else None
     try:
+        text = copy_stderr(read_end, child) if read_end is not None else ""
         code = child.finish()
     except BaseException:
         child.kill()
         child.restore()
         raise
-    return code, tee.text() if tee else ""
+    return code, text
 
 
 class Answer(NamedTuple):

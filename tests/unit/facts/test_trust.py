@@ -1,0 +1,78 @@
+"""The trust rule on real files: owners, modes, links on the way, ACLs, what a site dir imports at start-up.
+Another owner needs root to produce (chown); those cases skip otherwise."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from safepip.facts.trust import distrust, python_distrust, site_distrust
+
+ROOT = os.geteuid() == 0
+STRANGER = 54321  # no passwd entry: shown by number
+needs_root = pytest.mark.skipif(not ROOT, reason="making a file another user's needs root (chown)")
+
+
+def test_a_path_of_mine_is_trusted_and_a_world_writable_one_is_not(tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir(mode=0o755)
+    assert distrust(str(mine)) is None
+    mine.chmod(0o777)
+    found = distrust(str(mine / "python"), missing_ok=True)
+    assert found is not None and found.who == "every user" and found.path == str(mine)
+
+
+@needs_root
+def test_a_link_on_the_way_owned_by_someone_else_is_not_trusted(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    os.lchown(link, STRANGER, STRANGER)
+    found = distrust(str(link / "python"), missing_ok=True)
+    assert found is not None and found.path == str(link) and found.who == str(STRANGER)
+
+
+@needs_root
+def test_a_venv_whose_home_is_someone_elses_is_not_run(tmp_path: Path) -> None:
+    home = tmp_path / "theirs" / "bin"
+    home.mkdir(parents=True)
+    os.chown(home, STRANGER, STRANGER)
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "bin" / "python").write_text("")
+    (venv / "pyvenv.cfg").write_text(f"home = {home}\n")
+    found = python_distrust(str(venv / "bin" / "python"))
+    assert found is not None and found.path == str(home)
+
+
+def test_a_writable_file_inside_a_package_a_pth_imports_is_found(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    (site / "hook").mkdir(parents=True)
+    init = site / "hook" / "__init__.py"
+    init.write_text("")
+    (site / "hook.pth").write_text("import hook\n")
+    assert site_distrust((str(site),), (str(site / "hook.pth"),), imported=("hook",)) is None
+    init.chmod(0o666)
+    found = site_distrust((str(site),), (str(site / "hook.pth"),), imported=("hook",))
+    assert found is not None and found.path == str(init) and found.who == "every user"
+
+
+@needs_root
+def test_an_acl_that_lets_another_user_write_counts(tmp_path: Path) -> None:
+    import struct
+
+    pth = tmp_path / "site" / "x.pth"
+    pth.parent.mkdir()
+    pth.write_text("")
+    entries = [(0x01, 6, 0xFFFFFFFF), (0x02, 6, STRANGER), (0x04, 4, 0xFFFFFFFF), (0x10, 6, 0xFFFFFFFF),
+               (0x20, 4, 0xFFFFFFFF)]  # fmt: skip
+    acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *entry) for entry in entries)
+    try:
+        os.setxattr(pth, "system.posix_acl_access", acl)
+    except OSError as error:
+        pytest.skip(f"no ACLs on this filesystem: {error.strerror}")
+    found = site_distrust((str(pth.parent),), (str(pth),))
+    assert found is not None and "through an ACL" in found.who
