@@ -207,22 +207,38 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
             "overlay", context.overlay_venv, describe_dir(context.data_dir, context.identity.name)
         )
         return None
-    owner = blocked.owner_name or "another user"
-    decision.advice.append(
-        f"{prefix} belongs to {owner}: safepip installs into an overlay venv that still sees its packages; "
-        f"to install into it directly instead: sudo chown -R {context.identity.name} {prefix}"
-    )
+    reason, advice = overlay_reason(blocked, what, prefix, context.identity.name)
+    decision.advice.append(advice)
     return decision.plan(
         Target(
             "overlay",
             context.overlay_venv,
             paths.venv_python(context.overlay_venv),
-            f"{what} is not writable by {context.identity.name} (owned by {owner})",
+            reason,
             create_from=None if context.overlay_venv_ready else interpreter.real_path,
             system_site_packages=interpreter.system_site_packages,
             overlay_of=prefix,
         ),
         ENVIRONMENT_OPTIONS,
+    )
+
+
+def overlay_reason(blocked: DirFact, what: str, prefix: str, user: str) -> tuple[str, str]:
+    """Why an environment is overlaid (the target's reason) and how to install into it directly instead (said
+    once): its mount when that is what stops it, else its owner."""
+    overlay = "safepip installs into an overlay venv that still sees its packages"
+    if blocked.read_only_mount:
+        return f"{what} is on a read-only mount", f"{prefix} is on a read-only mount: {overlay}"
+    if blocked.noexec and blocked.writable:
+        return (
+            f"{what} is on a noexec mount",
+            f"{prefix} is on a noexec mount, where compiled modules and console scripts cannot run: {overlay}; "
+            "to install into it directly instead, make it on a filesystem mounted without noexec",
+        )
+    owner = blocked.owner_name or "another user"
+    return (
+        f"{what} is not writable by {user} (owned by {owner})",
+        f"{prefix} belongs to {owner}: {overlay}; to install into it directly instead: sudo chown -R {user} {prefix}",
     )
 
 

@@ -613,6 +613,9 @@ def test_an_active_venv_on_a_noexec_mount_is_overlaid_where_its_code_can_run() -
     plan = decide_target(context, request("pkg"))
     assert plan.target is not None and plan.target.kind == "overlay"
     assert "noexec mount" in plan.passed_over[0].reason
+    assert "noexec mount" in plan.target.reason and "not writable" not in plan.target.reason
+    (advice,) = plan.advice
+    assert "noexec" in advice and "chown" not in advice  # the venv is alice's: chown would change nothing
 
 
 def test_a_system_environment_on_noexec_falls_to_the_user_site() -> None:
