@@ -39,6 +39,7 @@ Trace = Callable[[Context, Plan], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
 PREFLIGHT_RECORD = ".safepip-preflight.json"
+USER_KINDS = ("user", "explicit")  # pip's --user: safepip's choice, or --user, PIP_USER, user = true
 NOOP_KINDS = ("env", "venv", "managed", "overlay")  # targets whose installed packages the no-op check reads
 
 
@@ -47,7 +48,7 @@ def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
     interpreter = context.interpreter
     if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
         scheme = interpreter.scheme
-    elif target.kind == "user" and interpreter is not None:
+    elif target.kind in USER_KINDS and interpreter is not None and target.path == interpreter.user_base:
         scheme = interpreter.user_scheme
     elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
         return (site_packages(target.path), os.path.join(target.path, "bin"))
@@ -231,7 +232,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         new_stash = stash_line(stash_after - stash_before)
         if new_stash:
             first_time(own_cache, "stash " + " ".join(sorted(stash_after)))  # said now, not again next run
-        changed = dist_state(dirs) != installed_before
+        changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
         if linked:
             if code == 0 and request.command == "install":
                 link_requested_scripts(context, target, request, infos_before, notify)

@@ -29,10 +29,10 @@ def target_line(target: Target, home: str) -> str:
     return f"target {target.kind} {shown(target.path, home)} ({short_reason(target.reason, home)})"
 
 
-def after_line(target: Target, home: str, changed: bool, python_changed: bool) -> str | None:
+def after_line(target: Target, home: str, changed: bool | None, python_changed: bool) -> str | None:
     """The line after a successful install: how to use a Python that is not the one the user meant, or
-    that nothing was installed; None when neither applies."""
-    if not changed:
+    that nothing was installed; None when neither applies (or whether pip changed anything is not known)."""
+    if changed is False:
         return f"nothing to install: pip changed nothing in {shown(target.path, home)}"
     if python_changed and target.kind == "overlay":
         activate = shown(target.path, home) + "/bin/activate"
