@@ -241,9 +241,11 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
                     notify(f"removed the link {link}")
         diagnosis = None
         if code:
-            from safepip.facts.diagnose import diagnose  # pip failed: read what it said
+            from safepip.facts.diagnose import diagnose, source_trees  # pip failed: read what it said
 
-            diagnosis = diagnose(errors, identity.euid, environ.get("TMPDIR", "/tmp"), dirs or (target.path,))
+            sources = source_trees(request.pip_args, os.getcwd())
+            temp_dir = environ.get("TMPDIR", "/tmp")
+            diagnosis = diagnose(errors, identity.euid, temp_dir, dirs or (target.path,), sources)
     for line in (new_stash, diagnosis.line() if diagnosis else None):
         if line:
             notify(line)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import re
 from typing import NamedTuple
+from urllib.parse import unquote
 
 from safepip.facts.fs import is_read_only_mount, pinned_attribute
+from safepip.facts.pip_args import PipArgs
 from safepip.facts.trust import owner_name
 from safepip.util.units import format_bytes
 
@@ -22,6 +24,7 @@ NO_SPACE = re.compile(
     r"\[Errno 28\] No space left on device|incomplete-download|Connection interrupted while downloading"
 )
 QUOTA = re.compile(r"\[Errno 122\] Disk quota exceeded|Disk quota exceeded")
+TRAILING_EXTRAS = re.compile(r"\[[^\]]*\]$")
 NOEXEC = re.compile(r"(?P<path>/\S+?\.so): failed to map segment from shared object")
 EXTERNALLY_MANAGED = re.compile(r"externally-managed-environment")
 LOCK_FAILED = re.compile(
@@ -121,29 +124,62 @@ def read_only(path: str) -> Diagnosis:
     )
 
 
-def diagnose_path(errno: int, path: str, uid: int, roots: tuple[str, ...]) -> Diagnosis:
+def source_trees(args: PipArgs, cwd: str) -> tuple[str, ...]:
+    """The local directories pip builds in place (`-e DIR`, `-e file://DIR`, a directory argument such as
+    `.[dev]`): a build backend names what it writes relative to the one it runs in."""
+    found = []
+    for value in (*args.values("--editable"), *args.positionals):
+        if value.startswith("file://"):
+            value = unquote(value[len("file://") :])
+        directory = os.path.normpath(os.path.join(cwd, TRAILING_EXTRAS.sub("", value)))
+        if os.path.isdir(directory):
+            found.append(directory)
+    return tuple(dict.fromkeys(found))
+
+
+def under(path: str, tree: str) -> bool:
+    return os.path.realpath(path).startswith(os.path.realpath(tree) + os.sep)
+
+
+def in_tree(name: str, trees: tuple[str, ...]) -> str | None:
+    """A relative `name` a build could not create: in the first tree where its directory exists."""
+    for tree in trees:
+        candidate = os.path.join(tree, name)
+        if os.path.lexists(candidate) or os.path.isdir(os.path.dirname(candidate)):
+            return candidate
+    return None
+
+
+def diagnose_path(
+    errno: int, path: str, uid: int, roots: tuple[str, ...], sources: tuple[str, ...] = ()
+) -> Diagnosis:
     """What an error naming `path` means; a relative path is the build's (its source tree) or the target's."""
+    trees = tuple(dict.fromkeys((*sources, os.getcwd())))
     if not os.path.isabs(path):
-        path = locate(path, (os.getcwd(), *roots))
+        path = in_tree(path, sources) or locate(path, (os.getcwd(), *roots))
         if not os.path.isabs(path):
             path = os.path.join(os.getcwd(), path)
     if errno in (28, 122):
         return full_filesystem(path, quota=errno == 122)
     if errno == 30 or is_read_only_mount(existing(path)):
         return read_only(path)
-    inside_source = os.path.realpath(path).startswith(os.path.realpath(os.getcwd()) + os.sep) and not any(
-        os.path.realpath(path).startswith(os.path.realpath(root) + os.sep) for root in roots
-    )
-    if inside_source and not os.access(os.path.dirname(path) if not os.path.exists(path) else path, os.W_OK):
+    tree = next((tree for tree in trees if under(path, tree)), None)
+    written = path if os.path.exists(path) else os.path.dirname(path)
+    if tree is not None and not any(under(path, root) for root in roots) and not os.access(written, os.W_OK):
+        copy = f"~/{os.path.basename(tree)}"
         return Diagnosis(
-            f"the build writes {path} into its source tree, which {owner_name(uid)} cannot write",
-            f"build from a copy you own (cp -r {os.getcwd()} ~/src && cd ~/src), or ask the tree's owner for write access",
+            f"the build writes {path} into its source tree {tree}, which {owner_name(uid)} cannot write",
+            f"build from a copy you own (cp -r {tree} {copy}, then install {copy}), "
+            "or ask the tree's owner for write access",
         )
     return Diagnosis(*why_unchangeable(path, uid))
 
 
-def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) -> Diagnosis | None:
-    """The first known cause in pip's output, or None."""
+def diagnose(
+    output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = (), sources: tuple[str, ...] = ()
+) -> Diagnosis | None:
+    """The first known cause in pip's output, or None. `roots`: the target's directories; `sources`: the
+    local source trees the build runs in (source_trees)."""
     match = NOEXEC.search(output)
     if match:
         return Diagnosis(
@@ -152,10 +188,10 @@ def diagnose(output: str, uid: int, temp_dir: str, roots: tuple[str, ...] = ()) 
         )
     match = ERRNO_PATH.search(output)
     if match:
-        return diagnose_path(int(match.group("errno")), match.group("path"), uid, roots)
+        return diagnose_path(int(match.group("errno")), match.group("path"), uid, roots, sources)
     match = COULD_NOT.search(output)
     if match:
-        return diagnose_path(TEXT_ERRNO[match.group("text")], match.group("path"), uid, roots)
+        return diagnose_path(TEXT_ERRNO[match.group("text")], match.group("path"), uid, roots, sources)
     if QUOTA.search(output):
         return full_filesystem(roots[0] if roots else temp_dir, quota=True)
     if NO_SPACE.search(output):

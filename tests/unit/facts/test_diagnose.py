@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from safepip.facts.diagnose import diagnose, mount_point
+from safepip.facts.diagnose import diagnose, mount_point, source_trees
+from safepip.facts.pip_args import parse_pip_args
 
 
 def test_a_full_target_filesystem_is_named_with_its_free_space(tmp_path: Path) -> None:
@@ -48,6 +49,36 @@ def test_a_build_that_writes_into_a_source_tree_the_user_cannot_write(
         (source / "src").chmod(0o755)
         source.chmod(0o755)
     assert found is not None and "its source tree" in found.cause and "cp -r" in found.fix
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write any source tree")
+def test_an_editable_source_tree_given_by_path_is_where_the_build_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `safepip install -e /elsewhere/checkout` from the home: setuptools names the egg-info relative to the
+    # checkout, where pip runs it, not to the working directory
+    source = tmp_path / "checkout"
+    source.mkdir()
+    elsewhere = tmp_path / "home"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    source.chmod(0o555)
+    output = "error: could not create 'x.egg-info': Permission denied"
+    try:
+        found = diagnose(output, uid=os.geteuid(), temp_dir="/tmp", sources=(str(source),))
+    finally:
+        source.chmod(0o755)
+    assert found is not None and f"{source}/x.egg-info into its source tree" in found.cause
+    assert f"cp -r {source} " in found.fix
+
+
+def test_source_trees_are_the_local_directories_pip_builds_in_place(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    args = parse_pip_args(
+        ["-e", ".[dev]", "--editable", f"file://{tmp_path}/a", "./b", "requests", "-r", "a"]
+    )
+    assert source_trees(args, str(tmp_path)) == (str(tmp_path), str(tmp_path / "a"), str(tmp_path / "b"))
 
 
 @pytest.mark.parametrize(
