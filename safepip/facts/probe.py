@@ -268,7 +268,7 @@ def probe_context(
     managed = overlay = None
     if interpreter is not None:
         managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
-        if interpreter.is_venv:
+        if interpreter.is_venv or interpreter.is_conda:  # an environment that can be active (SPEC, rule 2)
             overlay = paths.overlay_venv_path(root, interpreter.tag, interpreter.prefix)
     target_temp = tuple(
         probe_temp(path, "target", own=True)

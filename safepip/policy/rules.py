@@ -202,7 +202,12 @@ def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | Non
     refusal = decision.no_fallback_refusal()
     if refusal is not None:
         return refusal
-    if not usable(context.data_dir) or context.overlay_venv is None:
+    if context.overlay_venv is None:
+        decision.pass_over(
+            "overlay", None, f"no overlay for {prefix}: it is neither a venv nor a conda environment"
+        )
+        return None
+    if not usable(context.data_dir):
         decision.pass_over(
             "overlay", context.overlay_venv, describe_dir(context.data_dir, context.identity.name)
         )

@@ -173,7 +173,7 @@ def make_context(
         data_dir=dir_fact(DATA, writable=data_writable, owner=name if data_writable else "root"),
         managed_venv=MANAGED if python else None,
         managed_venv_ready=managed_ready,
-        overlay_venv=OVERLAY if python and python.is_venv else None,
+        overlay_venv=OVERLAY if python and (python.is_venv or python.is_conda) else None,
         overlay_venv_ready=overlay_ready,
         own_prefix="/opt/safepip",
     )
@@ -338,6 +338,11 @@ TABLE = [
     row(make_context(interpreter=venv_python(CONDA, conda=True), source="CONDA_PREFIX", active_env=CONDA,
                      env_owner="alice"), request("pkg"),
         Expect("env", CONDA, NO_USER, reason="conda"), "active-conda-env"),
+    # a root-owned conda env: an overlay, as for a venv (not the user site every other Python 3.11 sees)
+    row(make_context(interpreter=venv_python(CONDA, conda=True), source="CONDA_PREFIX", active_env=CONDA,
+                     env_owner="root", env_writable=False), request("pkg"),
+        Expect("overlay", OVERLAY, NO_USER, passed=(("env", "not writable"),), create_from=SYSTEM_PY_REAL),
+        "overlay-of-root-owned-conda-env"),
     row(active_venv(source="--python"), request("pkg"),
         Expect("env", VENV, NO_USER, reason="--python"), "python-option-into-a-venv"),
     row(active_venv(pip_version=None), request("pkg"),
