@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from safepip.errors import EXIT_REFUSED
 from safepip.facts import paths
+from safepip.facts.pip_config import PipSetting
 from safepip.facts.records import Context, DirFact, Interpreter
 from safepip.facts.request import Request
 from safepip.policy.pip_command import ENVIRONMENT_OPTIONS
@@ -118,7 +119,7 @@ def requires_virtualenv(decision: Decision) -> str | None:
 def explicit_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
     """Rule 1: --target/--prefix/--root/--user, or PIP_TARGET/PIP_PREFIX/PIP_USER, honoured as given."""
     context, args = decision.context, decision.request.pip_args
-    label, source = explicit_choice(decision)
+    label, source, setting = explicit_choice(decision)
     if label is None:
         return None
     if label == "--user":
@@ -136,9 +137,15 @@ def explicit_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
             )
         )
     if not decision.request.options.fallback:
+        if setting is None:
+            drop = f"drop {label}"
+        elif setting.startswith("PIP_"):
+            drop = f"unset {setting}"
+        else:  # a pip config file: maybe the administrator's
+            drop = f"pass --no-user (for {setting})" if label == "--user" else f"remove {setting}"
         return decision.refuse(
-            f"{label} {path} cannot be used: {problem}",
-            f"choose a {('directory' if label != '--user' else 'target')} you can write, drop {label} to let "
+            f"{label} {source}: {path} cannot be used: {problem}",
+            f"choose a {('directory' if label != '--user' else 'target')} you can write, {drop} to let "
             "safepip pick a target, or pass --fallback to let it move this one",
         )
     decision.pass_over("explicit", path, f"{problem}; moved because of --fallback")
@@ -149,26 +156,34 @@ def explicit_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:
     return None
 
 
-def explicit_choice(decision: Decision) -> tuple[str | None, str]:
+def setting_words(key: str, setting: PipSetting) -> str:
+    """A pip setting as the user would find it: `PIP_USER`, or `user = true` in the config file holding it."""
+    if setting.source.startswith("PIP_"):
+        return setting.source
+    return f"`{key} = {setting.value}` in {setting.source}"
+
+
+def explicit_choice(decision: Decision) -> tuple[str | None, str, str | None]:
+    """The explicit option, where it comes from, and the setting behind it (None on the command line)."""
     args, switches = decision.request.pip_args, decision.context.pip
     location = args.explicit_location
     if location is not None:
-        return location[0], "on the command line"
+        return location[0], "on the command line", None
     if args.user:
-        return "--user", "on the command line"
+        return "--user", "on the command line", None
     for key, label in (("target", "--target"), ("prefix", "--prefix")):
         setting = switches.get(key)
         if setting is not None and setting.value:
-            return label, f"from {setting.source}"
+            return label, f"from {setting.source}", setting_words(key, setting)
     user = switches.get("user")
     if user is not None and user.enabled and args.user is not False:  # --no-user cancels PIP_USER
         if decision.context.active_env is not None:
             decision.notices.append(
-                f"ignoring {user.source} inside a virtualenv, where pip cannot install with --user"
+                f"ignoring {setting_words('user', user)} inside a virtualenv, where pip cannot install with --user"
             )
-            return None, ""
-        return "--user", f"from {user.source}"
-    return None, ""
+            return None, "", None
+        return "--user", f"from {user.source}", setting_words("user", user)
+    return None, "", None
 
 
 def environment_rule(decision: Decision, interpreter: Interpreter) -> Plan | None:

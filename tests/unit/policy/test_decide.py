@@ -535,8 +535,19 @@ def test_pip_user_ignored_inside_a_venv_names_its_source() -> None:
     assert plan.target is not None
     assert (plan.target.kind, plan.pip_options) == ("env", NO_USER)
     assert plan.notices == (
-        f"ignoring {HOME}/.config/pip/pip.conf inside a virtualenv, where pip cannot install with --user",
+        f"ignoring `user = true` in {HOME}/.config/pip/pip.conf inside a virtualenv, where pip cannot install "
+        "with --user",
     )
+
+
+def test_user_from_a_config_file_that_cannot_work_is_refused_naming_the_file() -> None:
+    config = PipSetting("true", "/etc/xdg/pip/pip.conf")
+    context = make_context(interpreter=PEP668, env_writable=False, pip={"user": config})
+    plan = decide_target(context, request("pkg"))
+    assert plan.target is None and plan.refusal is not None and plan.refusal.exit_code == 77
+    assert "--user from /etc/xdg/pip/pip.conf" in plan.refusal.message
+    assert "drop --user" not in plan.refusal.hint  # the user typed none
+    assert "--no-user (for `user = true` in /etc/xdg/pip/pip.conf)" in plan.refusal.hint
 
 
 def test_target_without_pip_is_driven_with_python_option() -> None:
