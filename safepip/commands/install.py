@@ -24,7 +24,7 @@ from safepip.actions.scripts import (
 )
 from safepip.actions.temp import private_temp
 from safepip.commands.common import VENV_KINDS, Notify, locked_target, plan_for, require_target
-from safepip.commands.lines import after_line, dist_state, target_line
+from safepip.commands.lines import after_line, dist_state, shown, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
@@ -114,7 +114,8 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
         if satisfied is not None:
             for notice in plan.notices:
                 notify(notice)
-            notify(f"already satisfied in {target.kind} {target.path}, pip not run: {', '.join(satisfied)}")
+            where = shown(target.path, context.identity.home)
+            notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
             return 0
     return run_for_target(context, plan, target, request, notify)
 
