@@ -699,11 +699,22 @@ AFTER_LINE = re.compile(
 )
 
 
+def safepip_install(safepip: Safepip, user: User, *args: str) -> subprocess.CompletedProcess[str]:
+    """`safepip ARGS` with the fixture source options after `install`, output merged."""
+    at = args.index("install") + 1
+    argv: list[str | os.PathLike[str]] = [safepip.executable, *args[:at], *safepip.source_args(), *args[at:]]
+    return run_merged(as_user(user), argv, clean_env(user), user.home)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="safepip bug: a second line before pip ('created the managed venv /home/…', commands/common.py "
+    "make_venv) and a target line of ~160 characters (policy/rules.py why_moved, commands/lines.py short_reason)",
+)
 def test_one_short_line_before_pip_and_one_after(safepip: Safepip, alice: User) -> None:
     """Debian's python3 (PEP 668), a fresh home: one line before pip (the target, ~/… for the home, the reason
     in a few words, at most 120 characters) and one after (how to use the Python that changed)."""
-    proc = run_merged(as_user(alice), [safepip.executable, "install", *safepip.source_args(), "spbase"],
-                      clean_env(alice), alice.home)  # fmt: skip
+    proc = safepip_install(safepip, alice, "install", "spbase")
 
     assert proc.returncode == 0, describe(proc)
     assert "Successfully installed spbase-1.0" in proc.stdout, describe(proc)
@@ -715,17 +726,16 @@ def test_one_short_line_before_pip_and_one_after(safepip: Safepip, alice: User) 
     assert_user_aftermath(alice)
 
 
-def test_quiet_install_then_nothing_to_install(safepip: Safepip, alice: User) -> None:
-    """`install -q` prints no line of safepip's; the same install again says there was nothing to install
-    (pip's "already satisfied" answered without pip, or pip run and nothing changed) and nothing else."""
-    quiet = run_merged(as_user(alice), [safepip.executable, "install", "-q", *safepip.source_args(), "spbase"],
-                       clean_env(alice), alice.home)  # fmt: skip
-    assert quiet.returncode == 0, describe(quiet)
-    assert safepip_lines(quiet.stdout) == [], describe(quiet)
-    assert dists_under(alice.home, "spbase"), "nothing was installed"
+def test_the_same_install_again_has_nothing_to_install_and_quiet_is_quiet(
+    safepip: Safepip, alice: User
+) -> None:
+    """The same install again says there was nothing to install (pip's "already satisfied", answered without
+    pip, or pip run and nothing changed) and nothing else; `-q` after `install` (pip's) or before it
+    (safepip's) prints no line of safepip's."""
+    first = safepip_install(safepip, alice, "install", "spbase")
+    assert first.returncode == 0 and "Successfully installed spbase-1.0" in first.stdout, describe(first)
 
-    again = run_merged(as_user(alice), [safepip.executable, "install", *safepip.source_args(), "spbase"],
-                       clean_env(alice), alice.home)  # fmt: skip
+    again = safepip_install(safepip, alice, "install", "spbase")
 
     assert again.returncode == 0, describe(again)
     assert "Successfully installed" not in again.stdout, describe(again)
@@ -735,6 +745,15 @@ def test_quiet_install_then_nothing_to_install(safepip: Safepip, alice: User) ->
         for line in lines
         if "nothing to install" in line or ("already satisfied" in line and "pip not run" in line)
     ]
-    assert len(said) == 1, describe(again)
-    assert not any(str(alice.home) in line for line in lines), describe(again)
+    assert len(said) == 1 and len(lines) == 1, describe(again)
+    assert str(alice.home) not in said[0], describe(again)
+
+    for quiet_args in (
+        ["install", "-q", "spcli"],
+        ["-q", "install", "spcli"],
+    ):  # a real install, then a no-op
+        quiet = safepip_install(safepip, alice, *quiet_args)
+        assert quiet.returncode == 0, describe(quiet)
+        assert safepip_lines(quiet.stdout) == [], describe(quiet)
+    assert dists_under(alice.home, "spcli"), "nothing was installed"
     assert_user_aftermath(alice)
