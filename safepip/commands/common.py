@@ -71,8 +71,8 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
     try:
         with target_lock(lock_file, target.path, request.options.lock_timeout, notify, dir_mode) as fd:
-            if target.create_from is not None:
-                make_venv(context, target, owned, notify, fd)
+            if target.create_from is not None:  # said under -v: the line before pip is the target's alone
+                make_venv(context, target, owned, notify if request.options.verbose else ignore, fd)
             elif target.kind == "overlay":
                 from safepip.actions.venvs import write_overlay_pth
 
@@ -84,6 +84,10 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
 
             remove_if_unused(target.path)
         raise
+
+
+def ignore(_message: str) -> None:
+    pass
 
 
 def make_venv(context: Context, target: Target, owned: bool, notify: Notify, lock_fd: int | None) -> None:

@@ -8,7 +8,7 @@ import os
 
 from safepip.policy.plan import Target
 
-MAX_REASON = 100
+MAX_LINE = 120  # one short line before pip; `-v` and `explain` say everything
 
 
 def shown(path: str, home: str) -> str:
@@ -19,14 +19,16 @@ def shown(path: str, home: str) -> str:
     return path
 
 
-def short_reason(reason: str, home: str) -> str:
+def short_reason(reason: str, home: str, room: int) -> str:
     first = reason.split("; ")[0]
     words = " ".join(shown(word, home) if word.startswith("/") else word for word in first.split(" "))
-    return words if len(words) <= MAX_REASON else words[: MAX_REASON - 1] + "…"
+    return words if len(words) <= room else words[: max(room - 1, 10)] + "…"
 
 
 def target_line(target: Target, home: str) -> str:
-    return f"target {target.kind} {shown(target.path, home)} ({short_reason(target.reason, home)})"
+    head = f"target {target.kind} {shown(target.path, home)}"
+    room = MAX_LINE - len("safepip: ") - len(head) - len(" ()")
+    return f"{head} ({short_reason(target.reason, home, room)})"
 
 
 def after_line(target: Target, home: str, changed: bool | None, python_changed: bool) -> str | None:

@@ -266,12 +266,12 @@ def own_environment_rule(decision: Decision, interpreter: Interpreter) -> Plan |
     """Rule 4: the interpreter's own (system) environment, when pip could really install there."""
     context = decision.context
     where = interpreter.scheme.get("purelib", interpreter.prefix)
-    problems = []
+    problems = []  # the reason that decides first: PEP 668 says no even to root
+    if interpreter.externally_managed and not breaks_system(decision):
+        problems.append(f"{interpreter.executable} is externally managed (PEP 668)")
     blocked = first_unwritable(context.env_dirs)
     if blocked is not None:
         problems.append(describe_dir(blocked, context.identity.name))
-    if interpreter.externally_managed and not breaks_system(decision):
-        problems.append(f"{interpreter.executable} is externally managed (PEP 668)")
     venv_required = requires_virtualenv(decision)
     if venv_required:
         problems.append(venv_required)

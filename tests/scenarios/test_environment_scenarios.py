@@ -706,11 +706,6 @@ def safepip_install(safepip: Safepip, user: User, *args: str) -> subprocess.Comp
     return run_merged(as_user(user), argv, clean_env(user), user.home)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="safepip bug: a second line before pip ('created the managed venv /home/…', commands/common.py "
-    "make_venv) and a target line of ~160 characters (policy/rules.py why_moved, commands/lines.py short_reason)",
-)
 def test_one_short_line_before_pip_and_one_after(safepip: Safepip, alice: User) -> None:
     """Debian's python3 (PEP 668), a fresh home: one line before pip (the target, ~/… for the home, the reason
     in a few words, at most 120 characters) and one after (how to use the Python that changed)."""

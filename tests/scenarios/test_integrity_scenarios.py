@@ -309,7 +309,14 @@ def test_concurrent_installs_share_one_managed_venv(
         runs: list[Background] = []
         try:
             for n in range(1, CONCURRENT + 1):
-                argv = [str(safepip.executable), "install", *source, *again, f"spconc{n}"]
+                argv = [
+                    str(safepip.executable),
+                    "-v",
+                    "install",
+                    *source,
+                    *again,
+                    f"spconc{n}",
+                ]  # -v: who made it
                 runs.append(start_as(alice, argv, logs, f"round{round_number}-{n}"))
             results = [run.finish() for run in runs]
         finally:
@@ -481,7 +488,7 @@ def test_interrupted_install_leaves_nothing_half_made(
             assert not venvs.is_dir() or list(venvs.iterdir()) == [], describe(proc)
     half_seeds = list(data.glob("seed/.building-*"))
 
-    after = safepip.run(alice, ["--lock-timeout", "30", "install", *safepip.source_args(), "spcli"])
+    after = safepip.run(alice, ["-v", "--lock-timeout", "30", "install", *safepip.source_args(), "spcli"])
     assert after.returncode == 0, describe(after)
     assert "waiting for another safepip" not in after.stderr, describe(after)
     kind, path, _ = target_line(after.stderr, alice.home)
