@@ -5,6 +5,18 @@ wrapper, which imports `re` before safepip starts (the benchmark's import costs 
 
 from __future__ import annotations
 
+import os
+import sys
+
+# A PYTHONPATH entry that is empty or relative puts the working directory on safepip's own import path
+# (`export PYTHONPATH=/opt/app:$PYTHONPATH` when it was unset): start again without it, before importing more.
+if not sys.flags.ignore_environment and any(
+    not os.path.isabs(entry) for entry in os.environ.get("PYTHONPATH", "/").split(os.pathsep)
+):
+    os.execv(
+        sys.executable, [sys.executable, "-E", *(["-P"] if sys.version_info >= (3, 11) else []), *sys.argv]
+    )
+
 from safepip.cli.main import main
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def env_name(key: str) -> str:
     return "PIP_" + key.upper().replace("-", "_")
 
 
-def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None) -> list[str]:
+def config_files(environ: Mapping[str, str], home: str | None, site_prefix: str | None) -> list[str]:
     """pip's config files in the order it loads them (later files win); none when PIP_CONFIG_FILE is
     os.devnull, as pip then loads none."""
     env_file = environ.get("PIP_CONFIG_FILE")
@@ -48,7 +48,7 @@ def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None)
     xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
     files = [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d]
     files.append("/etc/pip.conf")
-    if not (env_file and os.path.exists(env_file)):
+    if home is not None and not (env_file and os.path.exists(env_file)):  # None: a home not safepip's to read
         config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
     if site_prefix:
@@ -59,7 +59,7 @@ def config_files(environ: Mapping[str, str], home: str, site_prefix: str | None)
 
 
 def read_pip_switches(
-    environ: Mapping[str, str], home: str, site_prefix: str | None, isolated: bool = False
+    environ: Mapping[str, str], home: str | None, site_prefix: str | None, isolated: bool = False
 ) -> PipSwitches:
     if isolated:
         return PipSwitches({})

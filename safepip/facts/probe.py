@@ -17,8 +17,9 @@ from safepip.facts.pip_cache import probe_pip_cache
 from safepip.facts.pip_config import read_pip_switches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
+from safepip.facts.site_trust import site_distrust
 from safepip.facts.temp import probe_temp, temp_candidates
-from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust, site_distrust
+from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust
 from safepip.util.archive import running_archive
 
 PROJECT_VENV_NAMES = (".venv", "venv")
@@ -247,7 +248,7 @@ def probe_context(
         active_env = interpreter.prefix  # --python pointing into a venv
     switches = read_pip_switches(
         environ,
-        identity.home,
+        None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
         interpreter.prefix if interpreter else None,
         request.pip_args.has("--isolated"),
     )

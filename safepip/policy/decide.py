@@ -37,6 +37,14 @@ def decide_target(context: Context, request: Request) -> Plan:
         cache = decide_cache(context.pip_cache, context.identity.name, own, context.own_cache.writable)
     notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
     if context.home_problem and context.private_root:
+        # pip runs with the private directory as its home: neither its config, cache nor builds touch the other
+        private = context.private_root
+        own_home = (
+            ("HOME", private),
+            ("XDG_CONFIG_HOME", f"{private}/config"),
+            ("XDG_CACHE_HOME", f"{private}/cache"),
+        )
+        plan = plan._replace(env_overrides=(*plan.env_overrides, *own_home))
         moved = f"safepip keeps its venvs and pip's cache in {context.private_root} (private, mode 700)"
         pip_cache_foreign = context.pip_cache is not None and context.pip_cache.foreign
         kept = plan.notices if not pip_cache_foreign else notices  # the home line covers an unwritable cache

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from safepip.facts.trust import distrust, python_distrust, site_distrust
+from safepip.facts.site_trust import site_distrust
+from safepip.facts.trust import distrust, python_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
