@@ -48,7 +48,7 @@ def stuck_entries(
             )
             continue
         clean[site] = walk_for_stuck(site, uid, user, inspect, stuck, known.get(site, {}))
-    if cache is not None and clean != known:
+    if cache is not None and clean != known and not stuck:  # a run that may refuse changes nothing
         save_clean(cache, clean)
     return stuck
 
