@@ -9,20 +9,18 @@ nothing but what these tests start, so every process of theirs is one a test sta
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shlex
 import shutil
 import signal
 import subprocess
-import tarfile
 import tempfile
 import textwrap
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .processes import ProcessInfo, process_info, write_wheel
+from .processes import ProcessInfo, process_info, write_sdist_archive, write_wheel
 from .support import DEBIAN_PYTHON, ScenarioUser, force_remove, make_venv, run_ok, temp_entries_of
 
 TRAP_PYTHON = """\
@@ -287,14 +285,7 @@ def write_sleeper_sdist(
             "backend.py": backend.encode(),
             wheel.name: wheel.read_bytes(),
         }
-    path = dest / f"{base}.tar.gz"
-    with tarfile.open(path, "w:gz") as sdist:
-        for member, data in members.items():
-            info = tarfile.TarInfo(f"{base}/{member}")
-            info.size, info.mode, info.mtime = len(data), 0o644, 315532800
-            sdist.addfile(info, io.BytesIO(data))
-    path.chmod(0o644)
-    return path
+    return write_sdist_archive(dest, base, members)
 
 
 def copy_find_links(source: Path, dest: Path) -> Path:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import importlib.util
-import io
 import os
 import select
 import signal
 import struct
 import subprocess
-import tarfile
 import tempfile
 import textwrap
 import time
@@ -235,6 +233,11 @@ def write_wheel(
     return Path(build(str(dest), name, version, {f"{name}/__init__.py": body}, requires, console_scripts))
 
 
+def write_sdist_archive(dest: Path, base: str, members: dict[str, bytes]) -> Path:
+    """tests/fixtures/packages.py's sdist writer."""
+    return Path(load_fixture_packages().write_sdist_archive(dest, base, members))
+
+
 SLOW_BACKEND = """\
 import os
 import shutil
@@ -272,11 +275,4 @@ def write_slow_sdist(dest: Path, name: str, version: str, seconds: float) -> Pat
             "backend.py": SLOW_BACKEND.format(wheel=wheel.name, seconds=seconds).encode(),
             wheel.name: wheel.read_bytes(),
         }
-    path = dest / f"{base}.tar.gz"
-    with tarfile.open(path, "w:gz") as sdist:
-        for member, data in members.items():
-            info = tarfile.TarInfo(f"{base}/{member}")
-            info.size, info.mode, info.mtime = len(data), 0o644, 315532800
-            sdist.addfile(info, io.BytesIO(data))
-    path.chmod(0o644)
-    return path
+    return write_sdist_archive(dest, base, members)
