@@ -29,13 +29,6 @@ def user_bin_dir(home: str) -> str:
     return os.path.join(home, ".local", "bin")
 
 
-def bin_entries(venv: str) -> set[str]:
-    try:
-        return set(os.listdir(os.path.join(venv, "bin")))
-    except OSError:
-        return set()
-
-
 def is_console_script(path: str, name: str) -> bool:
     if VENV_OWN.fullmatch(name) or not os.path.isfile(path):
         return False
