@@ -9,16 +9,16 @@ lock nobody holds any more.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
-import shutil
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
 
 from safepip.facts.temp import TEMP_VARIABLES
 from safepip.util.dirs import make_dirs
+from safepip.util.named_tuple import NamedTuple
 
 PRIVATE_PREFIX = "safepip-tmp-"
 ALIVE = ".safepip-alive"
@@ -50,7 +50,7 @@ def remove_stale(parent: str, uid: int) -> None:
             continue  # its run (or its pip) is still alive
         finally:
             os.close(fd)
-        shutil.rmtree(path, ignore_errors=True)
+        remove_dir(path)
 
 
 def make_private_dir(parent: str) -> str:
@@ -81,4 +81,15 @@ def private_temp(parent: str | None, uid: int) -> Iterator[PrivateTemp]:
         finally:
             os.close(fd)
     finally:
-        shutil.rmtree(private, ignore_errors=True)
+        remove_dir(private)
+
+
+def remove_dir(path: str) -> None:
+    """Remove a private dir; pip has usually emptied it, and then shutil need not even be imported."""
+    with contextlib.suppress(OSError):
+        os.unlink(os.path.join(path, ALIVE))
+        os.rmdir(path)
+        return
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

@@ -8,13 +8,12 @@ the fix, and its exit code; an interruption is 128 + the signal's number.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Sequence
 
 from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, parse_command_line
-from safepip.cli.output import report_error, say
+from safepip.cli.output import print_json, report_error, say
 from safepip.errors import Interrupted, SafepipError, UsageError
 from safepip.facts.records import Context
 from safepip.facts.request import Options
@@ -149,7 +148,7 @@ def pip_command(command: str, argv: list[str], options: Options) -> int:
                 "messages": messages,
                 "error": error.message if error else None,
             }
-            print(json.dumps(document, indent=2))
+            print_json(document)
 
     try:
         code = run_pip_command(request, notify, trace)
@@ -169,7 +168,7 @@ def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:
         request = make_request("install", rest, options)
         context, plan, pip = explain(request)
         if options.json:
-            print(json.dumps(plan_as_dict(context, plan, request, pip), indent=2))
+            print_json(plan_as_dict(context, plan, request, pip))
         else:
             print(plan_as_text(context, plan, request, pip))
         return plan.refusal.exit_code if plan.refusal else 0
@@ -178,7 +177,7 @@ def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:
     request = make_request("install", [], options)
     context, plan, checks = doctor(request)
     if options.json or rest == ["--json"]:
-        print(json.dumps(doctor_as_dict(context, plan, request, checks), indent=2))
+        print_json(doctor_as_dict(context, plan, request, checks))
     else:
         print(checklist_as_text(checks))
     return 0 if all(check.ok for check in checks if check.topic == "target") else 77

@@ -10,16 +10,17 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
-from typing import Any, NamedTuple, NoReturn
 
 from safepip import __version__
 from safepip.errors import UsageError
 from safepip.facts.request import DEFAULT_LOCK_TIMEOUT, DEFAULT_MIN_TMP_SPACE, Options
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.units import parse_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import Any, NoReturn
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "")
@@ -109,6 +110,7 @@ OPTIONS = (
 )  # fmt: skip
 FIELDS = tuple(spec.field for spec in OPTIONS)
 VALUE_OPTIONS = tuple(name for spec in OPTIONS if spec.read is not None for name in spec.names)
+BY_NAME = {name: spec for spec in OPTIONS for name in spec.names}
 
 
 class Parsed(NamedTuple):
@@ -167,6 +169,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def read_plain_head(head: list[str]) -> SimpleNamespace | None:
+    """What argparse would read from a head of the table's own option names, each spelled out, with their
+    values, then the command; None for anything else (`--help`, `--opt=value`, `-qv`, a value that looks
+    like an option, no command), which the parser reads. On the hot path: argparse costs more to import
+    than safepip's own start-up work."""
+    if not head or head[-1].startswith("-"):
+        return None
+    given = SimpleNamespace(command=head[-1], version=False, **dict.fromkeys(FIELDS))
+    index = 0
+    while index < len(head) - 1:
+        spec = BY_NAME.get(head[index])
+        if spec is None:
+            return None
+        if spec.read is None:
+            setattr(given, spec.field, True)
+            index += 1
+            continue
+        if index + 2 >= len(head) or head[index + 1].startswith("-"):
+            return None
+        setattr(given, spec.field, head[index + 1])
+        index += 2
+    return given
+
+
 def read_value(spec: OptionSpec, raw: str, where: str) -> object:
     assert spec.read is not None
     try:
@@ -216,9 +242,8 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
     """safepip's options and command; UsageError for anything wrong. Prints help or the version (and
     returns command None) when asked; touches nothing else."""
     head, rest = split_argv(argv)
-    if len(head) == 1 and not head[0].startswith("-"):  # only the command: nothing for the parser to read
-        given: Any = SimpleNamespace(command=head[0], version=False, **dict.fromkeys(FIELDS))
-    else:
+    given: Any = read_plain_head(head)
+    if given is None:
         parser = build_parser()
         try:
             given = parser.parse_args(head)

@@ -1,4 +1,5 @@
-"""How safepip's own lines look on stderr: `safepip: …`, and an error as two lines, the cause and the fix."""
+"""How safepip's own lines look on stderr: `safepip: …`, and an error as two lines, the cause and the fix;
+and --json's one document on stdout."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import os
 import sys
 
 from safepip.errors import SafepipError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def paint(text: str, colour: str) -> str:
@@ -30,3 +35,9 @@ def report_error(error: SafepipError) -> int:
     """Print an expected failure as its two lines; its exit code."""
     error_lines(error.message, error.hint)
     return error.exit_code
+
+
+def print_json(document: Any) -> None:
+    import json  # only for --json
+
+    print(json.dumps(document, indent=2))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import NamedTuple
 from urllib.parse import unquote
 
 from safepip.facts.fs import is_read_only_mount, pinned_attribute
 from safepip.facts.pip_args import PipArgs
 from safepip.facts.trust import owner_name
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.units import format_bytes
 
 ERRNO_PATH = re.compile(r"\[Errno (?P<errno>1|13|28|30|122)\] [^:'\n]+: '(?P<path>[^'\n]+)'")

@@ -11,9 +11,9 @@ import os
 import stat
 import struct
 from collections.abc import Callable
-from typing import NamedTuple
 
 from safepip.facts.trust import distrust, group_shared, owner_name
+from safepip.util.named_tuple import NamedTuple
 
 PROBE_PREFIX = ".safepip-probe-"
 
@@ -140,16 +140,36 @@ STATX_ATTR_IMMUTABLE = 0x10
 STATX_ATTR_APPEND = 0x20
 
 
+SLOW_CALLS = 64  # loading ctypes costs about as much as this many slow inspections
+
+
 def entry_inspector() -> Inspector:
-    """Owner, pinned attribute and kind of a path in one statx(2) call where the C library has it (a walk
-    over a large site-packages costs a third of lstat + open + ioctl + close per file); else the slow way."""
+    """Owner, pinned attribute and kind of a path. A walk over a large site-packages goes through statx(2)
+    in one call per path where the C library has it (a third of lstat + open + ioctl + close per file);
+    a small one never loads ctypes."""
+    calls = 0
+    fast: Inspector | None = None
+
+    def inspect(path: str) -> tuple[int, str | None, bool] | None:
+        nonlocal calls, fast
+        if fast is not None:
+            return fast(path)
+        calls += 1
+        if calls > SLOW_CALLS:
+            fast = statx_inspector() or slow_inspect
+        return slow_inspect(path)
+
+    return inspect
+
+
+def statx_inspector() -> Inspector | None:
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
         statx = libc.statx
     except (OSError, AttributeError):
-        return slow_inspect
+        return None
     statx.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_char_p]
     buffer = ctypes.create_string_buffer(256)  # struct statx
 

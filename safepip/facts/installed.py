@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 from safepip.facts.requirements import metadata_headers, normalize
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
+from safepip.util.named_tuple import NamedTuple
 
 UNSAFE_EXTRA = re.compile(r"[^A-Za-z0-9.-]+")
 

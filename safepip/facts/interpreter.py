@@ -8,6 +8,7 @@ site-packages directory, so the next run asks again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
+from safepip.util.files import write_json
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
@@ -64,7 +66,6 @@ user_active = bool(site.check_enableusersite()) and (not in_venv or system_site)
 site_dirs = [site.getusersitepackages()] if user_active else []
 site_dirs += site.getsitepackages([sys.prefix] + ([sys.base_prefix] if system_site else []))
 site_path, pth_files, pth_imports, pth_paths = [], [], [], []
-import re
 for directory in site_dirs:  # grows as .pth lines add site dirs (an overlay's base)
     if not os.path.isdir(directory) or directory in site_path:
         continue
@@ -85,6 +86,7 @@ for directory in site_dirs:  # grows as .pth lines add site dirs (an overlay's b
         for line in lines:
             line = line.rstrip()
             if line.startswith(("import ", "import\t")):  # code: what it imports, and the dirs it adds
+                import re
                 pth_imports += re.findall(r"\bimport\s+([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)", line)
                 pth_imports += re.findall(r"\bfrom\s+([A-Za-z_][\w.]*)\s+import\b", line)
                 pth_imports += re.findall(r"__import__\(\s*['\"]([A-Za-z_][\w.]*)['\"]", line)
@@ -109,13 +111,22 @@ for directory in site_path:
         if infos:
             pip_home, pip_version = directory, infos[0][4:-10]
         break
-import platform
+if hasattr(os, "uname"):  # what platform reports on POSIX, without importing it
+    uname = os.uname()
+    machine, release, system, kernel = uname.machine, uname.release, uname.sysname, uname.version
+    full_version = sys.version.split()[0]
+    full_version += ".0" if full_version.count(".") == 1 else ""
+    implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name)
+if not hasattr(os, "uname") or implementation is None:
+    import platform
+    machine, release, system, kernel = platform.machine(), platform.release(), platform.system(), platform.version()
+    full_version, implementation = platform.python_version(), platform.python_implementation()
 markers = {
     "implementation_name": sys.implementation.name,
     "implementation_version": "%d.%d.%d" % sys.implementation.version[:3],
-    "os_name": os.name, "platform_machine": platform.machine(), "platform_release": platform.release(),
-    "platform_system": platform.system(), "platform_version": platform.version(),
-    "python_full_version": platform.python_version(), "platform_python_implementation": platform.python_implementation(),
+    "os_name": os.name, "platform_machine": machine, "platform_release": release,
+    "platform_system": system, "platform_version": kernel,
+    "python_full_version": full_version, "platform_python_implementation": implementation,
     "python_version": ver, "sys_platform": sys.platform,
 }
 stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
@@ -223,17 +234,9 @@ def cached_answer(path: str) -> dict[str, Any] | None:
 
 def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
     """Write the cache entry atomically; a cache that cannot be written is not an error."""
-    import tempfile
-
-    entry = {"stamps": stamps_for(python, raw), "answer": raw}
-    try:
+    with contextlib.suppress(OSError):
         make_dirs(os.path.dirname(path))
-        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".entry-")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(entry, out)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+        write_json(path, {"stamps": stamps_for(python, raw), "answer": raw})
 
 
 def query_interpreter(

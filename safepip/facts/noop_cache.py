@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.digest import sha256_hex
+from safepip.util.files import write_json
 
 FORMAT = 1  # raise when what an answer depends on changes
 RACY_NS = 2_000_000_000
@@ -94,8 +95,6 @@ def keep_answer(
     recently changed, no cache dir yet, or one that cannot be written, which is not an error."""
     if racy(files):
         return False
-    import tempfile
-
     entry = {
         "format": FORMAT,
         "answer": list(answer),
@@ -110,14 +109,7 @@ def keep_answer(
             os.mkdir(
                 directory, 0o700
             )  # only this one: safepip's cache dir is made (0700) where it is decided
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=".entry-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(entry, out)
-            os.replace(temporary, entry_path(cache_dir, key))
-        except OSError:
-            os.unlink(temporary)
-            raise
+        write_json(entry_path(cache_dir, key), entry)
         prune(directory)
     except OSError:
         return False

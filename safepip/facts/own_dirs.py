@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import NamedTuple
 
 from safepip.facts.fs import DirFact, probe_dir
 from safepip.facts.paths import cache_dir, data_dir
 from safepip.facts.trust import distrust
+from safepip.util.named_tuple import NamedTuple
 
 PRIVATE_BASES = ("/var/tmp", "/tmp")
 

@@ -8,7 +8,8 @@ options clustered; this reader follows the same rules so that a value is never m
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+
+from safepip.util.named_tuple import NamedTuple
 
 # pip's install, index and general options that take a value (pip 23 to 26).
 VALUE_OPTIONS = frozenset(

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple
+
+from safepip.util.named_tuple import NamedTuple
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 

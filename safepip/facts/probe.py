@@ -6,7 +6,6 @@ import os
 import pwd
 import sys
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from safepip.errors import SafepipError
 from safepip.facts import paths
@@ -21,6 +20,7 @@ from safepip.facts.site_trust import site_distrust
 from safepip.facts.temp import probe_temp, temp_candidates
 from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust
 from safepip.util.archive import running_archive
+from safepip.util.named_tuple import NamedTuple
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 

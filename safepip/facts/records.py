@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple
 
 from safepip.facts.fs import DirFact
 from safepip.facts.pip_cache import CacheFact
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.temp import TempFact
+from safepip.util.named_tuple import NamedTuple
 
 __all__ = ["SCHEME_KEYS", "Context", "DirFact", "Identity", "Interpreter", "ProjectVenv"]
 

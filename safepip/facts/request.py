@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from safepip.facts.pip_args import PipArgs
+from safepip.util.named_tuple import NamedTuple
 
 DEFAULT_MIN_TMP_SPACE = 1 << 30
 DEFAULT_LOCK_TIMEOUT = 600.0

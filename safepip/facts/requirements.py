@@ -18,9 +18,9 @@ import os
 import re
 import stat
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 from safepip.facts.stamps import FileStamp, stamp_of
+from safepip.util.named_tuple import NamedTuple
 
 SCHEME = re.compile(r"^(http|https|file):", re.I)  # pip fetches these itself
 COMMENT = re.compile(r"(^|\s+)#.*$")

@@ -89,15 +89,11 @@ def trees_distrust(
             now[root] = stamp
     if record is not None and now != clean:
         from safepip.util.dirs import make_dirs
+        from safepip.util.files import write_json
 
         with contextlib.suppress(OSError):
             make_dirs(os.path.dirname(record))
-            temporary = f"{record}.{os.getpid()}"
-            with open(
-                os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w"
-            ) as out:
-                json.dump(now, out)
-            os.replace(temporary, record)
+            write_json(record, now)
     return found
 
 

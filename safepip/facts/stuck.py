@@ -15,11 +15,12 @@ import contextlib
 import json
 import os
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from safepip.facts.fs import Inspector, entry_inspector, is_read_only_mount
 from safepip.facts.trust import owner_name
 from safepip.util.dirs import make_dirs
+from safepip.util.files import write_json
+from safepip.util.named_tuple import NamedTuple
 
 CACHE_FORMAT = 1
 
@@ -63,17 +64,9 @@ def load_clean(cache: str | None) -> dict[str, dict[str, list[int]]]:
 
 
 def save_clean(cache: str, clean: dict[str, dict[str, list[int]]]) -> None:
-    temporary = f"{cache}.{os.getpid()}"
-    try:
+    with contextlib.suppress(OSError):
         make_dirs(os.path.dirname(cache))
-        with open(
-            os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600), "w"
-        ) as out:
-            json.dump({"format": CACHE_FORMAT, "clean": clean}, out)
-        os.replace(temporary, cache)
-    except OSError:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        write_json(cache, {"format": CACHE_FORMAT, "clean": clean})
 
 
 def walk_for_stuck(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from safepip.facts.fs import nearest_existing, write_probe
 from safepip.facts.trust import temp_root_problem
+from safepip.util.named_tuple import NamedTuple
 
 TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
 

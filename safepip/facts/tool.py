@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, NamedTuple
+from typing import Any
 
 from safepip.errors import RefusedError
 from safepip.facts.own_dirs import OwnDirs
 from safepip.facts.trust import distrust, python_distrust
+from safepip.util.named_tuple import NamedTuple
 
 COMMAND = "safepip"
 TOOL_MARKER = ".safepip-tool.json"

@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import stat
 import struct
-from typing import NamedTuple
+
+from safepip.util.named_tuple import NamedTuple
 
 MAX_LINKS = 40  # as the kernel's ELOOP
 

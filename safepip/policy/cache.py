@@ -5,9 +5,8 @@ Nothing is chowned: pip gets PIP_CACHE_DIR under safepip's own cache dir, and th
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from safepip.facts.pip_cache import CacheFact
+from safepip.util.named_tuple import NamedTuple
 
 
 class CacheChoice(NamedTuple):

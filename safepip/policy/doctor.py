@@ -6,13 +6,12 @@ instead. Built from the same facts and plan as `explain`; writes nothing.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from safepip.facts.records import Context, DirFact
 from safepip.facts.request import Request
 from safepip.policy.plan import Plan
 from safepip.policy.rules import describe_dir
 from safepip.policy.temp import temp_problem
+from safepip.util.named_tuple import NamedTuple
 
 
 class Check(NamedTuple):

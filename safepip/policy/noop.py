@@ -16,12 +16,12 @@ without importing packaging.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
 
 from safepip.facts import noop_cache
 from safepip.facts.pip_args import PipArgs
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.stamps import FileStamp
+from safepip.util.named_tuple import NamedTuple
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(
@@ -143,11 +143,10 @@ def answer_from_files(
     inputs: Inputs, sys_path: Sequence[str], markers: Mapping[str, str], environ: Mapping[str, str], cwd: str
 ) -> Built | None:
     """The answer read from the requirements files and the installed metadata: what a cached answer saves."""
-    # Imported here: a cached answer needs none of them, and packaging alone costs more to import than a
-    # cached answer takes.
+    # Imported here: a cached answer needs none of them. packaging (closure.py) costs more to import than
+    # a cached answer takes, and more than the whole check when a requirement is plainly not installed.
     from safepip.facts.installed import read_metadata, scan_installed
     from safepip.facts.requirements import NotRead, read_sources
-    from safepip.policy.closure import Unsatisfied, satisfied_closure
 
     try:
         sources = read_sources(inputs.requirement_files, inputs.constraint_files, environ, cwd)
@@ -157,6 +156,10 @@ def answer_from_files(
     scan = scan_installed(sys_path)
     if not requirements or not scan.complete:
         return None  # nothing to install: pip has something to say about that
+    if any(surely_missing(requirement, scan.found) for requirement in requirements):
+        return None
+    from safepip.policy.closure import Unsatisfied, satisfied_closure
+
     try:
         closure = satisfied_closure(requirements, sources.constraints, scan.found, markers, read_metadata)
     except Unsatisfied:
@@ -165,3 +168,23 @@ def answer_from_files(
     return Built(
         closure.answer, None if sources.paths_from_variables else files, scan.sites, sources.variables
     )
+
+
+NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
+
+
+def surely_missing(requirement: str, found: Mapping[str, object]) -> bool:
+    """A requirement without a marker whose project is not installed at all: pip has to install it, and
+    that is known without packaging. Anything less plain is left to the closure."""
+    from safepip.facts.requirements import normalize  # loaded with installed.py, not on a cached answer
+
+    if ";" in requirement:
+        return False
+    text = requirement.lstrip()
+    end = 0
+    while end < len(text) and text[end] in NAME_CHARACTERS:
+        end += 1
+    name = text[:end]
+    if not name or not name[0].isalnum() or not name[-1].isalnum():
+        return False
+    return normalize(name) not in found

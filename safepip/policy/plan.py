@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from safepip.policy.cache import CacheChoice
 from safepip.policy.temp import TempChoice
+from safepip.util.named_tuple import NamedTuple
 
 
 class Target(NamedTuple):

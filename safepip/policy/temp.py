@@ -3,9 +3,8 @@ below it (actions/temp.py), so that whatever pip leaves there is removed with it
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from safepip.facts.temp import TempFact
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.units import format_bytes
 
 

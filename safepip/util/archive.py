@@ -11,9 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from typing import Any
 
 from safepip.util.process import python_file, python_module
+
+TYPE_CHECKING = False  # typing itself is not imported on the hot path
+if TYPE_CHECKING:
+    from typing import Any
 
 ARCHIVE_INFO = "safepip_pyz.json"  # at the top of the archive: name, version, build (safepip/zipapp/build.py)
 OWN_VERSION = ".".join(map(str, sys.version_info[:3]))

@@ -19,15 +19,16 @@ import os
 import signal
 import sys
 import time
-from typing import NamedTuple, NoReturn
 
 from safepip.errors import Interrupted
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.tree import descendants, send
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from types import FrameType
+    from typing import NoReturn
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RESTORED = (signal.SIGPIPE, signal.SIGXFSZ)  # Python ignores them; a child should not inherit that

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from safepip.actions.preflight import (
     blocking_entries,
     installed_files,
@@ -80,15 +82,43 @@ def test_stash_entries_are_the_tilde_names(tmp_path: Path) -> None:
 
 
 def test_statx_inspector_agrees_with_lstat_and_ioctl(tmp_path: Path) -> None:
-    from safepip.facts.fs import entry_inspector, slow_inspect
+    from safepip.facts.fs import slow_inspect, statx_inspector
 
     site = make_site(tmp_path)
     (site / "link").symlink_to(site / "loose.py")
-    inspect = entry_inspector()
+    inspect = statx_inspector()
+    assert inspect is not None  # glibc has statx since 2.28
     paths = [str(path) for path in [site, *site.rglob("*")]]
     assert [inspect(path) for path in paths] == [slow_inspect(path) for path in paths]
     assert inspect(str(site / "missing")) is None
     assert inspect(str(site / "spcli")) == (os.geteuid(), None, True)
+
+
+def test_a_long_walk_moves_to_statx_and_a_short_one_never_loads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from safepip.facts import fs
+
+    loaded: list[int] = []
+    statx_inspector = fs.statx_inspector
+
+    def counted_statx() -> fs.Inspector | None:
+        loaded.append(1)
+        return statx_inspector()
+
+    monkeypatch.setattr(fs, "statx_inspector", counted_statx)
+    paths = []
+    for number in range(fs.SLOW_CALLS * 2):
+        (tmp_path / f"f{number}").write_text("")
+        paths.append(str(tmp_path / f"f{number}"))
+    short = fs.entry_inspector()
+    assert [short(path) for path in paths[: fs.SLOW_CALLS]] == [
+        fs.slow_inspect(p) for p in paths[: fs.SLOW_CALLS]
+    ]
+    assert loaded == []
+    long = fs.entry_inspector()
+    assert [long(path) for path in paths] == [fs.slow_inspect(path) for path in paths]
+    assert loaded == [1]
 
 
 def test_the_walk_remembers_clean_directories_until_they_change(tmp_path: Path) -> None:

@@ -68,3 +68,31 @@ def test_the_split_takes_option_values_into_account() -> None:
 def test_every_option_has_a_variable_and_help() -> None:
     assert len({spec.envvar for spec in OPTIONS}) == len(OPTIONS)
     assert all(spec.envvar.startswith("SAFEPIP_") and spec.help for spec in OPTIONS)
+
+
+PLAIN_HEADS = [
+    ["install"], ["-q", "install"], ["--quiet", "-v", "install"], ["--python", "/p", "install"],
+    ["--python", "/p", "--python", "/q", "-q", "list"], ["--lock-timeout", "3", "--json", "explain"],
+    ["--prefer", "venv", "--no-fallback", "--system", "--min-tmp-space", "1G", "install"],
+    ["--venv", "v", "run"], ["--prefer", "nope", "install"],
+]  # fmt: skip
+PARSER_HEADS = [
+    ["-qv", "install"], ["--python=/p", "install"], ["--python", "-x", "install"], ["--python", "install"],
+    ["-q"], ["--help", "install"], ["--version", "install"], ["--lock-t", "5", "install"], ["-"], [],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("head", PLAIN_HEADS)
+def test_a_plain_head_is_read_without_argparse_as_argparse_reads_it(head: list[str]) -> None:
+    from safepip.cli.options import build_parser, read_plain_head
+
+    plain = read_plain_head(head)
+    assert plain is not None
+    assert vars(plain) == vars(build_parser().parse_args(head))
+
+
+@pytest.mark.parametrize("head", PARSER_HEADS)
+def test_any_other_head_is_left_to_argparse(head: list[str]) -> None:
+    from safepip.cli.options import read_plain_head
+
+    assert read_plain_head(head) is None
