@@ -23,7 +23,8 @@ TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
     from typing import Any
 
-# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object.
+# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object: what only the
+# interpreter knows. The .pth files its site dirs hold are read by safepip itself (facts/pth.py).
 QUERY_SCRIPT = r"""
 import os, sys
 # -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
@@ -33,7 +34,7 @@ for venv_cfg in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirna
     if os.path.isfile(venv_cfg):
         sys.prefix = sys.exec_prefix = os.path.dirname(venv_cfg)
         break
-import json, site, sysconfig
+import site, sysconfig
 def scheme_paths(kind):
     get = getattr(sysconfig, "get_preferred_scheme", None)
     name = get(kind) if get else (sysconfig.get_default_scheme() if kind == "prefix" else os.name + "_user")
@@ -48,8 +49,7 @@ try:
     user_paths, _ = scheme_paths("user")
 except Exception:
     user_paths = {}
-# Run with -S: nothing a site dir holds has run. The site dirs and the paths their .pth files add are found
-# here as site.main() would add them, without executing a .pth line that imports.
+# Run with -S: nothing a site dir holds has run. The site dirs site.main() would start from:
 def pyvenv_cfg(prefix):
     values = {}
     try:
@@ -65,52 +65,6 @@ system_site = in_venv and pyvenv_cfg(sys.prefix).get("include-system-site-packag
 user_active = bool(site.check_enableusersite()) and (not in_venv or system_site)
 site_dirs = [site.getusersitepackages()] if user_active else []
 site_dirs += site.getsitepackages([sys.prefix] + ([sys.base_prefix] if system_site else []))
-site_path, pth_files, pth_imports, pth_paths = [], [], [], []
-for directory in site_dirs:  # grows as .pth lines add site dirs (an overlay's base)
-    if not os.path.isdir(directory) or directory in site_path:
-        continue
-    site_path.append(directory)
-    try:
-        # site.py reads hidden .pth files too before 3.13
-        hidden_ok = sys.version_info < (3, 13)
-        names = sorted(n for n in os.listdir(directory) if n.endswith(".pth") and (hidden_ok or not n.startswith(".")))
-    except OSError:
-        names = []
-    for name in names:
-        pth_files.append(os.path.join(directory, name))
-        try:
-            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as handle:
-                lines = handle.read().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            line = line.rstrip()
-            if line.startswith(("import ", "import\t")):  # code: what it imports, and the dirs it adds
-                import re
-                pth_imports += re.findall(r"\bimport\s+([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)", line)
-                pth_imports += re.findall(r"\bfrom\s+([A-Za-z_][\w.]*)\s+import\b", line)
-                pth_imports += re.findall(r"__import__\(\s*['\"]([A-Za-z_][\w.]*)['\"]", line)
-                for added in re.findall(r"addsitedir\(\s*(?:r?)(['\"])(.+?)\1", line):
-                    pth_paths.append(added[1])
-                    if os.path.isdir(added[1]) and added[1] not in site_dirs:
-                        site_dirs.append(added[1])
-                continue
-            if not line or line.startswith("#"):
-                continue
-            added = os.path.abspath(os.path.join(directory, line))
-            pth_paths.append(added)
-            if os.path.exists(added) and added not in site_path:
-                site_path.append(added)
-pip_version = pip_home = None
-for directory in site_path:
-    if os.path.isfile(os.path.join(directory, "pip", "__init__.py")):
-        try:
-            infos = [n for n in os.listdir(directory) if n.startswith("pip-") and n.endswith(".dist-info")]
-        except OSError:
-            infos = []
-        if infos:
-            pip_home, pip_version = directory, infos[0][4:-10]
-        break
 if hasattr(os, "uname"):  # what platform reports on POSIX, without importing it
     uname = os.uname()
     machine, release, system, kernel = uname.machine, uname.release, uname.sysname, uname.version
@@ -130,7 +84,22 @@ markers = {
     "python_version": ver, "sys_platform": sys.platform,
 }
 stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
-print(json.dumps({
+def dumps(value):  # JSON, with json's own string encoder but not json's imports (re, enum, …)
+    if isinstance(value, str):
+        return quote(value)
+    if value is True or value is False or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(quote(key) + ":" + dumps(item) for key, item in value.items()) + "}"
+    return "[" + ",".join(dumps(item) for item in value) + "]"
+try:
+    from _json import encode_basestring_ascii as quote
+except ImportError:
+    import json
+    quote = json.dumps
+print(dumps({
     "executable": sys.executable,
     "version": "%d.%d.%d" % sys.version_info[:3],
     "tag": {"cpython": "cp"}.get(sys.implementation.name, sys.implementation.name[:2]) + ver.replace(".", ""),
@@ -140,21 +109,16 @@ print(json.dumps({
     "user_base": user_base,
     "stdlib": stdlib,
     "externally_managed": (not in_venv) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
-    "pip_version": pip_version,
-    "pip_home": pip_home,
     "scheme": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data", "include")},
     "user_scheme": {k: user_paths[k] for k in ("purelib", "platlib", "scripts", "data", "include") if k in user_paths},
-    "sys_path": [p for p in sys.path if p and os.path.isabs(p)] + site_path,
-    "site_dirs": site_path,
-    "pth_files": pth_files,
-    "pth_imports": sorted({name.strip().split(".")[0] for line in pth_imports for name in line.split(",")}),
-    "pth_paths": pth_paths,
+    "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
+    "site_candidates": site_dirs,
     "markers": markers,
 }))
 """
 
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -260,7 +224,7 @@ def query_interpreter(
 QUERY_TIMEOUT = 30.0  # seconds; a Python answers in well under one
 REQUIRED = {"executable": str, "version": str, "tag": str, "prefix": str, "base_prefix": str,
             "user_site_enabled": bool, "user_base": str, "stdlib": str, "externally_managed": bool,
-            "scheme": dict, "user_scheme": dict}  # fmt: skip
+            "scheme": dict, "user_scheme": dict, "sys_path": list, "site_candidates": list}  # fmt: skip
 
 
 def ask_interpreter(python: str) -> dict[str, Any]:
@@ -279,7 +243,25 @@ def ask_interpreter(python: str) -> dict[str, Any]:
         raw = None
     if not isinstance(raw, dict) or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
         raise SafepipError(f"{python} is not a Python safepip can use: it did not describe itself")
-    return raw
+    return with_site_dirs(raw)
+
+
+def with_site_dirs(raw: dict[str, Any]) -> dict[str, Any]:
+    """The interpreter's answer with what its site dirs' .pth files add, read here (facts/pth.py)."""
+    from safepip.facts.pth import read_site_dirs
+
+    version = tuple(int(part) for part in raw["version"].split(".") if part.isdigit())
+    found = read_site_dirs([str(path) for path in raw["site_candidates"]], version)
+    return {
+        **raw,
+        "sys_path": [*raw["sys_path"], *found.site_dirs],
+        "site_dirs": found.site_dirs,
+        "pth_files": found.pth_files,
+        "pth_imports": found.pth_imports,
+        "pth_paths": found.pth_paths,
+        "pip_home": found.pip_home,
+        "pip_version": found.pip_version,
+    }
 
 
 def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:

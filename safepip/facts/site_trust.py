@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
+import stat
 
 from safepip.facts.trust import Distrust, distrust, entry_distrust, group_shared
 
@@ -31,70 +31,40 @@ def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str
     return found
 
 
-def listed(directory: str) -> list[str]:
+def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
+    """What is wrong with `root` and every entry below it: one lstat per entry, and entry_distrust's
+    whole reading only for an entry that is not plainly the user's or root's and writable by nobody else
+    (for which it finds nothing either)."""
+    problems: list[Distrust] = []
+    trusted = (uid, 0)
+
+    def check(path: str, info: os.stat_result) -> None:
+        if info.st_uid not in trusted or info.st_mode & 0o022:
+            problem = entry_distrust(path, info, uid, groups)
+            if problem is not None:
+                problems.append(problem)
+
     try:
-        return [entry.name for entry in os.scandir(directory) if not entry.is_dir(follow_symlinks=False)]
+        info = os.lstat(root)
     except OSError:
-        return []
-
-
-def tree_dirs(root: str) -> list[str]:
-    return [directory for directory, _dirs, _files in os.walk(root)] if os.path.isdir(root) else [root]
-
-
-def tree_stamp(directories: list[str]) -> list[list[int]]:
-    """A package's directories' (mtime, ctime): a file added, removed or replaced changes its directory's."""
-    stamps = []
-    for path in directories:
+        return problems
+    check(root, info)
+    pending = [root] if stat.S_ISDIR(info.st_mode) else []
+    while pending:
         try:
-            info = os.lstat(path)
+            scan = os.scandir(pending.pop())
         except OSError:
             continue
-        stamps.append([info.st_mtime_ns, info.st_ctime_ns])
-    return stamps
-
-
-def trees_distrust(
-    trees: list[str], uid: int, groups: frozenset[int], record: str | None
-) -> list[Distrust | None]:
-    """Every entry of each tree, except in a tree whose directories are unchanged since `record` (a file in
-    safepip's cache) says it was found clean: a package that nothing reinstalled costs one stat per
-    directory instead of one per file."""
-    import json
-
-    try:
-        with open(record or "", encoding="utf-8") as handle:
-            clean = json.load(handle)
-    except (OSError, ValueError):
-        clean = {}
-    found: list[Distrust | None] = []
-    now: dict[str, list[list[int]]] = {}
-    for root in trees:
-        directories = tree_dirs(root)
-        stamp = tree_stamp(directories)
-        if isinstance(clean, dict) and clean.get(root) == stamp:
-            now[root] = stamp
-            continue
-        problems = []
-        files = [
-            os.path.join(d, f) for d in directories if d != root or os.path.isdir(root) for f in listed(d)
-        ]
-        for path in [*directories, *files]:
-            try:
-                problems.append(entry_distrust(path, os.lstat(path), uid, groups))
-            except OSError:
-                continue
-        found += problems
-        if not any(problems):
-            now[root] = stamp
-    if record is not None and now != clean:
-        from safepip.util.dirs import make_dirs
-        from safepip.util.files import write_json
-
-        with contextlib.suppress(OSError):
-            make_dirs(os.path.dirname(record))
-            write_json(record, now)
-    return found
+        with scan:
+            for entry in scan:
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                check(entry.path, info)
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append(entry.path)
+    return problems
 
 
 def site_distrust(
@@ -102,7 +72,6 @@ def site_distrust(
     pth_files: tuple[str, ...],
     uid: int | None = None,
     imported: tuple[str, ...] = (),
-    record: str | None = None,
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
@@ -123,6 +92,7 @@ def site_distrust(
             except OSError:
                 continue
     found += [distrust(path, uid) for path in pth_files]
-    found += trees_distrust(module_trees(site_dirs, (*imported, *STARTUP_MODULES)), uid, groups, record)
+    for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
+        found += tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]
     return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import distrust, python_distrust
+from safepip.facts.trust import distrust, entry_distrust, python_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -77,3 +77,34 @@ def test_an_acl_that_lets_another_user_write_counts(tmp_path: Path) -> None:
         pytest.skip(f"no ACLs on this filesystem: {error.strerror}")
     found = site_distrust((str(pth.parent),), (str(pth),))
     assert found is not None and "through an ACL" in found.who
+
+
+def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path) -> None:
+    """tree_distrust skips entry_distrust for plainly trusted entries: it finds what reading every entry
+    with entry_distrust finds, however deep, links and all."""
+    from safepip.facts.site_trust import tree_distrust
+
+    pip = tmp_path / "site-packages" / "pip"
+    deep = pip / "_internal" / "commands" / "nested"
+    deep.mkdir(parents=True)
+    for number, mode in enumerate([0o644, 0o664, 0o666, 0o600, 0o755, 0o777, 0o620]):
+        (deep / f"m{number}.py").write_text("")
+        (deep / f"m{number}.py").chmod(mode)
+    (pip / "_internal" / "shared").mkdir()
+    (pip / "_internal" / "shared").chmod(0o777)
+    (pip / "_internal" / "sticky").mkdir()
+    (pip / "_internal" / "sticky").chmod(0o1777)
+    (pip / "link").symlink_to(deep / "m0.py")
+    (pip / "dir-link").symlink_to(deep)
+    if os.geteuid() == 0:
+        (deep / "theirs.py").write_text("")
+        os.chown(deep / "theirs.py", STRANGER, STRANGER)
+    uid, groups = os.geteuid(), frozenset(os.getgroups())
+    every = [pip] + [Path(d) / name for d, dirs, files in os.walk(pip) for name in [*dirs, *files]]
+    expected = [entry_distrust(str(p), os.lstat(p), uid, groups) for p in every]
+    found = tree_distrust(str(pip), uid, groups)
+    assert sorted(map(str, found)) == sorted(str(p) for p in expected if p is not None)
+    assert {problem.path for problem in found} >= {str(deep / "m2.py"), str(deep / "m5.py")}
+    assert str(pip / "link") not in {problem.path for problem in found}
+    assert tree_distrust(str(deep / "m2.py"), uid, groups)[0].who == "every user"  # a module file
+    assert tree_distrust(str(tmp_path / "missing"), uid, groups) == []
