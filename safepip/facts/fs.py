@@ -44,12 +44,24 @@ def nearest_existing(path: str) -> str | None:
     return current
 
 
-def probe_dir(path: str) -> DirFact:
-    """Whether pip could create files in `path` (or, when it does not exist yet, create it)."""
+def probe_dir(path: str, known: dict[str, DirFact] | None = None) -> DirFact:
+    """Whether pip could create files in `path` (or, when it does not exist yet, create it). `known`: the
+    facts of directories probed before in this run, by path: a missing directory whose nearest existing
+    parent is among them is judged by that parent's fact without probing it again (a user scheme's five
+    missing directories share one)."""
     probed = nearest_existing(path)
     exists = probed == os.path.abspath(path)
     if probed is None:
         return DirFact(path, None, False, None, None, None, False, False, "no existing parent")
+    if known is not None and probed in known:
+        return known[probed]._replace(path=path, exists=exists)
+    fact = probed_fact(path, probed, exists)
+    if known is not None:
+        known[probed] = fact._replace(path=probed, exists=True)
+    return fact
+
+
+def probed_fact(path: str, probed: str, exists: bool) -> DirFact:
     try:
         info = os.stat(probed)
     except OSError as error:

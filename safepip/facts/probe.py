@@ -166,10 +166,7 @@ def scheme_facts(scheme: Mapping[str, str], cache: dict[str, DirFact]) -> dict[s
     facts: dict[str, DirFact] = {}
     for key in SCHEME_KEYS:
         if key in scheme:
-            directory = scheme[key]
-            if directory not in cache:
-                cache[directory] = probe_dir(directory)
-            facts[key] = cache[directory]
+            facts[key] = probe_dir(scheme[key], cache)
     return facts
 
 
