@@ -74,6 +74,9 @@ HOT_PATH_IMPORTS = [
     "typer", "filelock", "platformdirs", "packaging.requirements", "subprocess", "tempfile", "hashlib",
     "argparse", "virtualenv",
 ]  # fmt: skip
+# the modules `safepip install` imports before pip starts
+HOT_PATH_MODULES = ["safepip.cli.main", "safepip.commands.common", "safepip.commands.install", "safepip.policy.noop",
+                    "safepip.facts.installed"]  # fmt: skip
 
 
 def one_wheel(run: Run) -> list[Verdict]:
@@ -296,7 +299,25 @@ def import_cost(run: Run) -> list[Verdict]:
         print(f"  {timing.label:<30} {(timing.median - bare.median) * 1000:+7.1f} ms"
               f"   ({timing.median * 1000:6.1f} ms, peak {timing.peak / 1024:5.1f} MiB)")  # fmt: skip
     print(row(bare, 1.0))
+    named_tuples(run)
     return []
+
+
+def named_tuples(run: Run) -> None:
+    """safepip's records made by typing.NamedTuple (it compiles every annotation string) against
+    util/named_tuple.py, over the modules an install imports."""
+    python, bench = sys.executable, run.bench
+    hot = "import " + ", ".join(HOT_PATH_MODULES)
+    ours = Timing("safepip's records, util.named_tuple")
+    typing = Timing("safepip's records, typing.NamedTuple")
+    swap = "import typing, safepip.util.named_tuple as n; n.NamedTuple = typing.NamedTuple; "
+    bench.run([python, "-c", hot])  # untimed once: the bytecode cache is written
+    interleave(run.reps * F_REPS, [
+        (ours, nothing, lambda t: bench.run([python, "-c", hot], None, t)),
+        (typing, nothing, lambda t: bench.run([python, "-c", swap + hot], None, t)),
+    ])  # fmt: skip
+    print(f"  importing what an install imports: typing.NamedTuple {(typing.median - ours.median) * 1000:+.1f} ms"
+          f" ({typing.median * 1000:.1f} ms against {ours.median * 1000:.1f} ms)")  # fmt: skip
 
 
 def first_install(run: Run) -> list[Verdict]:
