@@ -28,8 +28,12 @@ from .support import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# Another prefix lets two scenario sessions run side by side without sharing (and removing) each other's users.
-USER_PREFIX = os.environ.get("SAFEPIP_SCENARIO_USER_PREFIX", "safepip")
+# Another prefix lets two scenario sessions run side by side without sharing (and removing) each other's users;
+# each pytest-xdist worker of a session (gw0, gw1, ...) adds its own id, so that its workers do not either.
+SESSION_PREFIX = os.environ.get("SAFEPIP_SCENARIO_USER_PREFIX", "safepip")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+USER_PREFIX = f"{SESSION_PREFIX}-{WORKER}" if WORKER else SESSION_PREFIX
+WORKER_NUMBER = 1 + int(WORKER.removeprefix("gw")) if WORKER else 0  # 0 without xdist
 ALICE, BOB = f"{USER_PREFIX}-alice", f"{USER_PREFIX}-bob"
 NOT_ROOT = "scenario tests need root to create users, root-owned directories and mounts; CI runs them as root"
 

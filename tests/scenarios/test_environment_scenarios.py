@@ -27,7 +27,7 @@ from types import ModuleType
 
 import pytest
 
-from .conftest import USER_PREFIX
+from .conftest import SESSION_PREFIX, WORKER_NUMBER
 from .mounts import tmpfs
 from .support import (
     COMMAND_TIMEOUT,
@@ -61,9 +61,11 @@ SITE = "lib/python3.11/site-packages"
 DEBIAN_WHEELS = Path("/usr/share/python-wheels")  # python3-pip-whl and python3-setuptools-whl
 NEW_SETUPTOOLS = "setuptools==80.9.0"  # a PEP 639 license expression needs setuptools >= 77
 MAX_LINE = 120
-# a container's UID with no passwd entry; another scenario user prefix gets another one, so that two sessions
-# side by side do not share (and remove) each other's private directory
-ARBITRARY_UID = 54321 if USER_PREFIX == "safepip" else 54321 + 1 + zlib.crc32(USER_PREFIX.encode()) % 4000
+# a container's UID with no passwd entry; another scenario user prefix gets another one, and so does each
+# pytest-xdist worker (gw0..gw62; a run without xdist has the first), so that two sessions or workers side by
+# side do not share (and remove) each other's private directory
+SESSION_OFFSET = 0 if SESSION_PREFIX == "safepip" else 1 + zlib.crc32(SESSION_PREFIX.encode()) % 4000
+ARBITRARY_UID = 54321 + 64 * SESSION_OFFSET + WORKER_NUMBER
 # a private mount namespace where / is read-only and only /tmp can be written (a container's read-only root)
 READ_ONLY_ROOT = 'mount --bind /tmp /tmp && mount -o remount,bind,ro / && exec "$@"'
 
