@@ -1,5 +1,5 @@
 """Guards every test: none reads the machine's pip configuration, and none may leak a change to os.environ or
-the working directory."""
+the working directory. Gives the pytest-xdist workers of a session one directory to share what they build."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+
+SHARED = pytest.StashKey[Path]()
+SHARED_INPUT = "safepip_tests_shared"  # the name of the shared directory in a pytest-xdist worker's input
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,6 +44,26 @@ def pytest_configure(config: pytest.Config) -> None:
         shutil.rmtree(no_config, ignore_errors=True)
 
     config.add_cleanup(restore)
+
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: its controller made the directory
+        config.stash[SHARED] = Path(config.workerinput[SHARED_INPUT])
+    else:
+        # in /tmp, world-readable: the scenario tests' users run what is built there (root-owned, never theirs)
+        shared = Path(tempfile.mkdtemp(prefix="safepip-tests-shared-", dir="/tmp"))
+        shared.chmod(0o755)
+        config.stash[SHARED] = shared
+        config.add_cleanup(lambda: shutil.rmtree(shared, ignore_errors=True))
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the controller hands the directory to each worker
+def pytest_configure_node(node: Any) -> None:  # xdist.workermanage.WorkerController
+    node.workerinput[SHARED_INPUT] = str(node.config.stash[SHARED])
+
+
+@pytest.fixture(scope="session")
+def shared_dir(request: pytest.FixtureRequest) -> Path:
+    """One directory for the whole session, whichever pytest-xdist worker runs the test (see built_once)."""
+    return request.config.stash[SHARED]
 
 
 @pytest.fixture(autouse=True)

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from .attacks import make_template_venv
 from .support import (
     DEBIAN_PYTHON,
     Safepip,
     ScenarioUser,
+    built_once,
     describe,
     ensure_user,
     force_remove,
@@ -118,23 +120,34 @@ def plain_python(scenario_root: Path) -> Path:
     return make_plain_python(scenario_root / "plain-python")
 
 
-@pytest.fixture(scope="session")
-def safepip_tool(scenario_root: Path) -> Path:
-    """safepip installed from this checkout into its own root-owned venv (as pipx would); its console script."""
-    tool = scenario_root / "tool"
+def make_safepip_tool(tool: Path) -> Path:
+    """safepip installed from this checkout into its own root-owned venv at `tool`; its console script."""
     subprocess.run([str(DEBIAN_PYTHON), "-m", "venv", str(tool)], check=True, capture_output=True)
     # the root environment passes through for this one install: its PIP_* settings reach the package index
     proc = subprocess.run(
         [str(tool / "bin" / "python"), "-m", "pip", "install", "--quiet", str(REPO_ROOT)],
         capture_output=True,
         text=True,
-        cwd=scenario_root,
+        cwd=tool.parent,
     )
     assert proc.returncode == 0, describe(proc)
     subprocess.run(["chmod", "-R", "go+rX,go-w", str(tool)], check=True)
     executable = tool / "bin" / "safepip"
     assert os.access(executable, os.X_OK), f"no console script at {executable}"
     return executable
+
+
+@pytest.fixture(scope="session")
+def safepip_tool(shared_dir: Path) -> Path:
+    """safepip installed from this checkout into its own root-owned venv (as pipx would), once for all the
+    session's workers (no test writes into it: it is root's, go-w); its console script."""
+    return built_once(shared_dir, "tool", make_safepip_tool)
+
+
+@pytest.fixture(scope="session")
+def template_venv(shared_dir: Path) -> Path:
+    """A root-owned venv with pip, made once for the session's workers; tests use copies (attacks.copy_venv)."""
+    return built_once(shared_dir, "template-venv", make_template_venv)
 
 
 @pytest.fixture(scope="session")

@@ -14,10 +14,12 @@ import shutil
 import stat
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 DEBIAN_PYTHON = Path("/usr/bin/python3")
@@ -395,3 +397,14 @@ def force_remove(path: Path) -> None:
 def _make_writable_and_retry(function: Any, path: str, _exc: Any) -> None:
     os.chmod(os.path.dirname(path), 0o700)
     function(path)
+
+
+def built_once(shared: Path, name: str, build: Callable[[Path], Path]) -> Path:
+    """`build(shared / name)`, run by the first pytest-xdist worker of the session that asks; the others wait
+    for it and get the same path. Only for what no test changes: a test that changes it works on a copy."""
+    done = shared / f"{name}.built"  # what `build` returned, written once it has returned
+    with FileLock(shared / f"{name}.lock"):
+        if not done.exists():
+            force_remove(shared / name)  # what a worker whose build failed left
+            done.write_text(os.fspath(build(shared / name)))
+    return Path(done.read_text())

@@ -35,6 +35,7 @@ from .support import (
     Safepip,
     assert_unwritable_by,
     assert_user_aftermath,
+    built_once,
     clean_env,
     describe,
     dists_under,
@@ -102,11 +103,12 @@ def download_new_setuptools(dest: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def find_links(scenario_root: Path, fixture_packages: Path) -> Path:
+def find_links(shared_dir: Path, fixture_packages: Path) -> Path:
     """The fixture packages, spnative (a cp311 wheel with a C extension, when gcc is there), spbuildtool 1.0 and
-    2.0 with spnewtool, Debian's bundled setuptools and a setuptools >= 77; world-readable."""
-    dest = scenario_root / "environment-find-links"
-    if not dest.exists():
+    2.0 with spnewtool, Debian's bundled setuptools and a setuptools >= 77; world-readable; built once for the
+    session's workers."""
+
+    def build(dest: Path) -> Path:
         shutil.copytree(fixture_packages, dest)
         native = load_fixture_module("native")
         with contextlib.suppress(native.NativeToolchainError):  # then the noexec test skips
@@ -117,7 +119,9 @@ def find_links(scenario_root: Path, fixture_packages: Path) -> Path:
             shutil.copy(bundled, dest)
         download_new_setuptools(dest)
         subprocess.run(["chmod", "-R", "go+rX,go-w", str(dest)], check=True)
-    return dest
+        return dest
+
+    return built_once(shared_dir, "environment-find-links", build)
 
 
 @pytest.fixture(scope="module")
@@ -213,13 +217,15 @@ def chown_tree(tree: Path, user: User) -> None:
 
 
 @pytest.fixture(scope="module")
-def conda(scenario_root: Path) -> Path:
+def conda(shared_dir: Path) -> Path:
     """A root-owned conda-style installation: the base at conda/ (condabin/, conda-meta/) and the named env
     conda/envs/tools, each a full Python prefix with conda-meta/ and pip; the named env shares the base's files
-    through hard links, as conda's environments do, and holds a module of its own (toolsmark)."""
-    base = scenario_root / "conda"
-    if base.exists():
-        return base
+    through hard links, as conda's environments do, and holds a module of its own (toolsmark). Made once for
+    the session's workers: the tests only read it, as alice."""
+    return built_once(shared_dir, "conda", make_conda)
+
+
+def make_conda(base: Path) -> Path:
     python = make_plain_python(base)
     (base / "bin/python").symlink_to("python3.11")
     pip_wheel = debian_wheel("pip")

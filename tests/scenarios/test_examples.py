@@ -28,6 +28,7 @@ from .support import (
     DEBIAN_PYTHON,
     Safepip,
     assert_user_aftermath,
+    built_once,
     describe,
     dists_under,
     force_remove,
@@ -96,17 +97,15 @@ def assert_installed_once(venv: Path, projects: tuple[str, ...]) -> None:
     assert stash == [], f"pip left stash entries in {site}: {stash}"
 
 
-@pytest.fixture(scope="module")
-def offline_wheels(scenario_root: Path) -> Path:
-    """safepip's dependencies and its build backend as wheels, so that alice's `pip install CHECKOUT` works
-    offline. Built as root, whose environment reaches the package index."""
-    wheels = scenario_root / "offline-wheels"
+def make_offline_wheels(wheels: Path) -> Path:
+    """safepip's dependencies and its build backend as wheels in `wheels`. Built as root, whose environment
+    reaches the package index."""
     wheels.mkdir()
     proc = subprocess.run(
         [str(DEBIAN_PYTHON), "-m", "pip", "wheel", "--quiet", "-w", str(wheels), str(REPO_ROOT), "hatchling"],
         capture_output=True,
         text=True,
-        cwd=scenario_root,
+        cwd=wheels.parent,
     )
     assert proc.returncode == 0, describe(proc)
     # safepip itself must come from the checkout the script is given, not from here
@@ -114,6 +113,13 @@ def offline_wheels(scenario_root: Path) -> Path:
         built.unlink()
     subprocess.run(["chmod", "-R", "go+rX,go-w", str(wheels)], check=True)
     return wheels
+
+
+@pytest.fixture(scope="session")
+def offline_wheels(shared_dir: Path) -> Path:
+    """safepip's dependencies and its build backend as wheels, so that alice's `pip install CHECKOUT` works
+    offline; built once for the session's workers."""
+    return built_once(shared_dir, "offline-wheels", make_offline_wheels)
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from .attacks import (
     copy_venv,
     describe_processes,
     end_processes_of,
-    make_template_venv,
     new_temp_entries,
     processes_of,
     remove_new_temp_entries,
@@ -64,11 +63,6 @@ def release(held_build_release: Path) -> Iterator[Path]:
     held_build_release.unlink(missing_ok=True)
     yield held_build_release
     held_build_release.unlink(missing_ok=True)
-
-
-@pytest.fixture(scope="module")
-def template_venv(scenario_root: Path) -> Path:
-    return make_template_venv(scenario_root / "interruption-template-venv")
 
 
 @pytest.fixture

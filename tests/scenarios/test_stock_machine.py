@@ -33,6 +33,7 @@ from .support import (
     COMMAND_TIMEOUT,
     DEBIAN_PYTHON,
     assert_user_aftermath,
+    built_once,
     clean_env,
     describe,
     is_under,
@@ -160,25 +161,30 @@ def build_pyz(output: Path) -> dict[str, object]:
     return about
 
 
-@pytest.fixture(scope="session")
-def pyz(scenario_root: Path) -> Path:
-    """safepip.pyz, built once for the session, world-readable in a root-owned directory."""
-    home = scenario_root / "pyz"
+def make_pyz(home: Path) -> Path:
+    """safepip.pyz in `home`, and beside it in pinned-wheels/ the wheels it was built from (the build's cache),
+    world-readable in a root-owned directory."""
     home.mkdir(mode=0o755)
     output = home / "safepip.pyz"
     build_pyz(output)
     output.chmod(0o644)
+    wheels = home / "pinned-wheels"
+    shutil.copytree(REPO_ROOT / "build" / "zipapp-wheels", wheels)
+    for path in (wheels, *wheels.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)
     return output
 
 
 @pytest.fixture(scope="session")
-def pinned_wheels(pyz: Path, scenario_root: Path) -> Path:
-    """The wheels the .pyz was built from (the build's cache), world-readable."""
-    wheels = scenario_root / "pinned-wheels"
-    shutil.copytree(REPO_ROOT / "build" / "zipapp-wheels", wheels)
-    for path in (wheels, *wheels.iterdir()):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return wheels
+def pyz(shared_dir: Path) -> Path:
+    """safepip.pyz, built once for the session's workers (its build writes the checkout's build/)."""
+    return built_once(shared_dir, "pyz", make_pyz)
+
+
+@pytest.fixture(scope="session")
+def pinned_wheels(pyz: Path) -> Path:
+    """The wheels the .pyz was built from, world-readable."""
+    return pyz.parent / "pinned-wheels"
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from .support import (
     Safepip,
     assert_unwritable_by,
     assert_user_aftermath,
+    built_once,
     describe,
     force_remove,
     import_location,
@@ -86,17 +87,19 @@ def load_native() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def find_links(scenario_root: Path, fixture_packages: Path) -> Path:
+def find_links(shared_dir: Path, fixture_packages: Path) -> Path:
     """The fixture packages plus spnative (a cp311 wheel with a C extension) and spneedsnative (an sdist that
-    needs it to build), world-readable."""
+    needs it to build), world-readable; built once for the session's workers."""
     if shutil.which("gcc") is None:
         pytest.skip("gcc is needed to build the spnative C extension")
-    dest = scenario_root / "temp-cache-find-links"
-    if not dest.exists():
+
+    def build(dest: Path) -> Path:
         shutil.copytree(fixture_packages, dest)
         load_native().build_native_fixtures(dest, DEBIAN_PYTHON)
         subprocess.run(["chmod", "-R", "go+rX,go-w", str(dest)], check=True)
-    return dest
+        return dest
+
+    return built_once(shared_dir, "temp-cache-find-links", build)
 
 
 @pytest.fixture(scope="module")

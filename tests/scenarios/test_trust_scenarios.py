@@ -33,7 +33,6 @@ from .attacks import (
     entries_written_into_dirs_of,
     executed,
     fake_pip_package,
-    make_template_venv,
     markers_dir,
     owned_dir,
     plant_python,
@@ -83,11 +82,6 @@ def logs(scratch: Path) -> Path:
     path = scratch / "logs"
     path.mkdir()
     return path
-
-
-@pytest.fixture(scope="module")
-def template_venv(scenario_root: Path) -> Path:
-    return make_template_venv(scenario_root / "trust-template-venv")
 
 
 @pytest.fixture
