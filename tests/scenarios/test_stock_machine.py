@@ -136,12 +136,14 @@ def make_stock_machine(root: Path, pep668: bool) -> StockMachine:
     return machine
 
 
-@pytest.fixture(scope="module")
+# once a session: pytest-xdist may run this module's tests on a worker in more than one stretch, and the
+# whiteout directories are made once (the commands only read them)
+@pytest.fixture(scope="session")
 def stock(scenario_root: Path) -> StockMachine:
     return make_stock_machine(scenario_root / "stock-machine", pep668=True)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stock_without_pep668(scenario_root: Path) -> StockMachine:
     return make_stock_machine(scenario_root / "stock-machine", pep668=False)
 
