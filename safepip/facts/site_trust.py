@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.facts.trust import Distrust, distrust, entry_distrust, group_shared
+from safepip.facts.trust import Distrust, distrust, group_shared, listed_distrust
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 
@@ -32,15 +32,15 @@ def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str
 
 
 def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
-    """What is wrong with `root` and every entry below it: one lstat per entry, and entry_distrust's
-    whole reading only for an entry that is not plainly the user's or root's and writable by nobody else
-    (for which it finds nothing either)."""
+    """What is wrong with `root` and every entry below it, links followed to where they lead: one lstat per
+    entry, and listed_distrust's whole reading only for an entry that is not plainly the user's or root's
+    and writable by nobody else (for which it finds nothing either)."""
     problems: list[Distrust] = []
     trusted = (uid, 0)
 
     def check(path: str, info: os.stat_result) -> None:
-        if info.st_uid not in trusted or info.st_mode & 0o022:
-            problem = entry_distrust(path, info, uid, groups)
+        if info.st_uid not in trusted or info.st_mode & 0o022:  # a link's mode is 0777: followed there
+            problem = listed_distrust(path, info, uid, groups)
             if problem is not None:
                 problems.append(problem)
 
@@ -88,7 +88,7 @@ def site_distrust(
             continue
         for entry in entries:
             try:
-                found.append(entry_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
+                found.append(listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
             except OSError:
                 continue
     found += [distrust(path, uid) for path in pth_files]

@@ -116,6 +116,15 @@ def entry_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[
     return None
 
 
+def listed_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[int]) -> Distrust | None:
+    """An entry found in a directory listing (`info` from lstat): the entry, and when it is a link, where it
+    leads, whole (Python imports through it); a link that leads nowhere is not followed blindly either."""
+    found = entry_distrust(path, info, uid, groups)
+    if found is None and stat.S_ISLNK(info.st_mode):
+        return distrust(path, uid)
+    return found
+
+
 def distrust(path: str, uid: int | None = None, *, missing_ok: bool = False) -> Distrust | None:
     """Why `path` is not trusted by `uid` (default: this process's user); None when it is.
 
@@ -253,7 +262,7 @@ def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
                 continue
             for entry in entries:
                 try:
-                    problem = entry_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups)
+                    problem = listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups)
                 except OSError:
                     continue
                 if problem is not None and not group_shared(problem):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import distrust, entry_distrust, python_distrust
+from safepip.facts.trust import distrust, listed_distrust, python_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -80,8 +80,8 @@ def test_an_acl_that_lets_another_user_write_counts(tmp_path: Path) -> None:
 
 
 def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path) -> None:
-    """tree_distrust skips entry_distrust for plainly trusted entries: it finds what reading every entry
-    with entry_distrust finds, however deep, links and all."""
+    """tree_distrust skips listed_distrust for plainly trusted entries: it finds what reading every entry
+    with listed_distrust finds, however deep, links and all."""
     from safepip.facts.site_trust import tree_distrust
 
     pip = tmp_path / "site-packages" / "pip"
@@ -101,10 +101,33 @@ def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path)
         os.chown(deep / "theirs.py", STRANGER, STRANGER)
     uid, groups = os.geteuid(), frozenset(os.getgroups())
     every = [pip] + [Path(d) / name for d, dirs, files in os.walk(pip) for name in [*dirs, *files]]
-    expected = [entry_distrust(str(p), os.lstat(p), uid, groups) for p in every]
+    expected = [listed_distrust(str(p), os.lstat(p), uid, groups) for p in every]
     found = tree_distrust(str(pip), uid, groups)
     assert sorted(map(str, found)) == sorted(str(p) for p in expected if p is not None)
     assert {problem.path for problem in found} >= {str(deep / "m2.py"), str(deep / "m5.py")}
     assert str(pip / "link") not in {problem.path for problem in found}
     assert tree_distrust(str(deep / "m2.py"), uid, groups)[0].who == "every user"  # a module file
     assert tree_distrust(str(tmp_path / "missing"), uid, groups) == []
+
+
+def test_a_link_in_a_site_dir_or_in_pip_is_judged_by_where_it_leads(tmp_path: Path) -> None:
+    """Python imports through a link: `sitecustomize.py -> elsewhere` runs what is elsewhere."""
+    site, elsewhere = tmp_path / "site-packages", tmp_path / "elsewhere"
+    (site / "pip").mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "hook.py").write_text("")
+    (site / "sitecustomize.py").symlink_to(elsewhere / "hook.py")
+    (site / "pip" / "linked.py").symlink_to(elsewhere / "hook.py")
+    assert site_distrust((str(site),), ()) is None
+    (elsewhere / "hook.py").chmod(0o666)
+    found = site_distrust((str(site),), ())
+    assert found is not None and found.path == str(elsewhere / "hook.py") and found.who == "every user"
+    (elsewhere / "hook.py").chmod(0o644)
+    (site / "sitecustomize.py").unlink()
+    elsewhere.chmod(0o777)  # the one link left, inside pip, now leads through a directory anyone can write
+    found = site_distrust((str(site),), ())
+    assert found is not None and found.path == str(elsewhere)
+    elsewhere.chmod(0o755)
+    (site / "pip" / "dangling.py").symlink_to(tmp_path / "missing.py")  # someone could make it later
+    found = site_distrust((str(site),), ())
+    assert found is not None and found.error == "does not exist"
