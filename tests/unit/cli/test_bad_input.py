@@ -48,7 +48,7 @@ INSTALL = ("install", "--dry-run", "--no-index", "six")
 PYTHON = ("python",)
 ROOT = os.geteuid() == 0
 # A safepip that never gives up on a --python that hangs fails here instead of hanging the suite. Today it
-# gives up after 60 s; a slow CI machine needs some room above that.
+# gives up after facts/interpreter.py QUERY_TIMEOUT (30 s); a slow CI machine needs some room above that.
 TIMEOUT = 90
 SAFEPIP = Path(sys.executable).parent / "safepip"
 ARG_MAX = os.sysconf("SC_ARG_MAX")  # the kernel's room for argv and environment together (stack limit / 4)
