@@ -53,8 +53,12 @@ def probe_dir(path: str, known: dict[str, DirFact] | None = None) -> DirFact:
     exists = probed == os.path.abspath(path)
     if probed is None:
         return DirFact(path, None, False, None, None, None, False, False, "no existing parent")
-    if known is not None and probed in known:
-        return known[probed]._replace(path=path, exists=exists)
+    if (
+        known is not None and probed in known
+    ):  # the probe's answer is the parent's; the path's own trust is not
+        found = distrust(path, missing_ok=True)
+        unsafe = found.reason() if found is not None and not group_shared(found) else None
+        return known[probed]._replace(path=path, exists=exists, distrust=unsafe)
     fact = probed_fact(path, probed, exists)
     if known is not None:
         known[probed] = fact._replace(path=probed, exists=True)

@@ -12,12 +12,13 @@ STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and p
 
 
 def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
-    """Where these top-level modules are in the site dirs: package directories and module files."""
+    """Where these top-level modules are in the site dirs: package directories and module files, and each
+    site dir's `__pycache__` (a module's cached bytecode is what runs)."""
     found: list[str] = []
     for name in dict.fromkeys(names):
         for directory in site_dirs:
             package = os.path.join(directory, name)
-            if os.path.isdir(package) and not os.path.islink(package):
+            if os.path.isdir(package):  # a link to a package too: tree_distrust follows it
                 found.append(package)
             try:
                 modules = [
@@ -28,28 +29,41 @@ def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str
             except OSError:
                 continue
             found += [os.path.join(directory, module) for module in modules]
-    return found
+    found += [
+        os.path.join(d, "__pycache__") for d in site_dirs if os.path.isdir(os.path.join(d, "__pycache__"))
+    ]
+    return list(dict.fromkeys(found))
 
 
 def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
-    """What is wrong with `root` and every entry below it, links followed to where they lead: one lstat per
-    entry, and listed_distrust's whole reading only for an entry that is not plainly the user's or root's
-    and writable by nobody else (for which it finds nothing either)."""
+    """What is wrong with `root` and every entry below it: one lstat per entry, and listed_distrust's whole
+    reading only for an entry that is not plainly the user's or root's and writable by nobody else (for which
+    it finds nothing either). A link is judged by where it leads and, leading to a directory, walked there
+    too (Python imports through it); each directory once, so a loop of links ends."""
     problems: list[Distrust] = []
     trusted = (uid, 0)
+    pending: list[str] = []
+    walked: set[tuple[int, int]] = set()
 
-    def check(path: str, info: os.stat_result) -> None:
-        if info.st_uid not in trusted or info.st_mode & 0o022:  # a link's mode is 0777: followed there
+    def visit(path: str, info: os.stat_result) -> None:
+        if info.st_uid not in trusted or info.st_mode & 0o022:  # a link's mode is 0777: read whole
             problem = listed_distrust(path, info, uid, groups)
             if problem is not None:
                 problems.append(problem)
+                return
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                info = os.stat(path)
+            except OSError:
+                return
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in walked:
+            walked.add((info.st_dev, info.st_ino))
+            pending.append(path)
 
     try:
-        info = os.lstat(root)
+        visit(root, os.lstat(root))
     except OSError:
         return problems
-    check(root, info)
-    pending = [root] if stat.S_ISDIR(info.st_mode) else []
     while pending:
         try:
             scan = os.scandir(pending.pop())
@@ -58,12 +72,9 @@ def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]
         with scan:
             for entry in scan:
                 try:
-                    info = entry.stat(follow_symlinks=False)
+                    visit(entry.path, entry.stat(follow_symlinks=False))
                 except OSError:
                     continue
-                check(entry.path, info)
-                if stat.S_ISDIR(info.st_mode):
-                    pending.append(entry.path)
     return problems
 
 

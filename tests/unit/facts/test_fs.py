@@ -31,3 +31,16 @@ def test_missing_dirs_under_one_parent_share_its_probe(
     assert first._replace(path="", exists=True) == parent._replace(path="")
     assert fs.probe_dir(str(tmp_path / "a" / "lib")) == first  # the same fact without `known`
     assert probed == [str(tmp_path), str(tmp_path)]
+
+
+def test_a_reused_probe_still_judges_the_path_itself(tmp_path: Path) -> None:
+    """Two missing paths share their parent's probe, not its trust: `open/../x` goes through `open`."""
+    safe = tmp_path / "safe"
+    safe.mkdir()
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    known: dict[str, fs.DirFact] = {}
+    assert fs.probe_dir(str(safe / "missing"), known).distrust is None
+    through = fs.probe_dir(str(shared / ".." / "safe" / "other"), known)
+    assert through.probed == str(safe) and through.distrust is not None

@@ -81,7 +81,7 @@ def test_an_acl_that_lets_another_user_write_counts(tmp_path: Path) -> None:
 
 def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path) -> None:
     """tree_distrust skips listed_distrust for plainly trusted entries: it finds what reading every entry
-    with listed_distrust finds, however deep, links and all."""
+    with listed_distrust finds, however deep (links to directories: the next test)."""
     from safepip.facts.site_trust import tree_distrust
 
     pip = tmp_path / "site-packages" / "pip"
@@ -95,7 +95,6 @@ def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path)
     (pip / "_internal" / "sticky").mkdir()
     (pip / "_internal" / "sticky").chmod(0o1777)
     (pip / "link").symlink_to(deep / "m0.py")
-    (pip / "dir-link").symlink_to(deep)
     if os.geteuid() == 0:
         (deep / "theirs.py").write_text("")
         os.chown(deep / "theirs.py", STRANGER, STRANGER)
@@ -131,3 +130,35 @@ def test_a_link_in_a_site_dir_or_in_pip_is_judged_by_where_it_leads(tmp_path: Pa
     (site / "pip" / "dangling.py").symlink_to(tmp_path / "missing.py")  # someone could make it later
     found = site_distrust((str(site),), ())
     assert found is not None and found.error == "does not exist"
+
+
+def test_a_directory_reached_through_a_link_is_walked_and_bytecode_counts(tmp_path: Path) -> None:
+    """pip/_internal/commands -> elsewhere, pip -> elsewhere, and __pycache__/x.pyc: what runs is there."""
+    site, elsewhere = tmp_path / "site-packages", tmp_path / "elsewhere"
+    (site / "pip").mkdir(parents=True)
+    (site / "pip" / "__init__.py").write_text("")
+    (elsewhere / "commands").mkdir(parents=True)
+    (elsewhere / "commands" / "install.py").write_text("")
+    (site / "pip" / "commands").symlink_to(elsewhere / "commands")
+    (elsewhere / "commands" / "loop").symlink_to(elsewhere / "commands")  # walked once, then the walk ends
+    assert site_distrust((str(site),), ()) is None
+    (elsewhere / "commands" / "install.py").chmod(0o666)
+    found = site_distrust((str(site),), ())
+    assert found is not None and found.path.endswith("/commands/install.py")
+    (elsewhere / "commands" / "install.py").chmod(0o644)
+
+    other = tmp_path / "other-site"
+    other.mkdir()
+    (other / "pip").symlink_to(elsewhere / "commands")  # a package that is a link, at the top
+    (elsewhere / "commands" / "install.py").chmod(0o666)
+    found = site_distrust((str(other),), ())
+    assert found is not None and found.path == str(other / "pip" / "install.py")
+    (elsewhere / "commands" / "install.py").chmod(0o644)
+
+    (site / "sitecustomize.py").write_text("")
+    (site / "__pycache__").mkdir()
+    (site / "__pycache__" / "sitecustomize.cpython-311.pyc").write_bytes(b"")
+    assert site_distrust((str(site),), ()) is None
+    (site / "__pycache__" / "sitecustomize.cpython-311.pyc").chmod(0o666)
+    found = site_distrust((str(site),), ())
+    assert found is not None and found.path.endswith("sitecustomize.cpython-311.pyc")
