@@ -118,7 +118,7 @@ print(dumps({
 """
 
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -261,6 +261,7 @@ def with_site_dirs(raw: dict[str, Any]) -> dict[str, Any]:
         "pth_paths": found.pth_paths,
         "pip_home": found.pip_home,
         "pip_version": found.pip_version,
+        "pth_opaque": found.opaque,
     }
 
 
@@ -289,6 +290,7 @@ def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
         site_dirs=tuple(raw.get("site_dirs", ())),
         pth_files=tuple(raw.get("pth_files", ())),
         pth_imports=tuple(raw.get("pth_imports", ())),
+        pth_opaque=tuple(raw.get("pth_opaque", ())),
         markers=raw.get("markers", {}),
     )
 

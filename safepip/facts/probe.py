@@ -229,7 +229,11 @@ def probe_context(
             error = failure.message
     if interpreter is not None:
         unsafe = site_distrust(
-            interpreter.site_dirs, interpreter.pth_files, identity.euid, interpreter.pth_imports
+            interpreter.site_dirs,
+            interpreter.pth_files,
+            identity.euid,
+            interpreter.pth_imports,
+            interpreter.pth_opaque,
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:

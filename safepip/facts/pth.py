@@ -6,15 +6,15 @@ The interpreter itself only says where site.main() starts (facts/interpreter.py 
 
 from __future__ import annotations
 
+import ast
 import os
-import re
 
 from safepip.util.named_tuple import NamedTuple
 
-IMPORTS = re.compile(r"\bimport\s+([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)")
-FROM_IMPORTS = re.compile(r"\bfrom\s+([A-Za-z_][\w.]*)\s+import\b")
-DUNDER_IMPORTS = re.compile(r"__import__\(\s*['\"]([A-Za-z_][\w.]*)['\"]")
-ADDED_SITE_DIRS = re.compile(r"addsitedir\(\s*(?:r?)(['\"])(.+?)\1")
+# calls through which a line runs code or imports a module that cannot be read off the line itself
+RUNS_CODE = frozenset({"exec", "eval", "compile", "execfile", "run_path", "run_module", "exec_module",
+                       "load_module", "spec_from_file_location", "insert", "append", "extend"})  # fmt: skip
+IMPORTS_NAMED = frozenset({"__import__", "import_module"})
 
 
 class SiteDirs(NamedTuple):
@@ -24,6 +24,7 @@ class SiteDirs(NamedTuple):
     pth_paths: list[str]  # every path a .pth file names, there or not
     pip_home: str | None  # the site dir pip is imported from
     pip_version: str | None
+    opaque: list[str]  # .pth files with a line whose imports cannot be read off it (exec, a computed name)
 
 
 def pth_names(directory: str, version: tuple[int, ...]) -> list[str]:
@@ -37,42 +38,92 @@ def pth_names(directory: str, version: tuple[int, ...]) -> list[str]:
 
 def read_site_dirs(candidates: list[str], version: tuple[int, ...]) -> SiteDirs:
     """What site.main() would make of `candidates` (the interpreter's own site dirs, in order)."""
-    pending = list(candidates)  # grows as .pth lines add site dirs
+    pending = list(candidates)  # grows as .pth lines add site dirs (site.addsitedir)
+    processed: set[str] = set()  # site dirs whose .pth files were read: a path line adds a dir without that
     site_path: list[str] = []
     pth_files: list[str] = []
     imports: list[str] = []
     pth_paths: list[str] = []
+    opaque: list[str] = []
     for directory in pending:
-        if not os.path.isdir(directory) or directory in site_path:
+        if directory in processed or not os.path.isdir(directory):
             continue
-        site_path.append(directory)
+        processed.add(directory)
+        if directory not in site_path:
+            site_path.append(directory)
         for name in pth_names(directory, version):
-            pth_files.append(os.path.join(directory, name))
-            try:
-                with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as handle:
-                    lines = handle.read().splitlines()
-            except OSError:
-                continue
-            for line in lines:
-                line = line.rstrip()
+            path = os.path.join(directory, name)
+            pth_files.append(path)
+            for line in pth_lines(path, version):
                 if line.startswith(("import ", "import\t")):  # code: what it imports, and the dirs it adds
-                    imports += (
-                        IMPORTS.findall(line) + FROM_IMPORTS.findall(line) + DUNDER_IMPORTS.findall(line)
-                    )
-                    for _quote, added in ADDED_SITE_DIRS.findall(line):
-                        pth_paths.append(added)
-                        if os.path.isdir(added) and added not in pending:
-                            pending.append(added)
+                    named, added, readable = read_code_line(line)
+                    imports += named
+                    pth_paths += added
+                    pending += [added_dir for added_dir in added if os.path.isdir(added_dir)]
+                    if not readable:
+                        opaque.append(path)
                     continue
                 if not line or line.startswith("#"):
                     continue
-                added = os.path.abspath(os.path.join(directory, line))
-                pth_paths.append(added)
-                if os.path.exists(added) and added not in site_path:
-                    site_path.append(added)
+                added_path = os.path.abspath(os.path.join(directory, line))
+                pth_paths.append(added_path)
+                if os.path.exists(added_path) and added_path not in site_path:
+                    site_path.append(added_path)
     pip_home, pip_version = find_pip(site_path)
-    modules = sorted({name.strip().split(".")[0] for line in imports for name in line.split(",")})
-    return SiteDirs(site_path, pth_files, modules, pth_paths, pip_home, pip_version)
+    modules = sorted({name.split(".")[0] for name in imports if name})
+    return SiteDirs(
+        site_path, pth_files, modules, pth_paths, pip_home, pip_version, list(dict.fromkeys(opaque))
+    )
+
+
+def pth_lines(path: str, version: tuple[int, ...]) -> list[str]:
+    encoding = "utf-8-sig" if version >= (3, 13) else "utf-8"  # 3.13 reads a .pth file as UTF-8, BOM and all
+    try:
+        with open(path, encoding=encoding, errors="replace") as handle:
+            return [line.rstrip() for line in handle.read().splitlines()]
+    except OSError:
+        return []
+
+
+def read_code_line(line: str) -> tuple[list[str], list[str], bool]:
+    """(modules the line imports, site dirs it adds, whether that is all it can import): read from its
+    syntax, never run. `import a as b, c`, `from a import b`, `__import__("a")`,
+    `importlib.import_module("a")` and `site.addsitedir("/dir")` with a literal are read, and so is the code
+    of `exec("…")` with a literal; `exec` of anything else, a computed name or directory, or a change to
+    sys.path make the line one whose imports cannot be known."""
+    try:
+        tree = ast.parse(line)
+    except (SyntaxError, ValueError):
+        return [], [], True  # site.py cannot run it either
+    imports: list[str] = []
+    added: list[str] = []
+    readable = True
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            imports.append(node.module or "")
+        elif isinstance(node, ast.Call):
+            called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            literal = (
+                node.args[0].value
+                if node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                else None
+            )
+            if called in ("exec", "eval", "compile") and literal is not None:  # code in a literal: read too
+                named, added_there, readable_there = read_code_line(literal)
+                imports += named
+                added += added_there
+                readable = readable and readable_there
+            elif called in RUNS_CODE or (called in (*IMPORTS_NAMED, "addsitedir") and literal is None):
+                readable = False
+            elif called in IMPORTS_NAMED and literal is not None:
+                imports.append(literal)
+            elif called == "addsitedir" and literal is not None:
+                added.append(literal)
+    return imports, added, readable
 
 
 def find_pip(site_path: list[str]) -> tuple[str | None, str | None]:

@@ -51,6 +51,7 @@ class Interpreter(NamedTuple):
     site_dirs: tuple[str, ...] = ()  # what site.main() adds: site dirs and the paths their .pth files name
     pth_files: tuple[str, ...] = ()  # the .pth files Python runs at start-up (their `import` lines)
     pth_imports: tuple[str, ...] = ()  # the top-level modules those `import` lines import
+    pth_opaque: tuple[str, ...] = ()  # .pth files with a line whose imports cannot be known (facts/pth.py)
 
 
 class ProjectVenv(NamedTuple):

@@ -9,6 +9,9 @@ import stat
 from safepip.facts.trust import Distrust, distrust, group_shared, listed_distrust
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
+OPAQUE = (
+    "a line of it runs code whose imports cannot be checked (exec, a computed name, a change to sys.path)"
+)
 
 
 def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str]:
@@ -83,6 +86,7 @@ def site_distrust(
     pth_files: tuple[str, ...],
     uid: int | None = None,
     imported: tuple[str, ...] = (),
+    opaque: tuple[str, ...] = (),
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
@@ -103,6 +107,7 @@ def site_distrust(
             except OSError:
                 continue
     found += [distrust(path, uid) for path in pth_files]
+    found += [Distrust(path, "", error=OPAQUE) for path in opaque]
     for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
         found += tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from safepip.facts.pth import read_site_dirs
 
 
@@ -27,8 +29,8 @@ def test_pth_lines_add_paths_site_dirs_and_imported_modules(tmp_path: Path) -> N
     assert found.pth_files == [str(site / n) for n in (".hidden.pth", "a.pth", "b.pth")] + [
         str(base / "base.pth")
     ]
-    # "x" too: what `from … import` names may be a module, so it is looked for as one
-    assert found.pth_imports == ["dunder", "from_base", "hidden", "hook", "os", "other", "site", "x"]
+    assert found.pth_imports == ["dunder", "from_base", "hidden", "hook", "os", "other", "site"]
+    assert found.opaque == []
     assert found.pth_paths == [str(extra), str(site / "relative-missing"), str(base)]
     assert (found.pip_home, found.pip_version) == (str(base), "24.2")
 
@@ -47,3 +49,58 @@ def test_pip_is_the_first_on_the_path_even_without_its_metadata(tmp_path: Path) 
     (second / "pip-24.0.dist-info").mkdir()
     found = read_site_dirs([str(first), str(second)], (3, 11))
     assert (found.pip_home, found.pip_version) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "imported"),
+    [
+        ("import os as o, p8mod", ["os", "p8mod"]),
+        ("import os; __import__ ('p1mod')", ["os", "p1mod"]),
+        ("import importlib; importlib.import_module('p2mod').go()", ["importlib", "p2mod"]),
+        ("import\tp4mod", ["p4mod"]),
+        ('import os;exec("try:\\n import certifi\\nexcept Exception: pass\\n")', ["certifi", "os"]),
+    ],
+)
+def test_what_an_import_line_imports_is_read_from_its_syntax(
+    tmp_path: Path, line: str, imported: list[str]
+) -> None:
+    (tmp_path / "x.pth").write_text(line + "\n")
+    found = read_site_dirs([str(tmp_path)], (3, 11))
+    assert found.pth_imports == sorted(imported)
+    assert found.opaque == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "import os;exec('imp'+'ort p3mod')",
+        "import site, sys; site.addsitedir(sys.prefix + '/extra')",
+        "import importlib; importlib.import_module('p' + '2mod')",
+        "import sys; sys.path.insert(0, '/tmp/anywhere')",
+        "import runpy; runpy.run_path('/tmp/x.py')",
+    ],
+)
+def test_a_line_whose_imports_cannot_be_read_makes_its_file_opaque(tmp_path: Path, line: str) -> None:
+    (tmp_path / "x.pth").write_text(line + "\n")
+    assert read_site_dirs([str(tmp_path)], (3, 11)).opaque == [str(tmp_path / "x.pth")]
+
+
+def test_a_bom_hides_no_import_line_from_3_13(tmp_path: Path) -> None:
+    (tmp_path / "x.pth").write_bytes(b"\xef\xbb\xbfimport p5mod\n")
+    assert read_site_dirs([str(tmp_path)], (3, 13)).pth_imports == ["p5mod"]
+    assert (
+        read_site_dirs([str(tmp_path)], (3, 12)).pth_imports == []
+    )  # before 3.13: a path line, as site.py reads it
+
+
+def test_a_dir_on_the_path_already_still_has_its_pth_files_read_when_addsitedir_adds_it(
+    tmp_path: Path,
+) -> None:
+    site, extra = tmp_path / "site", tmp_path / "extra"
+    site.mkdir()
+    extra.mkdir()
+    (site / "a.pth").write_text(f"{extra}\n")
+    (site / "b.pth").write_text(f"import site; site.addsitedir('{extra}')\n")
+    (extra / "c.pth").write_text("import p6mod\n")
+    found = read_site_dirs([str(site)], (3, 11))
+    assert "p6mod" in found.pth_imports and str(extra / "c.pth") in found.pth_files

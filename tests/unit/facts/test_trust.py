@@ -162,3 +162,10 @@ def test_a_directory_reached_through_a_link_is_walked_and_bytecode_counts(tmp_pa
     (site / "__pycache__" / "sitecustomize.cpython-311.pyc").chmod(0o666)
     found = site_distrust((str(site),), ())
     assert found is not None and found.path.endswith("sitecustomize.cpython-311.pyc")
+
+
+def test_a_pth_file_whose_imports_cannot_be_read_is_not_trusted(tmp_path: Path) -> None:
+    pth = tmp_path / "x.pth"
+    pth.write_text("import os; exec(open('/tmp/anything').read())\n")
+    found = site_distrust((str(tmp_path),), (str(pth),), opaque=(str(pth),))
+    assert found is not None and found.path == str(pth) and "cannot be checked" in (found.error or "")
