@@ -291,6 +291,7 @@ def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
         pth_files=tuple(raw.get("pth_files", ())),
         pth_imports=tuple(raw.get("pth_imports", ())),
         pth_opaque=tuple(raw.get("pth_opaque", ())),
+        pth_paths=tuple(raw.get("pth_paths", ())),
         markers=raw.get("markers", {}),
     )
 

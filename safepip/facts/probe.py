@@ -234,6 +234,7 @@ def probe_context(
             identity.euid,
             interpreter.pth_imports,
             interpreter.pth_opaque,
+            interpreter.pth_paths,
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:

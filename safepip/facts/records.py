@@ -52,6 +52,7 @@ class Interpreter(NamedTuple):
     pth_files: tuple[str, ...] = ()  # the .pth files Python runs at start-up (their `import` lines)
     pth_imports: tuple[str, ...] = ()  # the top-level modules those `import` lines import
     pth_opaque: tuple[str, ...] = ()  # .pth files with a line whose imports cannot be known (facts/pth.py)
+    pth_paths: tuple[str, ...] = ()  # every directory a .pth file names, there or not
 
 
 class ProjectVenv(NamedTuple):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.facts.trust import Distrust, distrust, group_shared, listed_distrust
+from safepip.facts.trust import Distrust, creatable_by_others, distrust, group_shared, listed_distrust
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (
@@ -87,6 +87,7 @@ def site_distrust(
     uid: int | None = None,
     imported: tuple[str, ...] = (),
     opaque: tuple[str, ...] = (),
+    named: tuple[str, ...] = (),
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
@@ -108,6 +109,8 @@ def site_distrust(
                 continue
     found += [distrust(path, uid) for path in pth_files]
     found += [Distrust(path, "", error=OPAQUE) for path in opaque]
+    # a directory a .pth line names that is missing now is added by Python if it exists when pip starts
+    found += [creatable_by_others(path, uid) for path in named if not os.path.lexists(path)]
     for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
         found += tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]

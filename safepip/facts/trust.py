@@ -125,6 +125,21 @@ def listed_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset
     return found
 
 
+def creatable_by_others(path: str, uid: int | None = None) -> Distrust | None:
+    """A path that does not exist yet: whether another user could make it appear, through its nearest
+    existing directory (a sticky one such as /tmp included: anyone can create a new name there)."""
+    parent = os.path.dirname(os.path.join(os.getcwd(), path))
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    found = distrust(parent, uid)
+    if found is not None:
+        return found
+    mode = os.stat(parent).st_mode
+    if mode & stat.S_ISVTX and mode & (stat.S_IWOTH | stat.S_IWGRP):
+        return Distrust(path, "", error=f"does not exist, and any user can create it in {parent}")
+    return None
+
+
 def distrust(path: str, uid: int | None = None, *, missing_ok: bool = False) -> Distrust | None:
     """Why `path` is not trusted by `uid` (default: this process's user); None when it is.
 

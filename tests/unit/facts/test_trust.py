@@ -169,3 +169,21 @@ def test_a_pth_file_whose_imports_cannot_be_read_is_not_trusted(tmp_path: Path) 
     pth.write_text("import os; exec(open('/tmp/anything').read())\n")
     found = site_distrust((str(tmp_path),), (str(pth),), opaque=(str(pth),))
     assert found is not None and found.path == str(pth) and "cannot be checked" in (found.error or "")
+
+
+def test_a_missing_dir_a_pth_names_counts_when_another_user_could_create_it(tmp_path: Path) -> None:
+    """`/tmp/proj` of a deleted editable install: whoever creates it first is on sys.path."""
+    site, sticky, closed = tmp_path / "site", tmp_path / "sticky", tmp_path / "closed"
+    for directory in (site, sticky, closed):
+        directory.mkdir()
+    sticky.chmod(0o1777)
+    assert site_distrust((str(site),), (), named=(str(closed / "proj"), str(closed / "a" / "b"))) is None
+    found = site_distrust((str(site),), (), named=(str(closed / "proj"), str(sticky / "proj" / "src")))
+    assert (
+        found is not None
+        and found.path == str(sticky / "proj" / "src")
+        and "any user can create" in (found.error or "")
+    )
+    (sticky / "proj").mkdir()  # there now, and the user's own: judged as an existing path is
+    (sticky / "proj" / "src").mkdir()
+    assert site_distrust((str(site),), (), named=(str(sticky / "proj" / "src"),)) is None
