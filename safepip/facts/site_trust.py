@@ -6,7 +6,14 @@ from __future__ import annotations
 import os
 import stat
 
-from safepip.facts.trust import Distrust, creatable_by_others, distrust, group_shared, listed_distrust
+from safepip.facts.trust import (
+    Distrust,
+    creatable_by_others,
+    distrust,
+    group_shared,
+    listed_distrust,
+    top_distrust,
+)
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (
@@ -97,16 +104,7 @@ def site_distrust(
     groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
     found: list[Distrust | None] = []
     for directory in site_dirs:
-        found.append(distrust(directory, uid))
-        try:
-            entries = list(os.scandir(directory))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                found.append(listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
-            except OSError:
-                continue
+        found += top_distrust(directory, uid, groups)
     found += [distrust(path, uid) for path in pth_files]
     found += [Distrust(path, "", error=OPAQUE) for path in opaque]
     # a directory a .pth line names that is missing now is added by Python if it exists when pip starts

@@ -257,6 +257,21 @@ def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
     return stdlib_distrust(real_prefix, uid) or found
 
 
+def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
+    """A directory (and every directory and link on the way) and each entry at its top, links followed."""
+    found = [distrust(directory, uid)]
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        entries = []
+    for entry in entries:
+        try:
+            found.append(listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
+        except OSError:
+            continue
+    return [problem for problem in found if problem is not None]
+
+
 def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
     """`<prefix>/lib/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top."""
     uid = os.geteuid() if uid is None else uid
@@ -268,20 +283,11 @@ def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
         return None
     for name in names:
         for directory in (os.path.join(lib, name), os.path.join(lib, name, "lib-dynload")):
-            found = distrust(directory, uid) if os.path.isdir(directory) else None
-            if found is not None and not group_shared(found):
-                return found
-            try:
-                entries = list(os.scandir(directory))
-            except OSError:
+            if not os.path.isdir(directory):
                 continue
-            for entry in entries:
-                try:
-                    problem = listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups)
-                except OSError:
-                    continue
-                if problem is not None and not group_shared(problem):
-                    return problem
+            problem = next((p for p in top_distrust(directory, uid, groups) if not group_shared(p)), None)
+            if problem is not None:
+                return problem
     return None
 
 
