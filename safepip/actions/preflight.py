@@ -9,12 +9,12 @@ say whether this install touches it (the common path pays one directory walk and
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 
 from safepip.errors import RefusedError
 from safepip.facts.stuck import StuckEntry, stuck_entries
+from safepip.util.names import normalize
 from safepip.util.process import NoAnswer, ask
 
 DRY_RUN_TIMEOUT = 600.0
@@ -25,8 +25,6 @@ SHOWN = 3  # stuck entries named in the one-line refusal
 def installed_files(site_dirs: Iterable[str]) -> dict[str, list[str]]:
     """Project name (normalised) -> the absolute paths its RECORD lists."""
     import csv
-
-    from safepip.facts.requirements import normalize  # only when something is stuck
 
     projects: dict[str, list[str]] = {}
     for site in site_dirs:
@@ -70,10 +68,10 @@ def would_install(
         answer = ask(argv, environ, DRY_RUN_TIMEOUT, inherit=[lock_fd] if lock_fd is not None else [])
         if answer.code != 0:
             return None
+        import json  # pip's report: only when something is stuck
+
         with open(report, encoding="utf-8") as handle:
             data = json.load(handle)
-        from safepip.facts.requirements import normalize
-
         return {normalize(item["metadata"]["name"]) for item in data.get("install", [])}
     except (OSError, NoAnswer, ValueError, KeyError, TypeError):
         return None

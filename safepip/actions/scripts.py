@@ -8,14 +8,14 @@ moved only with a line that says so.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
 from safepip.util.dirs import make_dirs
+from safepip.util.names import normalize, pattern
 
 # the venv's own scripts: never linked (pip-compile, pip-audit and other pip-* tools are)
-REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-VENV_OWN = re.compile(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
+REQUIREMENT_NAME = pattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+VENV_OWN = pattern(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
 
 
 class LinkReport:
@@ -39,10 +39,6 @@ def made_by_safepip(link: str, data_root: str) -> bool:
     if not os.path.islink(link):
         return False
     return os.path.realpath(os.readlink(link)).startswith(os.path.realpath(data_root) + os.sep)
-
-
-def normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def project_scripts(site: str, projects: Iterable[str]) -> set[str]:

@@ -6,7 +6,6 @@ parser, so `-r file`, `--`, `--help` and every other argument reach pip byte for
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
@@ -52,6 +51,8 @@ def text_value(name: str) -> Callable[[str], str]:
 
 
 def seconds(value: str) -> float:
+    import math  # only for --lock-timeout
+
     number = float(value)  # ValueError for "abc"
     if not math.isfinite(number) or not 0 <= number <= MAX_SECONDS:
         raise ValueError(f"{value!r} is not a number of seconds between 0 and {MAX_SECONDS:.0f}")

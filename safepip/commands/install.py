@@ -38,7 +38,7 @@ from safepip.util.process import run_streaming
 Trace = Callable[[Context, Plan], None]
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
-PREFLIGHT_RECORD = ".safepip-preflight.json"
+PREFLIGHT_RECORD = ".safepip-preflight"
 USER_KINDS = ("user", "explicit")  # pip's --user: safepip's choice, or --user, PIP_USER, user = true
 NOOP_KINDS = ("env", "venv", "managed", "overlay")  # targets whose installed packages the no-op check reads
 
@@ -171,7 +171,7 @@ def preflight_record(context: Context, target: Target) -> str | None:
     )
     if own_venv:
         return os.path.join(target.path, PREFLIGHT_RECORD)
-    return os.path.join(context.own_cache.path, "stuck.json") if context.own_cache else None
+    return os.path.join(context.own_cache.path, "stuck") if context.own_cache else None
 
 
 def dry_run_command(plan: Plan, command: str) -> Callable[[str], list[str]]:

@@ -10,14 +10,14 @@ pip converts it.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping, Sequence
 
-from safepip.facts.requirements import metadata_headers, normalize
+from safepip.facts.requirements import metadata_headers
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.named_tuple import NamedTuple
+from safepip.util.names import normalize, pattern
 
-UNSAFE_EXTRA = re.compile(r"[^A-Za-z0-9.-]+")
+UNSAFE_EXTRA = pattern(r"[^A-Za-z0-9.-]+")
 
 
 class Installed(NamedTuple):

@@ -9,7 +9,6 @@ site-packages directory, so the next run asks again.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Mapping
 
@@ -17,14 +16,14 @@ from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
-from safepip.util.files import write_json
+from safepip.util.files import decode_record, read_record, write_record
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
     from typing import Any
 
-# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, prints one JSON object: what only the
-# interpreter knows. The .pth files its site dirs hold are read by safepip itself (facts/pth.py).
+# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, writes one record (util/files.py): what
+# only the interpreter knows. The .pth files its site dirs hold are read by safepip itself (facts/pth.py).
 QUERY_SCRIPT = r"""
 import os, sys
 # -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
@@ -84,22 +83,8 @@ markers = {
     "python_version": ver, "sys_platform": sys.platform,
 }
 stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
-def dumps(value):  # JSON, with json's own string encoder but not json's imports (re, enum, …)
-    if isinstance(value, str):
-        return quote(value)
-    if value is True or value is False or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, dict):
-        return "{" + ",".join(quote(key) + ":" + dumps(item) for key, item in value.items()) + "}"
-    return "[" + ",".join(dumps(item) for item in value) + "]"
-try:
-    from _json import encode_basestring_ascii as quote
-except ImportError:
-    import json
-    quote = json.dumps
-print(dumps({
+import marshal
+sys.stdout.buffer.write(marshal.dumps({
     "executable": sys.executable,
     "version": "%d.%d.%d" % sys.version_info[:3],
     "tag": {"cpython": "cp"}.get(sys.implementation.name, sys.implementation.name[:2]) + ver.replace(".", ""),
@@ -114,19 +99,18 @@ print(dumps({
     "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
     "site_candidates": site_dirs,
     "markers": markers,
-}))
+}, 2))  # the version of safepip's records (util/files.py): the same bytes from every Python 3
 """
 
 
-CACHE_FORMAT = 6
+CACHE_FORMAT = 7
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
 
 def cache_key(python: str, environ: Mapping[str, str]) -> str:
     relevant = sorted((k, v) for k, v in environ.items() if k in AFFECTING or k.startswith("PYTHON"))
-    text = json.dumps([CACHE_FORMAT, os.path.abspath(python), relevant])
-    return sha256_hex(text)[:24]
+    return sha256_hex(repr([CACHE_FORMAT, os.path.abspath(python), relevant]))[:24]
 
 
 def file_stamp(path: str) -> list[object]:
@@ -184,9 +168,8 @@ def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
 
 
 def cached_answer(path: str) -> dict[str, Any] | None:
+    entry = read_record(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            entry = json.load(handle)
         stamps = entry["stamps"]
         if any(STAMPS[str(kind)](str(where)) != [kind, where, *rest] for kind, where, *rest in stamps):
             return None
@@ -198,9 +181,9 @@ def cached_answer(path: str) -> dict[str, Any] | None:
 
 def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
     """Write the cache entry atomically; a cache that cannot be written is not an error."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         make_dirs(os.path.dirname(path))
-        write_json(path, {"stamps": stamps_for(python, raw), "answer": raw})
+        write_record(path, {"stamps": stamps_for(python, raw), "answer": raw})
 
 
 def query_interpreter(
@@ -210,9 +193,7 @@ def query_interpreter(
     caching the answer; not for explain and doctor, which write nothing, nor into a private fallback dir
     that the run has not made yet: it must be made 0700 first)."""
     environ = os.environ if environ is None else environ
-    path = (
-        os.path.join(cache_dir, "interpreters", cache_key(python, environ) + ".json") if cache_dir else None
-    )
+    path = os.path.join(cache_dir, "interpreters", cache_key(python, environ)) if cache_dir else None
     raw = cached_answer(path) if path else None
     if raw is None or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
         raw = ask_interpreter(python)
@@ -237,10 +218,7 @@ def ask_interpreter(python: str) -> dict[str, Any]:
         raise SafepipError(str(error)) from None
     if answer.code != 0:
         raise SafepipError(f"{python} is not a Python safepip can use: {answer.last_error_line()}")
-    try:
-        raw = json.loads(answer.stdout)
-    except ValueError:
-        raw = None
+    raw = decode_record(answer.stdout)
     if not isinstance(raw, dict) or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
         raise SafepipError(f"{python} is not a Python safepip can use: it did not describe itself")
     return with_site_dirs(raw)

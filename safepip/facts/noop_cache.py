@@ -1,6 +1,6 @@
 """The no-op answer, kept so that a repeated no-op install costs a few stats and no packaging import.
 
-An entry is a small file, `<cache>/noop/<key>.json`. The key is a SHA-256 of everything the answer depends
+An entry is a small record (util/files.py), `<cache>/noop/<key>`. The key is a SHA-256 of everything the answer depends
 on that is not a file (pip's arguments, the working directory, pip's settings, the interpreter's sys.path
 and markers); none of those is stored. The environment variables that requirements files refer to are
 kept by name only, their values as one more SHA-256 over the key and the values. The entry holds the
@@ -16,16 +16,15 @@ clean" entries).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import time
 from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.digest import sha256_hex
-from safepip.util.files import write_json
+from safepip.util.files import read_record, write_record
 
-FORMAT = 1  # raise when what an answer depends on changes
+FORMAT = 2  # raise when what an answer depends on changes
 RACY_NS = 2_000_000_000
 MAX_ENTRIES = 64
 
@@ -35,12 +34,12 @@ if TYPE_CHECKING:
 
 
 def answer_key(material: object) -> str:
-    text = json.dumps([FORMAT, material], sort_keys=True)
-    return sha256_hex(text)
+    """A digest of `material`: lists, strings, numbers and dicts built in one order (repr keeps it)."""
+    return sha256_hex(repr([FORMAT, material]))
 
 
 def entry_path(cache_dir: str, key: str) -> str:
-    return os.path.join(cache_dir, "noop", key + ".json")
+    return os.path.join(cache_dir, "noop", key)
 
 
 def variables_digest(key: str, names: Sequence[str], environ: Mapping[str, str]) -> str:
@@ -62,9 +61,8 @@ def holds(entry: Mapping[str, Any], key: str, environ: Mapping[str, str]) -> boo
 
 def cached_answer(cache_dir: str, key: str, environ: Mapping[str, str]) -> list[str] | None:
     """The kept answer, when every stamp still holds; None otherwise."""
+    entry = read_record(entry_path(cache_dir, key))
     try:
-        with open(entry_path(cache_dir, key), encoding="utf-8") as handle:
-            entry = json.load(handle)
         answer = entry["answer"]
         if (
             holds(entry, key, environ)
@@ -109,9 +107,9 @@ def keep_answer(
             os.mkdir(
                 directory, 0o700
             )  # only this one: safepip's cache dir is made (0700) where it is decided
-        write_json(entry_path(cache_dir, key), entry)
+        write_record(entry_path(cache_dir, key), entry)
         prune(directory)
-    except OSError:
+    except (OSError, ValueError):
         return False
     return True
 
@@ -121,7 +119,7 @@ def prune(directory: str) -> None:
     entries = []
     with os.scandir(directory) as scan:
         for entry in scan:
-            if entry.name.endswith(".json"):
+            if "." not in entry.name:  # not a record being written
                 with contextlib.suppress(OSError):  # removed meanwhile by another run
                     entries.append((entry.stat().st_mtime_ns, entry.path))
     for _mtime, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:

@@ -6,10 +6,13 @@ The interpreter itself only says where site.main() starts (facts/interpreter.py 
 
 from __future__ import annotations
 
-import ast
 import os
 
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import _ast
 
 # calls through which a line runs code or imports a module that cannot be read off the line itself
 RUNS_CODE = frozenset({"exec", "eval", "compile", "execfile", "run_path", "run_module", "exec_module",
@@ -91,14 +94,18 @@ def read_code_line(line: str) -> tuple[list[str], list[str], bool]:
     `importlib.import_module("a")` and `site.addsitedir("/dir")` with a literal are read, and so is the code
     of `exec("…")` with a literal; `exec` of anything else, a computed name or directory, or a change to
     sys.path make the line one whose imports cannot be known."""
+    # `_ast`, the C module `ast` wraps: `ast` itself imports `enum` (the benchmark's import costs), and this
+    # runs on every first run in a venv with a .pth file (setuptools' distutils-precedence.pth is one)
+    import _ast as ast
+
     try:
-        tree = ast.parse(line)
+        tree = compile(line, "<.pth line>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError):
         return [], [], True  # site.py cannot run it either
     imports: list[str] = []
     added: list[str] = []
     readable = True
-    for node in ast.walk(tree):
+    for node in syntax_nodes(tree):
         if isinstance(node, ast.Import):
             imports += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -124,6 +131,20 @@ def read_code_line(line: str) -> tuple[list[str], list[str], bool]:
             elif called == "addsitedir" and literal is not None:
                 added.append(literal)
     return imports, added, readable
+
+
+def syntax_nodes(tree: _ast.AST) -> list[_ast.AST]:
+    """Every node of a syntax tree, breadth first: `ast.walk`'s order."""
+    import _ast
+
+    nodes = [tree]
+    for node in nodes:  # grows as it goes
+        for field in node._fields:
+            value = getattr(node, field, None)
+            for child in value if isinstance(value, list) else [value]:
+                if isinstance(child, _ast.AST):
+                    nodes.append(child)
+    return nodes
 
 
 def find_pip(site_path: list[str]) -> tuple[str | None, str | None]:

@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import codecs
 import os
-import re
 import stat
 from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, stamp_of
 from safepip.util.named_tuple import NamedTuple
+from safepip.util.names import pattern
 
-SCHEME = re.compile(r"^(http|https|file):", re.I)  # pip fetches these itself
-COMMENT = re.compile(r"(^|\s+)#.*$")
-ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
-CODING = re.compile(rb"coding[:=]\s*([-\w.]+)")
+SCHEME = pattern(r"(?i)^(http|https|file):")  # pip fetches these itself
+COMMENT = pattern(r"(^|\s+)#.*$")
+ENV_VAR = pattern(r"\$\{([A-Z0-9_]+)\}")
+CODING = pattern(rb"coding[:=]\s*([-\w.]+)")
 BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16, "utf-16"),
@@ -70,11 +70,6 @@ class Sources(NamedTuple):
     files: tuple[SourceFile, ...]  # every file read
     variables: tuple[str, ...]  # environment variables whose values the lines depend on
     paths_from_variables: bool  # a nested file's path holds a variable's value: not one to write down
-
-
-def normalize(name: str) -> str:
-    """A project name as PEP 503 compares it."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def is_regular(path: str) -> bool:

@@ -25,20 +25,22 @@ def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str
     """Where these top-level modules are in the site dirs: package directories and module files, and each
     site dir's `__pycache__` (a module's cached bytecode is what runs)."""
     found: list[str] = []
+    listings: dict[str, list[str]] = {}
+    for directory in site_dirs:
+        try:
+            listings[directory] = os.listdir(directory)
+        except OSError:
+            listings[directory] = []
     for name in dict.fromkeys(names):
         for directory in site_dirs:
             package = os.path.join(directory, name)
             if os.path.isdir(package):  # a link to a package too: tree_distrust follows it
                 found.append(package)
-            try:
-                modules = [
-                    e
-                    for e in os.listdir(directory)
-                    if e.partition(".")[0] == name and e.endswith((".py", ".so"))
-                ]
-            except OSError:
-                continue
-            found += [os.path.join(directory, module) for module in modules]
+            found += [
+                os.path.join(directory, entry)
+                for entry in listings[directory]
+                if entry.partition(".")[0] == name and entry.endswith((".py", ".so"))
+            ]
     found += [
         os.path.join(d, "__pycache__") for d in site_dirs if os.path.isdir(os.path.join(d, "__pycache__"))
     ]

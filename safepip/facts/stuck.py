@@ -3,26 +3,27 @@ append-only (chattr), someone else's in a directory the user cannot write, on a 
 
 pip upgrades by moving old files aside and deleting them after the new ones are in; such an entry breaks that
 halfway. Walking every file of a large environment on every run would cost more than the install, so the
-walk is incremental: every top-level entry is inspected on every run, and a top-level directory is walked
-again only when its own mtime or ctime changed since a walk found it clean (kept in safepip's cache). What
-this does not see (root changing a file deep inside a package that nothing reinstalled) pip meets, and the
-diagnosis after pip names it.
+walk is incremental: a walk keeps the stamp (inode, mtime, ctime) of each top-level entry it found clean and
+the user's own (in the target venv, else in safepip's cache), and a later run inspects, and walks if it is
+a directory, only the entries whose stamp changed since. A change of owner or of a chattr attribute changes
+an entry's ctime, so a kept stamp still holding means the entry is still clean. What this does not see (root
+changing a file deep inside a package that nothing reinstalled) pip meets, and the diagnosis after pip
+names it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from collections.abc import Iterable
 
 from safepip.facts.fs import Inspector, entry_inspector, is_read_only_mount
 from safepip.facts.trust import owner_name
 from safepip.util.dirs import make_dirs
-from safepip.util.files import write_json
+from safepip.util.files import read_record, write_record
 from safepip.util.named_tuple import NamedTuple
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 3
 
 
 class StuckEntry(NamedTuple):
@@ -48,25 +49,26 @@ def stuck_entries(
                 StuckEntry(site, "on a read-only mount", "install into a target on a writable filesystem")
             )
             continue
-        clean[site] = walk_for_stuck(site, uid, user, inspect, stuck, known.get(site, {}))
+        known_here = known.get(site)
+        known_here = known_here if isinstance(known_here, dict) else {}
+        clean[site] = walk_for_stuck(site, uid, user, inspect, stuck, known_here)
     if cache is not None and clean != known and not stuck:  # a run that may refuse changes nothing
         save_clean(cache, clean)
     return stuck
 
 
 def load_clean(cache: str | None) -> dict[str, dict[str, list[int]]]:
-    try:
-        with open(cache or "", encoding="utf-8") as handle:
-            data = json.load(handle)
-        return data["clean"] if data.get("format") == CACHE_FORMAT else {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    data = read_record(cache) if cache else None
+    if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
         return {}
+    clean = data.get("clean")
+    return clean if isinstance(clean, dict) else {}
 
 
 def save_clean(cache: str, clean: dict[str, dict[str, list[int]]]) -> None:
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         make_dirs(os.path.dirname(cache))
-        write_json(cache, {"format": CACHE_FORMAT, "clean": clean})
+        write_record(cache, {"format": CACHE_FORMAT, "clean": clean})
 
 
 def walk_for_stuck(
@@ -77,8 +79,8 @@ def walk_for_stuck(
     stuck: list[StuckEntry],
     known_clean: dict[str, list[int]] | None = None,
 ) -> dict[str, list[int]]:
-    """Add what is stuck below `directory` to `stuck`. At the top (`known_clean` given): skip directories
-    unchanged since they were found clean; return the ones found clean now, with their stamps."""
+    """Add what is stuck below `directory` to `stuck`. At the top (`known_clean` given): skip the entries
+    unchanged since they were found clean; return the user's own ones found clean now, with their stamps."""
     parent_writable: bool | None = None  # asked only when an entry here is someone else's
     clean: dict[str, list[int]] = {}
     try:
@@ -86,6 +88,16 @@ def walk_for_stuck(
     except OSError:
         return clean
     for entry in entries:
+        stamp = None
+        if known_clean is not None:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            stamp = [info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
+            if known_clean.get(entry.name) == stamp:
+                clean[entry.name] = stamp
+                continue
         found = inspect(entry.path)
         if found is None:
             continue
@@ -105,19 +117,9 @@ def walk_for_stuck(
                 why = f"owned by {owner} in {directory}, which {user} cannot write"
                 stuck.append(StuckEntry(entry.path, why, f"sudo chown -R {user} {directory}"))
                 continue
-        if not is_dir:
-            continue
-        if known_clean is None:
-            walk_for_stuck(entry.path, uid, user, inspect, stuck)
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        stamp = [info.st_mtime_ns, info.st_ctime_ns]
         count = len(stuck)
-        if known_clean.get(entry.name) != stamp:
+        if is_dir:
             walk_for_stuck(entry.path, uid, user, inspect, stuck)
-        if len(stuck) == count:
+        if stamp is not None and owner_uid == uid and len(stuck) == count:  # clean whoever can write here
             clean[entry.name] = stamp
     return clean

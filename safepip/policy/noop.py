@@ -22,6 +22,7 @@ from safepip.facts.pip_args import PipArgs
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.stamps import FileStamp
 from safepip.util.named_tuple import NamedTuple
+from safepip.util.names import normalize
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(
@@ -92,7 +93,7 @@ def cache_key(
     settings = sorted([key, setting.value, setting.source] for key, setting in switches.settings.items())
     return noop_cache.answer_key(
         {"argv": list(args.argv), "cwd": cwd, "settings": settings, "sys_path": list(sys_path),
-         "markers": dict(markers)}
+         "markers": sorted(markers.items())}
     )  # fmt: skip
 
 
@@ -176,7 +177,6 @@ NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 def surely_missing(requirement: str, found: Mapping[str, object]) -> bool:
     """A requirement without a marker whose project is not installed at all: pip has to install it, and
     that is known without packaging. Anything less plain is left to the closure."""
-    from safepip.facts.requirements import normalize  # loaded with installed.py, not on a cached answer
 
     if ";" in requirement:
         return False

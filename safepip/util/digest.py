@@ -4,25 +4,18 @@ costs show it)."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-
-TYPE_CHECKING = False  # typing itself is not imported on the hot path
+TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
-
-
-def find_sha256() -> Callable[[bytes], Any]:
-    for module in ("_sha256", "_sha2", "hashlib"):
+    from hashlib import sha256
+else:
+    try:
+        from _sha256 import sha256
+    except ImportError:
         try:
-            return importlib.import_module(module).sha256  # type: ignore[no-any-return]
-        except (ImportError, AttributeError):
-            continue
-    raise ImportError("no sha256")
-
-
-SHA256 = find_sha256()
+            from _sha2 import sha256
+        except ImportError:
+            from hashlib import sha256
 
 
 def sha256_hex(text: str) -> str:
-    return str(SHA256(text.encode("utf-8", "surrogateescape")).hexdigest())
+    return str(sha256(text.encode("utf-8", "surrogateescape")).hexdigest())

@@ -1,28 +1,55 @@
 """The files safepip keeps for itself (caches and records): written whole or not at all, 0600, never
-through a link that someone put in their place."""
+through a link that someone put in their place.
+
+A record is a value of plain types (None, bool, int, str, lists, tuples and dicts of them) in `marshal`'s
+format: marshal is built into every Python, where `json` costs more to import than the rest of an install's
+checks (the benchmark's import costs show it). Format version 2 reads the same in every Python 3, so an
+interpreter of another version can answer safepip in it. Only safepip's own files are read this way, in
+directories the trust rule checked: never what another user could have written.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import json
+import marshal
 import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+MARSHAL_VERSION = 2  # plain types only, no references between them: the same bytes from every Python 3
 
-def write_json(path: str, document: Any) -> None:
-    """Replace `path` with `document` as JSON: written to a new file beside it, then renamed over it, so
-    a reader sees the old file or the new one. OSError when it cannot be written (the caller decides
-    whether that matters); the directory must exist."""
+
+def write_record(path: str, value: Any) -> None:
+    """Replace `path` with `value`: written to a new file beside it, then renamed over it, so a reader sees
+    the old record or the new one. ValueError for a value of other types; OSError when it cannot be written
+    (the caller decides whether that matters); the directory must exist."""
+    data = marshal.dumps(value, MARSHAL_VERSION)
     temporary = f"{path}.{os.getpid()}-{os.urandom(4).hex()}"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
-        with open(fd, "w", encoding="utf-8") as out:
-            out.write(json.dumps(document))  # dumps, not dump: only dumps has the C encoder
+        with open(fd, "wb") as out:
+            out.write(data)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def read_record(path: str) -> Any:
+    """The value a record holds; None when it is missing, unreadable or damaged."""
+    try:
+        with open(path, "rb") as handle:
+            return decode_record(handle.read())
+    except OSError:
+        return None
+
+
+def decode_record(data: bytes) -> Any:
+    """The value of a record's bytes; None when they are not one whole value."""
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 import time
 
@@ -26,9 +25,15 @@ from safepip.util.tree import descendants, send
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import signal
     from collections.abc import Iterable, Mapping, Sequence
     from types import FrameType
     from typing import NoReturn
+else:
+    try:  # the C module `signal` wraps: the same functions and numbers, without the enums `signal` makes at
+        import _signal as signal  # import (the `enum` module with them; the benchmark's import costs)
+    except ImportError:
+        import signal
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RESTORED = (signal.SIGPIPE, signal.SIGXFSZ)  # Python ignores them; a child should not inherit that

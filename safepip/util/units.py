@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 MAX_SIZE = 1 << 60  # an exabyte: anything above is a typo, not a disk
 
@@ -11,6 +9,8 @@ MAX_SIZE = 1 << 60  # an exabyte: anything above is a typo, not a disk
 def parse_size(text: str) -> int:
     """`1073741824`, `1G`, `500M`, `64k`, `1.5GiB`: binary units, as df -h shows them. ValueError for
     anything else, a negative, non-finite or absurd size included."""
+    import math  # only for --min-tmp-space
+
     number = text.strip().upper().removesuffix("IB").removesuffix("B")
     unit = number[-1:] if number[-1:] in UNITS and number[-1:] else ""
     value = float(number[: len(number) - len(unit)])  # ValueError for "", "abc"

@@ -18,6 +18,7 @@ from safepip.actions.preflight import (
     refusal_text,
     stash_entries,
 )
+from safepip.facts import stuck
 from safepip.facts.stuck import StuckEntry, load_clean, stuck_entries
 
 
@@ -123,11 +124,42 @@ def test_a_long_walk_moves_to_statx_and_a_short_one_never_loads_it(
 
 def test_the_walk_remembers_clean_directories_until_they_change(tmp_path: Path) -> None:
     site = make_site(tmp_path)
-    cache = str(tmp_path / "cache" / "stuck.json")
+    cache = str(tmp_path / "cache" / "stuck")
     assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
     first = load_clean(cache)[str(site)]
-    assert set(first) == {"spcli", "Sp_Cli-2.0.dist-info"}  # directories only; files are inspected each run
+    assert set(first) == {"spcli", "Sp_Cli-2.0.dist-info", "loose.py"}  # every top entry found clean
     (site / "spcli" / "new.py").write_text("")  # a reinstall changes the package directory
     assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
     assert load_clean(cache)[str(site)]["spcli"] != first["spcli"]
     assert load_clean(cache)[str(site)]["Sp_Cli-2.0.dist-info"] == first["Sp_Cli-2.0.dist-info"]
+
+
+def test_a_later_run_inspects_only_the_entries_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kept stamp holds while the entry's inode, mtime and ctime do; chattr and chown change the ctime,
+    so an entry whose attributes or owner changed is inspected again."""
+    site = make_site(tmp_path)
+    cache = str(tmp_path / "cache" / "stuck")
+    assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
+    inspected: list[str] = []
+    real = stuck.entry_inspector()
+
+    def spying() -> stuck.Inspector:
+        def inspect(path: str) -> tuple[int, str | None, bool] | None:
+            inspected.append(os.path.relpath(path, site))
+            return real(path)
+
+        return inspect
+
+    monkeypatch.setattr(stuck, "entry_inspector", spying)
+    assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
+    assert inspected == []
+    os.chmod(site / "loose.py", 0o644)  # the same mode: only the ctime changes, as with chattr or chown
+    assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
+    assert inspected == ["loose.py"]
+    inspected.clear()
+    (site / "loose.py").unlink()
+    (site / "loose.py").write_text("")  # a new inode under the same name
+    assert stuck_entries([str(site)], os.geteuid(), "me", cache) == []
+    assert inspected == ["loose.py"]

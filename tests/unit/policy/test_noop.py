@@ -145,7 +145,7 @@ def test_fast_path_agrees_with_pip(
     built = answer(world, args, environ, cache_dir=tmp_path)
     assert (built is not None) is fast, built
     assert answer(world, args, environ, cache_dir=tmp_path) == built  # the second from the cache
-    assert bool(list(tmp_path.glob("noop/*.json"))) is fast  # only a positive answer is kept
+    assert bool(list(tmp_path.glob("noop/*"))) is fast  # only a positive answer is kept
     if not fast and work is None:
         return  # an option the fast path leaves to pip: nothing of pip's to compare
     pip_work = pip_has_work(world, [a for a in args if a != "out.json" and a != "--report"], environ)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 import sys
@@ -46,7 +46,7 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def entries(cache: Path) -> list[Path]:
-    return sorted(cache.glob("noop/*.json"))
+    return sorted(cache.glob("noop/*"))
 
 
 def test_a_repeated_answer_comes_from_the_cache(world: World, tmp_path: Path, reads: list[int]) -> None:
@@ -139,10 +139,10 @@ def test_nothing_secret_on_disk(world: World, tmp_path: Path) -> None:
     args = ["--extra-index-url", index, *ARGS]
     assert answer(world, args, secret, tmp_path) == SATISFIED
     [entry] = entries(tmp_path)
-    text = entry.read_text()
+    data = entry.read_bytes()
     for value in ("s3cret-token", "pr0xy-pw", "someone", "example.invalid", "t0ken-value", "simple"):
-        assert value not in text
-    stored = json.loads(text)
+        assert value.encode() not in data
+    stored = marshal.loads(data)
     assert set(stored) == {"format", "answer", "files", "sites", "variables", "variables_digest"}
     assert stored["variables"] == ["EXTRA_REQUIREMENT", "TOKEN"]  # the names only
 
@@ -150,16 +150,24 @@ def test_nothing_secret_on_disk(world: World, tmp_path: Path) -> None:
 def test_an_entry_is_not_taken_for_another_key(world: World, tmp_path: Path) -> None:
     assert answer(world, ARGS, env(), tmp_path) == SATISFIED
     [entry] = entries(tmp_path)
-    other = entry.with_name("0" * 64 + ".json")
+    other = entry.with_name("0" * 64)
     entry.rename(other)
     assert noop_cache.cached_answer(str(tmp_path), "0" * 64, env()) is None  # its variables' digest
 
 
-@pytest.mark.parametrize("damage", ["{", "[]", '{"format": 1}', '{"answer": "x"}'])
-def test_a_damaged_entry_is_no_answer(world: World, tmp_path: Path, damage: str) -> None:
+DAMAGE = [
+    b"{",
+    b"",
+    b"\xff" * 8,
+    *(marshal.dumps(v) for v in ([], {"format": 2}, {"answer": "x"}, "x", None)),
+]
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_a_damaged_entry_is_no_answer(world: World, tmp_path: Path, damage: bytes) -> None:
     assert answer(world, ARGS, env(), tmp_path) == SATISFIED
     [entry] = entries(tmp_path)
-    entry.write_text(damage)
+    entry.write_bytes(damage)
     assert answer(world, ARGS, env(), tmp_path) == SATISFIED
 
 

@@ -1,36 +1,67 @@
-"""safepip's own files are replaced whole, 0600, and a failed write leaves nothing behind."""
+"""safepip's own files are replaced whole, 0600, and a failed write leaves nothing behind; a damaged record
+reads as nothing."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from safepip.util.files import write_json
+from safepip.util.files import decode_record, read_record, write_record
+
+VALUE = {"a": [1, "é", None, True], "path": "/tmp/\udcff-not-utf-8", "nested": {"b": [("c", 2)]}}
 
 
 def test_a_file_is_replaced_whole_and_private(tmp_path: Path) -> None:
-    path = tmp_path / "record.json"
+    path = tmp_path / "record"
     path.write_text("old")
     path.chmod(0o644)
-    write_json(str(path), {"a": [1, "é"]})
-    assert json.loads(path.read_text(encoding="utf-8")) == {"a": [1, "é"]}
+    write_record(str(path), VALUE)
+    assert read_record(str(path)) == VALUE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert os.listdir(tmp_path) == ["record.json"]
+    assert os.listdir(tmp_path) == ["record"]
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
-    path = tmp_path / "record.json"
+    path = tmp_path / "record"
     path.write_text("old")
-    with pytest.raises(TypeError):
-        write_json(str(path), {"not json": object()})
+    with pytest.raises(ValueError):
+        write_record(str(path), {"not plain": object()})
     assert path.read_text() == "old"
-    assert os.listdir(tmp_path) == ["record.json"]
+    assert os.listdir(tmp_path) == ["record"]
 
 
 def test_a_missing_directory_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(OSError):
-        write_json(str(tmp_path / "missing" / "record.json"), {})
+        write_record(str(tmp_path / "missing" / "record"), {})
+
+
+def test_a_link_in_its_place_is_never_written_through(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("theirs")
+    (tmp_path / "record").symlink_to(elsewhere)
+    write_record(str(tmp_path / "record"), VALUE)  # the link is replaced, not followed
+    assert elsewhere.read_text() == "theirs"
+    assert not (tmp_path / "record").is_symlink()
+
+
+@pytest.mark.parametrize("data", [b"", b"{", b"\xff" * 16, b"[\x05\x00\x00\x00"])
+def test_damaged_bytes_are_no_record(tmp_path: Path, data: bytes) -> None:
+    assert decode_record(data) is None
+    (tmp_path / "record").write_bytes(data)
+    assert read_record(str(tmp_path / "record")) is None
+    assert read_record(str(tmp_path / "missing")) is None
+
+
+@pytest.mark.parametrize("python", sorted({sys.executable, "/usr/bin/python3"}))
+def test_another_python_writes_records_this_one_reads(python: str) -> None:
+    """The interpreter query answers in a record: the same bytes from any Python 3."""
+    if not os.path.exists(python):
+        pytest.skip(f"{python} is not on this machine")
+    code = f"import marshal, sys; sys.stdout.buffer.write(marshal.dumps({VALUE!r}, 2))"
+    done = subprocess.run([python, "-S", "-c", code], capture_output=True, check=True)
+    assert decode_record(done.stdout) == VALUE

@@ -1,0 +1,38 @@
+"""Project names as PEP 503 compares them, and regular expressions compiled when first used: `re` is not
+imported on an install's way to pip (the benchmark's import costs show what it adds)."""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+    from typing import Any, AnyStr
+
+
+def normalize(name: str) -> str:
+    """`re.sub(r"[-_.]+", "-", name).lower()`, PEP 503's form of a project name."""
+    text = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in text:
+        text = text.replace("--", "-")
+    return text
+
+
+class LazyPattern:
+    """`re.compile(text, flags)`, done when the pattern is first used."""
+
+    def __init__(self, text: str | bytes, flags: int = 0) -> None:
+        self.text = text
+        self.flags = flags
+        self.compiled: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self.compiled is None:
+            import re
+
+            self.compiled = re.compile(self.text, self.flags)
+        return getattr(self.compiled, name)
+
+
+def pattern(text: AnyStr, flags: int = 0) -> re.Pattern[AnyStr]:
+    """A module's regular expression, compiled on first use (as `re.compile` for the type checker)."""
+    return LazyPattern(text, flags)  # type: ignore[return-value]
