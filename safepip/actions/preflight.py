@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from safepip.errors import RefusedError
 from safepip.facts.stuck import StuckEntry, stuck_entries
 from safepip.util.names import normalize
-from safepip.util.process import NoAnswer, ask
+from safepip.util.questions import NoAnswer, ask
 
 DRY_RUN_TIMEOUT = 600.0
 STASH_PREFIX = "~"

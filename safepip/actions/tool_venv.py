@@ -20,7 +20,8 @@ from safepip.facts.paths import site_packages, venv_python
 from safepip.facts.tool import Tool
 from safepip.util.archive import ARCHIVE_INFO, OWN_VERSION
 from safepip.util.dirs import make_dirs
-from safepip.util.process import NoAnswer, ask, python_module
+from safepip.util.process import python_module
+from safepip.util.questions import NoAnswer, ask
 
 NOT_COPIED = ("__main__.py", ARCHIVE_INFO)  # the archive's own entry and its build record
 SCRIPT = """\

@@ -17,7 +17,8 @@ from safepip.facts import paths
 from safepip.facts.paths import site_packages
 from safepip.facts.records import Interpreter
 from safepip.util.archive import own_module
-from safepip.util.process import NoAnswer, ask, python_module
+from safepip.util.process import python_module
+from safepip.util.questions import NoAnswer, ask
 
 # .pth files are read in name order: the seed's pip (_safepip_pip.pth) comes before the base venv's packages, so
 # an overlay runs safepip's pip, never an older one of the base's

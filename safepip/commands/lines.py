@@ -45,19 +45,16 @@ def after_line(target: Target, home: str, changed: bool | None, python_changed: 
     return None
 
 
-def dist_state(dirs: tuple[str, ...]) -> dict[str, int]:
-    """The installed distributions' metadata directories with their mtimes: an install or a reinstall
-    changes them, a run where pip found everything satisfied does not."""
-    state: dict[str, int] = {}
+def dist_state(dirs: tuple[str, ...]) -> list[tuple[int, int, int] | None]:
+    """The install directories' own stamps (inode, mtime, ctime): an install or a reinstall adds, removes or
+    renames entries at their top (a distribution's .dist-info, at least), which changes them; a run where
+    pip found everything satisfied does not."""
+    state: list[tuple[int, int, int] | None] = []
     for directory in dirs:
         try:
-            entries = list(os.scandir(directory))
+            info = os.stat(directory)
         except OSError:
+            state.append(None)
             continue
-        for entry in entries:
-            if entry.name.endswith((".dist-info", ".egg-info", ".egg-link")):
-                try:
-                    state[entry.path] = entry.stat(follow_symlinks=False).st_mtime_ns
-                except OSError:
-                    continue
+        state.append((info.st_ino, info.st_mtime_ns, info.st_ctime_ns))
     return state

@@ -17,6 +17,8 @@ from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
 from safepip.util.files import decode_record, read_record, write_record
+from safepip.util.process import python_code
+from safepip.util.questions import NoAnswer, Question
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
@@ -186,20 +188,62 @@ def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
         write_record(path, {"stamps": stamps_for(python, raw), "answer": raw})
 
 
-def query_interpreter(
+class PendingQuery:
+    """The facts of one interpreter, on their way: read from the cache at once, or asked of the interpreter
+    in a child that runs while safepip goes on (`result` waits for it). Used as a context manager, which
+    ends the child if its answer was never read."""
+
+    def __init__(self, python: str, cache_path: str | None, keep: bool) -> None:
+        self.python, self.cache_path, self.keep = python, cache_path, keep
+        self.question: Question | None = None
+        self.raw = cached_answer(cache_path) if cache_path else None
+        if self.raw is None or any(not isinstance(self.raw.get(k), t) for k, t in REQUIRED.items()):
+            self.raw = None
+            try:
+                self.question = Question(
+                    python_code(python, QUERY_SCRIPT, no_site=True), os.environ, QUERY_TIMEOUT
+                )
+            except NoAnswer as error:
+                raise SafepipError(str(error)) from None
+
+    @property
+    def asking(self) -> bool:
+        """The interpreter is being asked (no cached answer): there is time for other work."""
+        return self.question is not None
+
+    def result(self) -> Interpreter:
+        if self.raw is None:
+            assert self.question is not None
+            self.raw = read_answer(self.python, self.question)
+            if self.cache_path and self.keep:
+                keep_answer(self.cache_path, self.python, self.raw)
+        return interpreter_from(self.python, self.raw)
+
+    def __enter__(self) -> PendingQuery:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        if self.question is not None:
+            self.question.__exit__(kind)
+
+
+def start_query(
     python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None, keep: bool = True
-) -> Interpreter:
+) -> PendingQuery:
     """The interpreter's facts: from the cache while still valid, else from running it (and, when `keep`,
     caching the answer; not for explain and doctor, which write nothing, nor into a private fallback dir
     that the run has not made yet: it must be made 0700 first)."""
     environ = os.environ if environ is None else environ
     path = os.path.join(cache_dir, "interpreters", cache_key(python, environ)) if cache_dir else None
-    raw = cached_answer(path) if path else None
-    if raw is None or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
-        raw = ask_interpreter(python)
-        if path and keep:
-            keep_answer(path, python, raw)
-    return interpreter_from(python, raw)
+    return PendingQuery(python, path, keep)
+
+
+def query_interpreter(
+    python: str, cache_dir: str | None = None, environ: Mapping[str, str] | None = None, keep: bool = True
+) -> Interpreter:
+    """start_query's facts, waited for."""
+    with start_query(python, cache_dir, environ, keep) as pending:
+        return pending.result()
 
 
 QUERY_TIMEOUT = 30.0  # seconds; a Python answers in well under one
@@ -208,12 +252,10 @@ REQUIRED = {"executable": str, "version": str, "tag": str, "prefix": str, "base_
             "scheme": dict, "user_scheme": dict, "sys_path": list, "site_candidates": list}  # fmt: skip
 
 
-def ask_interpreter(python: str) -> dict[str, Any]:
-    """Run the query script with `python` (never importing from the working directory)."""
-    from safepip.util.process import NoAnswer, ask, python_code
-
+def read_answer(python: str, question: Question) -> dict[str, Any]:
+    """The query script's answer (run with `python`, never importing from the working directory)."""
     try:
-        answer = ask(python_code(python, QUERY_SCRIPT, no_site=True), os.environ, QUERY_TIMEOUT)
+        answer = question.answer()
     except NoAnswer as error:
         raise SafepipError(str(error)) from None
     if answer.code != 0:

@@ -10,15 +10,15 @@ from collections.abc import Mapping
 from safepip.errors import SafepipError
 from safepip.facts import paths
 from safepip.facts.fs import probe_dir
-from safepip.facts.interpreter import query_interpreter
+from safepip.facts.interpreter import start_query
 from safepip.facts.own_dirs import own_dirs
 from safepip.facts.pip_cache import probe_pip_cache
 from safepip.facts.pip_config import read_pip_switches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
-from safepip.facts.site_trust import site_distrust
-from safepip.facts.temp import probe_temp, temp_candidates
-from safepip.facts.trust import distrust, group_shared, owner_name, python_distrust
+from safepip.facts.site_trust import likely_trees, site_distrust, walk_trees
+from safepip.facts.temp import TempFact, probe_temp, temp_candidates
+from safepip.facts.trust import Distrust, distrust, group_shared, owner_name, python_distrust
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
 
@@ -190,6 +190,13 @@ def temp_target_dirs(
     return list(dict.fromkeys(path for path in dirs if path))
 
 
+def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
+    return tuple(
+        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
+        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
+    )
+
+
 def venv_option_distrust(request: Request, uid: int) -> str | None:
     """A `--venv` that safepip would create: its path must be one nobody else can change on the way."""
     venv = request.options.venv
@@ -214,6 +221,8 @@ def probe_context(
     python, source, active_env = choice.python, choice.source, choice.active_env
     interpreter: Interpreter | None = None
     error: str | None = None
+    temp: tuple[TempFact, ...] | None = None
+    walked: dict[str, list[Distrust]] = {}
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
     elif python is not None and not os.path.lexists(python):
@@ -222,9 +231,13 @@ def probe_context(
         error = "no python3 or python on PATH that is yours or root's"
     else:
         try:
-            interpreter = query_interpreter(
+            with start_query(
                 python, own.cache.path, environ, keep=writes and own.private_root is None
-            )
+            ) as query:
+                if query.asking:  # the interpreter takes a while to answer: meanwhile, what needs no answer
+                    temp = probe_temps(environ, own.cache.path)
+                    walked = walk_trees(likely_trees(python), identity.euid)
+                interpreter = query.result()
         except SafepipError as failure:
             error = failure.message
     if interpreter is not None:
@@ -235,6 +248,7 @@ def probe_context(
             interpreter.pth_imports,
             interpreter.pth_opaque,
             interpreter.pth_paths,
+            walked,
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
@@ -263,11 +277,8 @@ def probe_context(
         target_setting.value if target_setting else None,
         prefix_setting.value if prefix_setting else None,
     )
-    root, own_cache = own.data.path, own.cache.path
-    temp = tuple(
-        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
-        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
-    )
+    root = own.data.path
+    temp = probe_temps(environ, own.cache.path) if temp is None else temp
     managed = overlay = None
     if interpreter is not None:
         managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)

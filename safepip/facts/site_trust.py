@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Mapping
 
 from safepip.facts.trust import (
     Distrust,
     creatable_by_others,
     distrust,
     group_shared,
+    groups_of,
     listed_distrust,
     top_distrust,
 )
@@ -97,13 +99,15 @@ def site_distrust(
     imported: tuple[str, ...] = (),
     opaque: tuple[str, ...] = (),
     named: tuple[str, ...] = (),
+    walked: Mapping[str, list[Distrust]] | None = None,
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
     Whole: the modules the .pth files import (`imported`), sitecustomize, usercustomize and pip. The first
-    entry another user can change; a group-shared one only when nothing else is."""
+    entry another user can change; a group-shared one only when nothing else is. `walked`: trees already
+    walked in this run (walk_trees), by their roots."""
     uid = os.geteuid() if uid is None else uid
-    groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+    groups = groups_of(uid)
     found: list[Distrust | None] = []
     for directory in site_dirs:
         found += top_distrust(directory, uid, groups)
@@ -112,6 +116,29 @@ def site_distrust(
     # a directory a .pth line names that is missing now is added by Python if it exists when pip starts
     found += [creatable_by_others(path, uid) for path in named if not os.path.lexists(path)]
     for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
-        found += tree_distrust(tree, uid, groups)
+        found += walked[tree] if walked and tree in walked else tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]
     return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)
+
+
+def likely_trees(python: str) -> list[str]:
+    """Where a venv's pip and its site dir's bytecode are, read off the venv before its interpreter says:
+    `<venv>/lib/<its one pythonX.Y>/site-packages`. Nothing for anything else."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    lib = os.path.join(prefix, "lib")
+    try:
+        versions = [name for name in os.listdir(lib) if name.startswith("python")]
+    except OSError:
+        return []
+    if len(versions) != 1 or not os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        return []
+    site = os.path.join(lib, versions[0], "site-packages")
+    return [
+        tree for tree in (os.path.join(site, "pip"), os.path.join(site, "__pycache__")) if os.path.isdir(tree)
+    ]
+
+
+def walk_trees(roots: list[str], uid: int) -> dict[str, list[Distrust]]:
+    """tree_distrust of each root, for site_distrust's `walked`."""
+    groups = groups_of(uid)
+    return {root: tree_distrust(root, uid, groups) for root in roots}

@@ -92,6 +92,12 @@ def acl_writers(path: str) -> list[tuple[int, int]]:
     ]
 
 
+def groups_of(uid: int) -> frozenset[int]:
+    """The groups whose members are this process's user, when `uid` is that user: a group-shared entry
+    (a team's venv) is told apart by them."""
+    return frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+
+
 def entry_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[int]) -> Distrust | None:
     """One entry on the way: who besides `uid` and root could change it."""
     if info.st_uid not in (uid, 0):
@@ -147,7 +153,7 @@ def distrust(path: str, uid: int | None = None, *, missing_ok: bool = False) -> 
     way). `missing_ok`: a path whose tail does not exist yet is judged by what exists (for directories
     safepip will create)."""
     uid = os.geteuid() if uid is None else uid
-    groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+    groups = groups_of(uid)
     shared: Distrust | None = None
     pending = [part for part in os.path.join(os.getcwd(), path).split("/") if part not in ("", ".")]
     current = "/"
@@ -275,7 +281,7 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
 def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
     """`<prefix>/lib/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top."""
     uid = os.geteuid() if uid is None else uid
-    groups = frozenset(os.getgroups()) | {os.getegid()} if uid == os.geteuid() else frozenset()
+    groups = groups_of(uid)
     lib = os.path.join(prefix, "lib")
     try:
         names = [name for name in os.listdir(lib) if name.startswith("python3")]

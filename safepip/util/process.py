@@ -6,7 +6,7 @@ Decided here, once:
 - the process group and signals: SIGINT, SIGTERM and SIGHUP reach the child's whole process tree; safepip
   waits for it and reports 128+n; what is still alive after a grace period is killed;
 - inherited descriptors: a lock's descriptor passes to the child, so the lock lives as long as the child;
-- timeouts, for the processes that only answer a question.
+- timeouts, for the processes that only answer a question (util/questions.py, through Child).
 
 Processes start with `os.posix_spawn`: `subprocess` is not imported on the way to pip (see the benchmark's
 import costs).
@@ -20,7 +20,6 @@ import sys
 import time
 
 from safepip.errors import Interrupted
-from safepip.util.named_tuple import NamedTuple
 from safepip.util.tree import descendants, send
 
 TYPE_CHECKING = False
@@ -131,6 +130,12 @@ def spawn(
     finally:
         for fd in inherited:
             os.set_inheritable(fd, False)
+
+
+def kill_group(leader: int) -> None:
+    """SIGKILL to what is left of a process group (its leader may have ended already)."""
+    with contextlib.suppress(OSError):
+        os.killpg(leader, signal.SIGKILL)
 
 
 def exit_code(status: int) -> int:
@@ -318,80 +323,3 @@ def run_streaming(
         child.restore()
         raise
     return code, text
-
-
-class Answer(NamedTuple):
-    """What a question-answering child said."""
-
-    code: int
-    stdout: bytes
-    stderr: bytes
-
-    def last_error_line(self) -> str:
-        lines = self.stderr.decode("utf-8", "replace").strip().splitlines()
-        return lines[-1] if lines else f"exit code {self.code}, no output"
-
-
-class NoAnswer(Exception):
-    """The child could not be started, or did not answer in time."""
-
-
-def ask(
-    argv: Sequence[str],
-    environ: Mapping[str, str],
-    timeout: float,
-    inherit: Iterable[int] = (),
-    limit: int = 16 * 1024 * 1024,
-) -> Answer:
-    """Run a child that answers a question (stdin closed, output captured), at most `timeout` seconds and
-    `limit` bytes of output; its tree is killed when it overruns either, or when safepip is interrupted."""
-    import select
-
-    out_read, out_write = os.pipe()
-    err_read, err_write = os.pipe()
-    null = os.open(os.devnull, os.O_RDONLY)
-    environ = safe_python_environment(environ)
-    try:
-        child = Child(
-            argv, environ, stdin_fd=null, stdout_fd=out_write, stderr_fd=err_write, inherit=inherit,
-            own_group=True,
-        )  # fmt: skip
-    except OSError as error:
-        os.close(out_read)
-        os.close(err_read)
-        raise NoAnswer(f"cannot run {argv[0]}: {error.strerror}") from error
-    finally:
-        for fd in (out_write, err_write, null):
-            os.close(fd)
-    buffers: dict[int, bytearray] = {out_read: bytearray(), err_read: bytearray()}
-    deadline = time.monotonic() + timeout
-    try:
-        open_fds = [out_read, err_read]
-        while open_fds:
-            if child.received:
-                raise Interrupted(child.received[0])
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise NoAnswer(f"{argv[0]} did not answer within {timeout:g} seconds")
-            ready, _, _ = select.select(open_fds, [], [], min(left, 0.5))
-            for fd in ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    open_fds.remove(fd)
-                    continue
-                buffers[fd] += chunk
-                if len(buffers[fd]) > limit:
-                    raise NoAnswer(f"{argv[0]} said more than {limit} bytes")
-        code = child.wait(max(deadline - time.monotonic(), 0.1))
-        if code is None:
-            raise NoAnswer(f"{argv[0]} did not exit within {timeout:g} seconds")
-    except BaseException:
-        child.kill()
-        raise
-    finally:
-        child.restore()
-        os.close(out_read)
-        os.close(err_read)
-        with contextlib.suppress(OSError):  # what it left running in its group (it leads the group)
-            os.killpg(child.pid, signal.SIGKILL)
-    return Answer(code, bytes(buffers[out_read]), bytes(buffers[err_read]))

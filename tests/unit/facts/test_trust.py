@@ -187,3 +187,38 @@ def test_a_missing_dir_a_pth_names_counts_when_another_user_could_create_it(tmp_
     (sticky / "proj").mkdir()  # there now, and the user's own: judged as an existing path is
     (sticky / "proj" / "src").mkdir()
     assert site_distrust((str(site),), (), named=(str(sticky / "proj" / "src"),)) is None
+
+
+def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_takes(tmp_path: Path) -> None:
+    """probe walks a venv's pip while its interpreter is asked (likely_trees: read off the venv); site_distrust
+    takes that walk for those roots and walks every other tree itself."""
+    from safepip.facts.site_trust import likely_trees, walk_trees
+
+    venv = tmp_path / "venv"
+    site = venv / "lib" / "python3.11" / "site-packages"
+    (site / "pip").mkdir(parents=True)
+    (site / "pip" / "__init__.py").write_text("")
+    (site / "hook").mkdir()
+    (site / "hook" / "__init__.py").write_text("")
+    python = str(venv / "bin" / "python")
+    assert likely_trees(python) == []  # no pyvenv.cfg: not a venv, nothing guessed
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    assert likely_trees(python) == [str(site / "pip")]
+    (site / "__pycache__").mkdir()
+    assert likely_trees(python) == [str(site / "pip"), str(site / "__pycache__")]
+
+    (site / "pip" / "__init__.py").chmod(0o666)
+    walked = walk_trees(likely_trees(python), os.geteuid())
+    assert [problem.who for problem in walked[str(site / "pip")]] == ["every user"]
+    (site / "pip" / "__init__.py").chmod(0o644)  # changed after the walk: the walk's verdict is the one taken
+    found = site_distrust((str(site),), (), walked=walked)
+    assert found is not None and found.path == str(site / "pip" / "__init__.py")
+    assert site_distrust((str(site),), ()) is None
+
+    (site / "hook" / "__init__.py").chmod(0o666)  # a tree not walked before is walked here
+    found = site_distrust(
+        (str(site),), (), imported=("hook",), walked=walk_trees(likely_trees(python), os.geteuid())
+    )
+    assert found is not None and found.path == str(site / "hook" / "__init__.py")
+    (venv / "lib" / "python3.12").mkdir()
+    assert likely_trees(python) == []  # two Pythons' libs: no guess
