@@ -303,21 +303,45 @@ def import_cost(run: Run) -> list[Verdict]:
     return []
 
 
+# util/named_tuple.py's classes made by collections.namedtuple instead (which compiles an __new__ per class)
+NAMEDTUPLE_SWAP = """
+import collections, safepip.util.named_tuple as n
+class Made(type):
+    def __new__(mcs, name, bases, namespace):
+        if not bases:
+            return super().__new__(mcs, name, bases, namespace)
+        fields = list(namespace.get("__annotations__", {}))
+        made = collections.namedtuple(name, fields, defaults=[namespace[f] for f in fields if f in namespace],
+                                      module=namespace["__module__"])
+        for key, value in namespace.items():
+            if key not in fields and key not in ("__module__", "__qualname__", "__annotations__"):
+                setattr(made, key, value)
+        return made
+class NamedTuple(metaclass=Made):
+    pass
+n.NamedTuple = NamedTuple
+"""
+
+
 def named_tuples(run: Run) -> None:
-    """safepip's records made by typing.NamedTuple (it compiles every annotation string) against
-    util/named_tuple.py, over the modules an install imports."""
+    """safepip's records made by typing.NamedTuple (it compiles every annotation string) and by
+    collections.namedtuple (it compiles an __new__ per class) against util/named_tuple.py, over the modules
+    an install imports."""
     python, bench = sys.executable, run.bench
     hot = "import " + ", ".join(HOT_PATH_MODULES)
     ours = Timing("safepip's records, util.named_tuple")
     typing = Timing("safepip's records, typing.NamedTuple")
+    namedtuple = Timing("safepip's records, collections.namedtuple")
     swap = "import typing, safepip.util.named_tuple as n; n.NamedTuple = typing.NamedTuple; "
     bench.run([python, "-c", hot])  # untimed once: the bytecode cache is written
     interleave(run.reps * F_REPS, [
         (ours, nothing, lambda t: bench.run([python, "-c", hot], None, t)),
         (typing, nothing, lambda t: bench.run([python, "-c", swap + hot], None, t)),
+        (namedtuple, nothing, lambda t: bench.run([python, "-c", NAMEDTUPLE_SWAP + hot], None, t)),
     ])  # fmt: skip
-    print(f"  importing what an install imports: typing.NamedTuple {(typing.median - ours.median) * 1000:+.1f} ms"
-          f" ({typing.median * 1000:.1f} ms against {ours.median * 1000:.1f} ms)")  # fmt: skip
+    print(f"  importing what an install imports: typing.NamedTuple {(typing.median - ours.median) * 1000:+.1f} ms,"
+          f" collections.namedtuple {(namedtuple.median - ours.median) * 1000:+.1f} ms"
+          f" ({ours.median * 1000:.1f} ms with util.named_tuple)")  # fmt: skip
 
 
 def first_install(run: Run) -> list[Verdict]:

@@ -1,8 +1,10 @@
 """`NamedTuple`, as mypy knows it from `typing`, made at run time without typing's check of each field's
-annotation: with `from __future__ import annotations` every annotation is a string, and typing compiles
-each one, which for safepip's records costs more than all of safepip's own start-up work (benchmark row (f)
-gives the figure). The classes made are plain `collections.namedtuple` classes with the methods, properties
-and docstring of the class statement, as typing makes them; generic named tuples are not supported.
+annotation and without `collections.namedtuple`'s compiling of a constructor for each class: with `from
+__future__ import annotations` every annotation is a string, which typing compiles, and namedtuple compiles
+an `__new__` per class; for safepip's few dozen records, on every run, both cost more than the rest of
+safepip's start-up work (benchmark row (f) gives the figures). The classes made are tuples with the fields,
+methods, properties and docstring of the class statement and what namedtuple gives (`_fields`,
+`_field_defaults`, `_make`, `_replace`, `_asdict`, the repr); generic named tuples are not supported.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
 else:
-    from collections import namedtuple
+    from operator import itemgetter
 
     # what a class statement may not define, as typing.NamedTuple forbids it
     PROHIBITED = frozenset(
@@ -21,6 +23,64 @@ else:
          "_replace", "_asdict", "_source"}
     )  # fmt: skip
     SPECIAL = frozenset({"__module__", "__name__", "__annotations__", "__qualname__"})
+    MISSING = object()
+
+    def constructor(name, fields, defaults):
+        """`__new__(cls, *args, **kwargs)` as namedtuple's, with its errors."""
+        count, positions = len(fields), {field: index for index, field in enumerate(fields)}
+        first_default = count - len(defaults)
+
+        def __new__(cls, *args, **kwargs):
+            if len(args) == count and not kwargs:
+                return tuple.__new__(cls, args)
+            if len(args) > count:
+                raise TypeError(f"{name}() takes {count} arguments but {len(args)} were given")
+            values = [*args, *[MISSING] * (count - len(args))]
+            for key, value in kwargs.items():
+                index = positions.get(key)
+                if index is None:
+                    raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+                if values[index] is not MISSING:
+                    raise TypeError(f"{name}() got multiple values for argument {key!r}")
+                values[index] = value
+            for index in range(len(args), count):
+                if values[index] is MISSING:
+                    if index < first_default:
+                        raise TypeError(f"{name}() missing required argument {fields[index]!r}")
+                    values[index] = defaults[index - first_default]
+            return tuple.__new__(cls, values)
+
+        return __new__
+
+    def record_methods(name, fields):
+        count = len(fields)
+
+        @classmethod
+        def _make(cls, iterable):
+            made = tuple.__new__(cls, iterable)
+            if len(made) != count:
+                raise TypeError(f"Expected {count} arguments, got {len(made)}")
+            return made
+
+        def _replace(self, **changes):
+            made = self._make([changes.pop(field, value) for field, value in zip(fields, self, strict=True)])
+            if changes:
+                raise ValueError(f"Got unexpected field names: {list(changes)!r}")
+            return made
+
+        def __repr__(self):
+            return (
+                f"{type(self).__name__}({', '.join(f'{f}={v!r}' for f, v in zip(fields, self, strict=True))})"
+            )
+
+        def _asdict(self):
+            return dict(zip(fields, self, strict=True))
+
+        def __getnewargs__(self):
+            return tuple(self)
+
+        return {"_make": _make, "_replace": _replace, "__repr__": __repr__, "_asdict": _asdict,
+                "__getnewargs__": __getnewargs__}  # fmt: skip
 
     class NamedTupleType(type):
         def __new__(mcs, name, bases, namespace):
@@ -28,24 +88,32 @@ else:
                 return super().__new__(mcs, name, bases, namespace)
             if bases != (NamedTuple,):
                 raise TypeError(f"{name}: a NamedTuple takes no other base class")
-            fields = list(namespace.get("__annotations__", {}))
+            annotations = dict(namespace.get("__annotations__", {}))
+            fields = tuple(annotations)
             with_default = [field for field in fields if field in namespace]
-            if with_default and fields[-len(with_default) :] != with_default:
+            if with_default and list(fields[-len(with_default) :]) != with_default:
                 raise TypeError(f"{name}: a field without a default follows one with a default")
-            made = namedtuple(
-                name,
-                fields,
-                defaults=[namespace[field] for field in with_default],
-                module=namespace["__module__"],
-            )
-            made.__annotations__ = dict(namespace.get("__annotations__", {}))
-            made.__qualname__ = namespace.get("__qualname__", name)
+            defaults = tuple(namespace[field] for field in with_default)
+            body = {
+                "__doc__": f"{name}({', '.join(fields)})",
+                "__slots__": (),
+                "__module__": namespace["__module__"],
+                "__qualname__": namespace.get("__qualname__", name),
+                "__annotations__": annotations,
+                "__match_args__": fields,
+                "_fields": fields,
+                "_field_defaults": dict(zip(with_default, defaults, strict=True)),
+                "__new__": constructor(name, fields, defaults),
+                **record_methods(name, fields),
+            }
+            for index, field in enumerate(fields):
+                body[field] = property(itemgetter(index), doc=f"Alias for field number {index}")
             for key, value in namespace.items():
                 if key in PROHIBITED:
                     raise AttributeError(f"{name}: cannot overwrite NamedTuple attribute {key}")
                 if key not in SPECIAL and key not in fields:
-                    setattr(made, key, value)
-            return made
+                    body[key] = value
+            return type(name, (tuple,), body)
 
     class NamedTuple(metaclass=NamedTupleType):
         pass

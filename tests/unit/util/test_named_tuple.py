@@ -68,3 +68,37 @@ def test_what_typing_refuses_is_refused() -> None:
 
         class Mixed(NamedTuple, int):  # type: ignore[misc]
             x: int
+
+
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [((1, 2, "a", 4), {}), ((), {}), ((1,), {"x": 2}), ((1,), {"z": 2}), ((), {"y": 1})],
+    ids=["too many", "none", "twice", "unknown", "required missing"],
+)
+def test_a_wrong_call_is_a_type_error_as_with_typing(
+    args: tuple[object, ...], kwargs: dict[str, object]
+) -> None:
+    for kind in (Point, TypingPoint):
+        with pytest.raises(TypeError):
+            kind(*args, **kwargs)
+
+
+def test_make_replace_copy_and_match_as_with_typing() -> None:
+    import copy
+    import pickle
+
+    for kind in (Point, TypingPoint):
+        point = kind._make([1, 2, None])
+        assert point._replace(y=5) == kind(1, 5)
+        with pytest.raises(ValueError, match="unexpected field names"):
+            point._replace(z=1)
+        with pytest.raises(TypeError):
+            kind._make([1])
+        assert copy.deepcopy(point) == point and type(copy.copy(point)) is kind
+        assert pickle.loads(pickle.dumps(point)) == point
+        match point:
+            case kind(x, y):  # type: ignore[misc]
+                assert (x, y) == (1, 2)
+            case _:
+                pytest.fail("__match_args__")
+        assert kind(y=3, x=1) == (1, 3, None) and kind(1, label="b") == (1, 0, "b")
