@@ -16,11 +16,14 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from safepip.errors import LockTimeoutError, RefusedError
+from safepip.util.contexts import contextmanager
 from safepip.util.dirs import make_dirs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 if os.name == "posix":
     import fcntl

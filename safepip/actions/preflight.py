@@ -10,12 +10,15 @@ say whether this install touches it (the common path pays one directory walk and
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
 
 from safepip.errors import RefusedError
 from safepip.facts.stuck import StuckEntry, stuck_entries
 from safepip.util.names import normalize
 from safepip.util.questions import NoAnswer, ask
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
 
 DRY_RUN_TIMEOUT = 600.0
 STASH_PREFIX = "~"

@@ -8,10 +8,13 @@ moved only with a line that says so.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 
 from safepip.util.dirs import make_dirs
 from safepip.util.names import normalize, pattern
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 # the venv's own scripts: never linked (pip-compile, pip-audit and other pip-* tools are)
 REQUIREMENT_NAME = pattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")

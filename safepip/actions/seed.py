@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
 
 from safepip.facts.interpreter import read_pyvenv_cfg
 from safepip.facts.requirements import metadata_headers
 from safepip.util.dirs import make_dirs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 BUILDING = ".building-"
 PIP_INFO = re.compile(r"(pip-[^/]+)\.dist-info/")

@@ -9,16 +9,18 @@ lock nobody holds any more.
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from safepip.facts.temp import TEMP_VARIABLES
+from safepip.util.contexts import contextmanager
 from safepip.util.dirs import make_dirs
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PRIVATE_PREFIX = "safepip-tmp-"
 ALIVE = ".safepip-alive"
@@ -86,10 +88,12 @@ def private_temp(parent: str | None, uid: int) -> Iterator[PrivateTemp]:
 
 def remove_dir(path: str) -> None:
     """Remove a private dir; pip has usually emptied it, and then shutil need not even be imported."""
-    with contextlib.suppress(OSError):
+    try:
         os.unlink(os.path.join(path, ALIVE))
         os.rmdir(path)
         return
+    except OSError:
+        pass
     import shutil
 
     shutil.rmtree(path, ignore_errors=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
 from typing import Any
 
 from safepip.actions.scripts import made_by_safepip
@@ -22,6 +21,10 @@ from safepip.util.archive import ARCHIVE_INFO, OWN_VERSION
 from safepip.util.dirs import make_dirs
 from safepip.util.process import python_module
 from safepip.util.questions import NoAnswer, ask
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 NOT_COPIED = ("__main__.py", ARCHIVE_INFO)  # the archive's own entry and its build record
 SCRIPT = """\

@@ -7,10 +7,8 @@ the fix, and its exit code; an interruption is 128 + the signal's number.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Sequence
 
 from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, parse_command_line
 from safepip.cli.output import print_json, report_error, say
@@ -19,6 +17,10 @@ from safepip.facts.records import Context
 from safepip.facts.request import Options
 from safepip.policy.plan import Plan
 from safepip.util.process import install_interrupt_handlers
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -224,6 +226,8 @@ def exit_now(code: int) -> None:
     """Exit without tearing down every module one by one: safepip has no exit handlers, its files are closed
     by then and its threads done; only stdio needs a flush."""
     for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # a closed pipe (`| head`): nothing more to say there
+        try:  # a closed pipe (`| head`): nothing more to say there
             stream.flush()
+        except (OSError, ValueError):
+            pass
     os._exit(code)

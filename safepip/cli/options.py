@@ -7,7 +7,6 @@ parser, so `-r file`, `--`, `--help` and every other argument reach pip byte for
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 
 from safepip import __version__
@@ -19,6 +18,7 @@ from safepip.util.units import parse_size
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable, Mapping, Sequence
     from typing import Any, NoReturn
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 
 from safepip.actions.locks import target_lock
 from safepip.actions.own_dirs import make_private_root
@@ -16,8 +14,14 @@ from safepip.facts.records import Context
 from safepip.facts.request import Options, Request
 from safepip.policy.decide import decide_target
 from safepip.policy.plan import Plan, Target
+from safepip.util.contexts import contextmanager
 
-Notify = Callable[[str], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+
+    Notify = Callable[[str], None]
+
 VENV_KINDS = ("venv", "managed", "overlay")  # targets that are venvs: locked in their own `.lock`, as uv does
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Callable
 
 from safepip.actions.preflight import refuse_half_upgrade, stash_entries, stash_line
 from safepip.actions.said import first_time
@@ -23,7 +22,7 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import VENV_KINDS, Notify, locked_target, plan_for, require_target
+from safepip.commands.common import VENV_KINDS, locked_target, plan_for, require_target
 from safepip.commands.lines import after_line, dist_state, shown, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -35,7 +34,14 @@ from safepip.policy.pip_command import own_pip, pip_command, pip_environment
 from safepip.policy.plan import Plan, Target
 from safepip.util.process import run_streaming
 
-Trace = Callable[[Context, Plan], None]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from safepip.commands.common import Notify
+
+    Trace = Callable[[Context, Plan], None]
+
 LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
 PREFLIGHT_RECORD = ".safepip-preflight"

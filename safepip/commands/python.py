@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from safepip.commands.common import Notify, locked_target, plan_for, require_target
+from safepip.commands.common import locked_target, plan_for, require_target
 from safepip.facts.request import Request
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from safepip.commands.common import Notify
 
 
 def resolve_python(request: Request, notify: Notify) -> str:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
 
 from safepip.actions.temp import private_temp
-from safepip.commands.common import Notify, locked_target, plan_for, require_target
+from safepip.commands.common import locked_target, plan_for, require_target
 from safepip.errors import SafepipError
 from safepip.facts.records import Context
 from safepip.facts.request import Request
 from safepip.policy.plan import Target
 from safepip.util.process import run_streaming
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from safepip.commands.common import Notify
 
 
 def target_environment(context: Context, target: Target, base: Mapping[str, str]) -> dict[str, str]:

@@ -6,14 +6,15 @@ writability is proven by creating and removing a probe file.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import stat
-import struct
-from collections.abc import Callable
 
 from safepip.facts.trust import distrust, group_shared, owner_name
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 PROBE_PREFIX = ".safepip-probe-"
 
@@ -127,6 +128,9 @@ FS_APPEND_FL = 0x00000020
 
 def file_flags(path: str) -> int | None:
     """The inode flags (chattr), or None where they cannot be read (symlinks, unreadable files)."""
+    import fcntl  # here: a walk that finds nothing changed reads no flags
+    import struct
+
     try:
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError:
@@ -151,7 +155,8 @@ def pinned_attribute(path: str) -> str | None:
 
 
 # (owner uid, "immutable"/"append-only"/None, is a directory (not a symlink)) of one path, or None when gone
-Inspector = Callable[[str], "tuple[int, str | None, bool] | None"]
+if TYPE_CHECKING:
+    Inspector = Callable[[str], "tuple[int, str | None, bool] | None"]
 STATX_ATTR_IMMUTABLE = 0x10
 STATX_ATTR_APPEND = 0x20
 
@@ -179,6 +184,8 @@ def entry_inspector() -> Inspector:
 
 
 def statx_inspector() -> Inspector | None:
+    import struct
+
     try:
         import ctypes
 

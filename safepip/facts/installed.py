@@ -10,12 +10,15 @@ pip converts it.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
 
 from safepip.facts.requirements import metadata_headers
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.names import normalize, pattern
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 UNSAFE_EXTRA = pattern(r"[^A-Za-z0-9.-]+")
 

@@ -8,9 +8,7 @@ site-packages directory, so the next run asks again.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
@@ -22,6 +20,7 @@ from safepip.util.questions import NoAnswer, Question
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
 # Runs inside the target interpreter (any CPython >= 3.8): stdlib only, writes one record (util/files.py): what
@@ -183,9 +182,11 @@ def cached_answer(path: str) -> dict[str, Any] | None:
 
 def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
     """Write the cache entry atomically; a cache that cannot be written is not an error."""
-    with contextlib.suppress(OSError, ValueError):
+    try:
         make_dirs(os.path.dirname(path))
         write_record(path, {"stamps": stamps_for(python, raw), "answer": raw})
+    except (OSError, ValueError):
+        pass
 
 
 class PendingQuery:

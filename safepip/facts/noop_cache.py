@@ -15,10 +15,8 @@ clean" entries).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
-from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.digest import sha256_hex
@@ -30,6 +28,7 @@ MAX_ENTRIES = 64
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
     from typing import Any
 
 
@@ -103,10 +102,12 @@ def keep_answer(
     }
     directory = os.path.dirname(entry_path(cache_dir, key))
     try:
-        with contextlib.suppress(FileExistsError):
+        try:
             os.mkdir(
                 directory, 0o700
             )  # only this one: safepip's cache dir is made (0700) where it is decided
+        except FileExistsError:
+            pass
         write_record(entry_path(cache_dir, key), entry)
         prune(directory)
     except (OSError, ValueError):
@@ -120,8 +121,12 @@ def prune(directory: str) -> None:
     with os.scandir(directory) as scan:
         for entry in scan:
             if "." not in entry.name:  # not a record being written
-                with contextlib.suppress(OSError):  # removed meanwhile by another run
+                try:  # removed meanwhile by another run
                     entries.append((entry.stat().st_mtime_ns, entry.path))
+                except OSError:
+                    pass
     for _mtime, path in sorted(entries, reverse=True)[MAX_ENTRIES:]:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(path)
+        except OSError:
+            pass

@@ -7,9 +7,11 @@ options clustered; this reader follows the same rules so that a value is never m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # pip's install, index and general options that take a value (pip 23 to 26).
 VALUE_OPTIONS = frozenset(

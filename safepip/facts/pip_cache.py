@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from safepip.facts.fs import probe_dir
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.trust import owner_name
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # What pip keeps at the top of its cache; a root-owned one breaks writes below it.
 CACHE_PARTS = ("http", "http-v2", "wheels", "selfcheck")

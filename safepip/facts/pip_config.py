@@ -9,9 +9,12 @@ over `[global]`, and `PIP_*` environment variables over all files. `--isolated` 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import pwd
 import sys
-from collections.abc import Mapping
 
 from safepip.errors import SafepipError
 from safepip.facts import paths
@@ -21,6 +20,10 @@ from safepip.facts.temp import TempFact, probe_temp, temp_candidates
 from safepip.facts.trust import Distrust, distrust, group_shared, owner_name, python_distrust
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 

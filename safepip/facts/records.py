@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import MappingProxyType
 
 from safepip.facts.fs import DirFact
@@ -10,6 +9,10 @@ from safepip.facts.pip_cache import CacheFact
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.temp import TempFact
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["SCHEME_KEYS", "Context", "DirFact", "Identity", "Interpreter", "ProjectVenv"]
 

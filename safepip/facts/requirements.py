@@ -16,11 +16,14 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-from collections.abc import Mapping, Sequence
 
 from safepip.facts.stamps import FileStamp, stamp_of
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.names import pattern
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 SCHEME = pattern(r"(?i)^(http|https|file):")  # pip fetches these itself
 COMMENT = pattern(r"(^|\s+)#.*$")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
 
 from safepip.facts.trust import (
     Distrust,
@@ -16,6 +15,10 @@ from safepip.facts.trust import (
     listed_distrust,
     top_distrust,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (

@@ -13,15 +13,19 @@ names it.
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterable
 
-from safepip.facts.fs import Inspector, entry_inspector, is_read_only_mount
+from safepip.facts.fs import entry_inspector, is_read_only_mount
 from safepip.facts.trust import owner_name
 from safepip.util.dirs import make_dirs
 from safepip.util.files import read_record, write_record
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from safepip.facts.fs import Inspector
 
 CACHE_FORMAT = 3
 
@@ -66,9 +70,11 @@ def load_clean(cache: str | None) -> dict[str, dict[str, list[int]]]:
 
 
 def save_clean(cache: str, clean: dict[str, dict[str, list[int]]]) -> None:
-    with contextlib.suppress(OSError, ValueError):
+    try:
         make_dirs(os.path.dirname(cache))
         write_record(cache, {"format": CACHE_FORMAT, "clean": clean})
+    except (OSError, ValueError):
+        pass
 
 
 def walk_for_stuck(

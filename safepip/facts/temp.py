@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
 
 from safepip.facts.fs import nearest_existing, write_probe
 from safepip.facts.trust import temp_root_problem
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 TEMP_VARIABLES = ("TMPDIR", "TEMP", "TMP")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat
-import struct
 
 from safepip.util.named_tuple import NamedTuple
 
@@ -83,6 +82,8 @@ def acl_writers(path: str) -> list[tuple[int, int]]:
         raw = os.getxattr(path, ACL_ACCESS, follow_symlinks=False)
     except OSError:
         return []
+    import struct  # only for a file with an ACL
+
     entries = [struct.unpack_from("<HHI", raw, offset) for offset in range(4, len(raw) - 7, 8)]
     mask = next((perm for tag, perm, _id in entries if tag == ACL_MASK), 0x7)
     return [

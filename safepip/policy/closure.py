@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -27,6 +26,10 @@ from packaging.version import InvalidVersion, Version
 from safepip.facts.installed import Installed, Metadata
 from safepip.facts.stamps import FileStamp
 from safepip.util.named_tuple import NamedTuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
 
 # pip treats a requirement ending like an archive as a file to install (pip's ARCHIVE_EXTENSIONS)
 ARCHIVE_EXTENSIONS = (".zip", ".whl", ".tar.bz2", ".tbz", ".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma",

@@ -15,14 +15,16 @@ without importing packaging.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
 from safepip.facts import noop_cache
 from safepip.facts.pip_args import PipArgs
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.stamps import FileStamp
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.names import normalize
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 # Command-line options that do not change what pip does with a requirement that is already installed.
 NEUTRAL_OPTIONS = frozenset(

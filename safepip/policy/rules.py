@@ -3,8 +3,6 @@ rule passed over and why. Pure: facts in, a plan or None (the next rule) out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from safepip.errors import EXIT_REFUSED
 from safepip.facts import paths
 from safepip.facts.pip_config import PipSetting
@@ -12,6 +10,10 @@ from safepip.facts.records import Context, DirFact, Interpreter
 from safepip.facts.request import Request
 from safepip.policy.pip_command import ENVIRONMENT_OPTIONS
 from safepip.policy.plan import PassedOver, Plan, Refusal, Target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 EXPLICIT_OPTIONS = ("--target", "--prefix", "--root", "--user")
 ENV_SOURCES = {

@@ -8,7 +8,6 @@ and is not imported here.
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -24,7 +23,6 @@ OWN_VERSION = ".".join(map(str, sys.version_info[:3]))
 CARRIED_ENTRIES = {"__pip__": "pip", "__virtualenv__": "virtualenv"}
 
 
-@functools.cache
 def running_archive() -> str | None:
     """The safepip.pyz this safepip is imported from; None for a safepip installed as files."""
     archive = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

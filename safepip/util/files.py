@@ -10,7 +10,6 @@ directories the trust rule checked: never what another user could have written.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 
@@ -33,8 +32,10 @@ def write_record(path: str, value: Any) -> None:
             out.write(data)
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(temporary)
+        except OSError:
+            pass
         raise
 
 

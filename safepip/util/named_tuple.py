@@ -15,8 +15,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import NamedTuple
 else:
-    from operator import itemgetter
-
     # what a class statement may not define, as typing.NamedTuple forbids it
     PROHIBITED = frozenset(
         {"__new__", "__init__", "__slots__", "__getnewargs__", "_fields", "_field_defaults", "_make",
@@ -25,62 +23,58 @@ else:
     SPECIAL = frozenset({"__module__", "__name__", "__annotations__", "__qualname__"})
     MISSING = object()
 
-    def constructor(name, fields, defaults):
-        """`__new__(cls, *args, **kwargs)` as namedtuple's, with its errors."""
-        count, positions = len(fields), {field: index for index, field in enumerate(fields)}
-        first_default = count - len(defaults)
+    class Record(tuple):
+        """What every record class shares: namedtuple's constructor (with its errors) and methods, read off
+        the class's `_fields` and `_field_defaults`."""
+
+        __slots__ = ()
 
         def __new__(cls, *args, **kwargs):
+            fields = cls._fields
+            count = len(fields)
             if len(args) == count and not kwargs:
                 return tuple.__new__(cls, args)
             if len(args) > count:
-                raise TypeError(f"{name}() takes {count} arguments but {len(args)} were given")
+                raise TypeError(f"{cls.__name__}() takes {count} arguments but {len(args)} were given")
             values = [*args, *[MISSING] * (count - len(args))]
             for key, value in kwargs.items():
-                index = positions.get(key)
-                if index is None:
-                    raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+                try:
+                    index = fields.index(key)
+                except ValueError:
+                    raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {key!r}") from None
                 if values[index] is not MISSING:
-                    raise TypeError(f"{name}() got multiple values for argument {key!r}")
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
                 values[index] = value
             for index in range(len(args), count):
                 if values[index] is MISSING:
-                    if index < first_default:
-                        raise TypeError(f"{name}() missing required argument {fields[index]!r}")
-                    values[index] = defaults[index - first_default]
+                    if fields[index] not in cls._field_defaults:
+                        raise TypeError(f"{cls.__name__}() missing required argument {fields[index]!r}")
+                    values[index] = cls._field_defaults[fields[index]]
             return tuple.__new__(cls, values)
-
-        return __new__
-
-    def record_methods(name, fields):
-        count = len(fields)
 
         @classmethod
         def _make(cls, iterable):
             made = tuple.__new__(cls, iterable)
-            if len(made) != count:
-                raise TypeError(f"Expected {count} arguments, got {len(made)}")
+            if len(made) != len(cls._fields):
+                raise TypeError(f"Expected {len(cls._fields)} arguments, got {len(made)}")
             return made
 
         def _replace(self, **changes):
-            made = self._make([changes.pop(field, value) for field, value in zip(fields, self, strict=True)])
+            pairs = zip(self._fields, self, strict=True)
+            made = self._make([changes.pop(field, value) for field, value in pairs])
             if changes:
                 raise ValueError(f"Got unexpected field names: {list(changes)!r}")
             return made
 
         def __repr__(self):
-            return (
-                f"{type(self).__name__}({', '.join(f'{f}={v!r}' for f, v in zip(fields, self, strict=True))})"
-            )
+            pairs = zip(self._fields, self, strict=True)
+            return f"{type(self).__name__}({', '.join(f'{f}={v!r}' for f, v in pairs)})"
 
         def _asdict(self):
-            return dict(zip(fields, self, strict=True))
+            return dict(zip(self._fields, self, strict=True))
 
         def __getnewargs__(self):
             return tuple(self)
-
-        return {"_make": _make, "_replace": _replace, "__repr__": __repr__, "_asdict": _asdict,
-                "__getnewargs__": __getnewargs__}  # fmt: skip
 
     class NamedTupleType(type):
         def __new__(mcs, name, bases, namespace):
@@ -103,17 +97,17 @@ else:
                 "__match_args__": fields,
                 "_fields": fields,
                 "_field_defaults": dict(zip(with_default, defaults, strict=True)),
-                "__new__": constructor(name, fields, defaults),
-                **record_methods(name, fields),
             }
             for index, field in enumerate(fields):
-                body[field] = property(itemgetter(index), doc=f"Alias for field number {index}")
+                body[field] = property(
+                    lambda self, index=index: self[index], doc=f"Alias for field number {index}"
+                )
             for key, value in namespace.items():
                 if key in PROHIBITED:
                     raise AttributeError(f"{name}: cannot overwrite NamedTuple attribute {key}")
                 if key not in SPECIAL and key not in fields:
                     body[key] = value
-            return type(name, (tuple,), body)
+            return type(name, (Record,), body)
 
     class NamedTuple(metaclass=NamedTupleType):
         pass

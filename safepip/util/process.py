@@ -14,7 +14,6 @@ import costs).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -134,8 +133,10 @@ def spawn(
 
 def kill_group(leader: int) -> None:
     """SIGKILL to what is left of a process group (its leader may have ended already)."""
-    with contextlib.suppress(OSError):
+    try:
         os.killpg(leader, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def exit_code(status: int) -> int:
@@ -193,8 +194,10 @@ class Child:
 
     def signal_tree(self, signum: int) -> None:
         if not self.foreground:
-            with contextlib.suppress(OSError):
+            try:
                 os.killpg(self.pid, signum)
+            except OSError:
+                pass
             return
         self.tree.update([self.pid, *descendants(self.pid)])
         for pid in self.tree:
@@ -275,9 +278,11 @@ def copy_stderr(fd: int, child: Child) -> str:
             ready = select.select([fd], [], [], 0.2)[0]
             chunk = os.read(fd, 65536) if ready else b""
             if chunk:
-                with contextlib.suppress(OSError, ValueError):  # our stderr is gone: keep draining
+                try:  # our stderr is gone: keep draining
                     out.write(chunk)
                     out.flush()
+                except (OSError, ValueError):
+                    pass
                 tail += chunk
                 del tail[:-STDERR_TAIL]
             elif ready or child.poll() is not None:  # end of file, or the child ended (a grandchild may
