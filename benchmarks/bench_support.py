@@ -168,9 +168,12 @@ Step = tuple[Timing, Callable[[], None], Callable[[Timing], None]]
 
 
 def interleave(reps: int, steps: Sequence[Step]) -> None:
-    """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command)."""
-    for _ in range(reps):
-        for timing, prepare, measure in steps:
+    """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command), starting
+    one step further on than the repetition before, so that every step runs as often right after each other
+    one: what a command leaves behind (written pages still to flush, caches) weighs on no row alone."""
+    for repetition in range(reps):
+        start = repetition % len(steps)
+        for timing, prepare, measure in [*steps[start:], *steps[:start]]:
             prepare()
             measure(timing)
 
