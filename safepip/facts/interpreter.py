@@ -15,7 +15,7 @@ from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
 from safepip.util.files import decode_record, read_record, write_record
-from safepip.util.process import python_code
+from safepip.util.process import python_code, python_path
 from safepip.util.questions import NoAnswer, Question
 
 TYPE_CHECKING = False  # typing itself is not imported on the hot path
@@ -201,8 +201,10 @@ class PendingQuery:
         if self.raw is None or any(not isinstance(self.raw.get(k), t) for k, t in REQUIRED.items()):
             self.raw = None
             try:
+                # without PYTHONPATH: what is there is checked only once the answer is in (probe.py)
+                quiet = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
                 self.question = Question(
-                    python_code(python, QUERY_SCRIPT, no_site=True), os.environ, QUERY_TIMEOUT
+                    python_code(python, QUERY_SCRIPT, no_site=True), quiet, QUERY_TIMEOUT
                 )
             except NoAnswer as error:
                 raise SafepipError(str(error)) from None
@@ -275,7 +277,8 @@ def with_site_dirs(raw: dict[str, Any]) -> dict[str, Any]:
     found = read_site_dirs([str(path) for path in raw["site_candidates"]], version)
     return {
         **raw,
-        "sys_path": [*raw["sys_path"], *found.site_dirs],
+        # Python puts PYTHONPATH first, then the standard library; the query ran without it
+        "sys_path": [*python_path(os.environ), *raw["sys_path"], *found.site_dirs],
         "site_dirs": found.site_dirs,
         "pth_files": found.pth_files,
         "pth_imports": found.pth_imports,

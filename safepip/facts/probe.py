@@ -20,6 +20,7 @@ from safepip.facts.temp import TempFact, probe_temp, temp_candidates
 from safepip.facts.trust import Distrust, distrust, group_shared, owner_name, python_distrust
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
+from safepip.util.process import python_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -193,6 +194,10 @@ def temp_target_dirs(
     return list(dict.fromkeys(path for path in dirs if path))
 
 
+def within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
 def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
     return tuple(
         probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
@@ -243,19 +248,31 @@ def probe_context(
                 interpreter = query.result()
         except SafepipError as failure:
             error = failure.message
+    switches = read_pip_switches(
+        environ,
+        None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
+        interpreter.prefix if interpreter else None,
+        request.pip_args.has("--isolated"),
+    )
     if interpreter is not None:
+        # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
+        # backend from anywhere in the site dirs: those are checked whole
+        isolated = not request.pip_args.has("--no-build-isolation") and not switches.get("no-build-isolation")
+        extra = python_path(environ)
         unsafe = site_distrust(
             interpreter.site_dirs,
             interpreter.pth_files,
             identity.euid,
             interpreter.pth_imports,
             interpreter.pth_opaque,
-            interpreter.pth_paths,
+            (*interpreter.pth_paths, *extra),
             walked,
+            whole=(*extra, *(() if isolated else interpreter.site_dirs)),
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
-            error = f"{python} ({source}) is not safe to run: its site dir {unsafe.reason()}"
+            where = "PYTHONPATH has" if any(within(unsafe.path, entry) for entry in extra) else "its site dir"
+            error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             choice = choice._replace(refused=unsafe.reason())
             interpreter = None
         elif unsafe is not None:
@@ -265,12 +282,6 @@ def probe_context(
             choice = choice._replace(notices=(*choice.notices, shared))
     if interpreter is not None and interpreter.is_venv and active_env is None:
         active_env = interpreter.prefix  # --python pointing into a venv
-    switches = read_pip_switches(
-        environ,
-        None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
-        interpreter.prefix if interpreter else None,
-        request.pip_args.has("--isolated"),
-    )
     cache: dict[str, DirFact] = {}
     env_dirs = scheme_facts(interpreter.scheme, cache) if interpreter else {}
     user_dirs = scheme_facts(interpreter.user_scheme, cache) if interpreter and interpreter.user_base else {}

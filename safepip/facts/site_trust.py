@@ -103,12 +103,14 @@ def site_distrust(
     opaque: tuple[str, ...] = (),
     named: tuple[str, ...] = (),
     walked: Mapping[str, list[Distrust]] | None = None,
+    whole: tuple[str, ...] = (),
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
     Whole: the modules the .pth files import (`imported`), sitecustomize, usercustomize and pip. The first
     entry another user can change; a group-shared one only when nothing else is. `walked`: trees already
-    walked in this run (walk_trees), by their roots."""
+    walked in this run (walk_trees), by their roots. `whole`: directories (or files) checked with everything
+    below them (PYTHONPATH's entries; the site dirs when pip builds without isolation)."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
     found: list[Distrust | None] = []
@@ -118,6 +120,8 @@ def site_distrust(
     found += [Distrust(path, "", error=OPAQUE) for path in opaque]
     # a directory a .pth line names that is missing now is added by Python if it exists when pip starts
     found += [creatable_by_others(path, uid) for path in named if not os.path.lexists(path)]
+    for tree in whole:
+        found += tree_distrust(tree, uid, groups) if os.path.lexists(tree) else []
     for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
         found += walked[tree] if walked and tree in walked else tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]

@@ -61,11 +61,17 @@ def has_safe_path(version: str | None) -> bool:
     return major.isdigit() and minor.isdigit() and (int(major), int(minor)) >= (3, 11)
 
 
+def python_path(environ: Mapping[str, str]) -> list[str]:
+    """The PYTHONPATH entries a child of safepip's imports from (before the standard library): the absolute
+    ones, as safe_python_environment leaves them."""
+    return [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(entry)]
+
+
 def safe_python_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` without the PYTHONPATH entries that mean the working directory: an empty entry (what
     `export PYTHONPATH=$PYTHONPATH:/x` leaves when it was unset) or a relative one would undo `-P`."""
     result = dict(environ)
-    entries = [entry for entry in result.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(entry)]
+    entries = python_path(result)
     if entries:
         result["PYTHONPATH"] = os.pathsep.join(entries)
     else:

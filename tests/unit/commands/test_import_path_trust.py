@@ -1,0 +1,72 @@
+"""What pip would import besides the site dirs' start-up modules and pip itself is checked too: PYTHONPATH,
+whole, which comes before the standard library; and the site dirs whole when pip builds without isolation,
+where a build imports its backend from the target. The interpreter is asked about itself without
+PYTHONPATH, so nothing there runs before it is checked."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.unit.fake_pip import run_safepip
+
+
+def site_of(python: str) -> Path:
+    return next(Path(python).parent.parent.glob("lib/python*/site-packages"))
+
+
+def test_a_pythonpath_dir_another_user_can_change_stops_the_install(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    lib = workdir / "lib"
+    (lib / "pkg" / "deep").mkdir(parents=True)
+    (lib / "pkg" / "deep" / "mod.py").write_text("")
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    trusted = run_safepip(workdir, argv, PYTHONPATH=str(lib))
+    assert trusted.code == 0 and trusted.recorded is not None, trusted.stderr
+    (lib / "pkg" / "deep" / "mod.py").chmod(0o666)  # deep inside: pip could import it
+    refused = run_safepip(workdir, argv, PYTHONPATH=f"relative:{lib}")
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert f"PYTHONPATH has {lib}/pkg/deep/mod.py is writable by every user" in refused.stderr
+    missing = workdir / "sticky" / "later"
+    (workdir / "sticky").mkdir(mode=0o1777)
+    os.chmod(workdir / "sticky", 0o1777)
+    refused = run_safepip(workdir, argv, PYTHONPATH=str(missing))  # a dir anyone could create first
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+
+
+def test_the_interpreter_is_asked_without_pythonpath(fake_venv_python: str, workdir: Path) -> None:
+    lib = workdir / "lib"
+    lib.mkdir()
+    marker = workdir / "imported"
+    (lib / "sysconfig.py").write_text(f"open({str(marker)!r}, 'w').close()\nfrom os import *\n")
+    done = run_safepip(workdir, ["--python", fake_venv_python, "explain"], PYTHONPATH=str(lib))
+    assert done.code == 0, done.stderr
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("how", ["option", "variable"])
+def test_without_build_isolation_the_site_dirs_are_checked_whole(
+    fake_venv_python: str, workdir: Path, how: str
+) -> None:
+    deep = site_of(fake_venv_python) / "backend" / "hooks.py"
+    deep.parent.mkdir(exist_ok=True)
+    deep.write_text("")
+    deep.chmod(0o666)
+    try:
+        isolated = run_safepip(workdir, ["--python", fake_venv_python, "install", "somepackage"])
+        assert isolated.code == 0 and isolated.recorded is not None, isolated.stderr  # not imported then
+        if how == "option":
+            done = run_safepip(
+                workdir, ["--python", fake_venv_python, "install", "--no-build-isolation", "x"]
+            )
+        else:
+            done = run_safepip(
+                workdir, ["--python", fake_venv_python, "install", "x"], PIP_NO_BUILD_ISOLATION="0"
+            )
+        assert done.code == 77 and done.recorded is None, done.stderr
+        assert f"{deep} is writable by every user" in done.stderr
+    finally:
+        deep.unlink()
