@@ -13,7 +13,7 @@ Measured:
   (a) `safepip install` of one local wheel vs `python -m pip install` of it, with the venv active: into a
       fresh venv and into a venv of 300 packages (~90,000 files); a first run (a new, empty HOME: nothing
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
-      for comparison. (a) has the smallest margin: it runs 2 x reps.
+      for comparison. (a) has the smallest margin: it runs 3 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
@@ -63,7 +63,7 @@ from bench_support import (
 )
 
 SECTIONS = "abcdefg"
-A_REPS = 2  # (a) runs 2 x reps: its margin is the smallest, and one busy moment moves a median of few
+A_REPS = 3  # (a) runs 3 x reps: its margin is the smallest, and one busy moment moves a median of few
 STDLIB_VENV_REPS = 3  # `python -m venv`, slow with its pip, is for comparison only: in 3 at most
 F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
 ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
