@@ -17,7 +17,14 @@ from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Inter
 from safepip.facts.request import Request
 from safepip.facts.site_trust import likely_trees, site_distrust, walk_trees
 from safepip.facts.temp import TempFact, probe_temp, temp_candidates
-from safepip.facts.trust import Distrust, distrust, group_shared, owner_name, python_distrust
+from safepip.facts.trust import (
+    Distrust,
+    distrust,
+    group_shared,
+    owner_name,
+    python_distrust,
+    python_home_distrust,
+)
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import python_path
@@ -27,6 +34,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 PROJECT_VENV_NAMES = (".venv", "venv")
+# pip builds without isolation, importing the backend (setuptools) from the target's site dirs
+NOT_ISOLATED = ("--no-build-isolation", "--no-use-pep517")
 
 
 def probe_identity(environ: Mapping[str, str]) -> Identity:
@@ -225,7 +234,13 @@ def probe_context(
     identity = probe_identity(environ)
     project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
     own = own_dirs(identity.euid)
+    # the home's dirs when they are usable or the private fallback is used; none at all when neither can be:
+    # never a cache that another user could have written into
+    own_cache = own.cache.path if own.home_problem is None or own.private_root is not None else None
     choice = choose_interpreter(request, environ, project_venvs, own_prefix, identity.euid)
+    home = python_home_distrust(environ, identity.euid) if choice.refused is None else None
+    if home is not None:  # every Python takes its standard library from there: none can run
+        choice = choice._replace(refused=f"PYTHONHOME: {home.reason()}")
     python, source, active_env = choice.python, choice.source, choice.active_env
     interpreter: Interpreter | None = None
     error: str | None = None
@@ -239,9 +254,7 @@ def probe_context(
         error = "no python3 or python on PATH that is yours or root's"
     else:
         try:
-            with start_query(
-                python, own.cache.path, environ, keep=writes and own.private_root is None
-            ) as query:
+            with start_query(python, own_cache, environ, keep=writes and own.private_root is None) as query:
                 if query.asking:  # the interpreter takes a while to answer: meanwhile, what needs no answer
                     temp = probe_temps(environ, own.cache.path)
                     walked = walk_trees(likely_trees(python), identity.euid)
@@ -257,8 +270,11 @@ def probe_context(
     if interpreter is not None:
         # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
         # backend from anywhere in the site dirs: those are checked whole
-        isolated = not request.pip_args.has("--no-build-isolation") and not switches.get("no-build-isolation")
-        extra = python_path(environ)
+        isolated = not any(request.pip_args.has(option) for option in NOT_ISOLATED) and not any(
+            switches.get(option[2:]) for option in NOT_ISOLATED
+        )
+        # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
+        extra = [*python_path(environ), *python_path({"PYTHONPATH": environ.get("PYTHONPYCACHEPREFIX", "")})]
         unsafe = site_distrust(
             interpreter.site_dirs,
             interpreter.pth_files,
@@ -272,6 +288,11 @@ def probe_context(
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
             where = "PYTHONPATH has" if any(within(unsafe.path, entry) for entry in extra) else "its site dir"
+            where = (
+                "PYTHONPYCACHEPREFIX has"
+                if within(unsafe.path, environ.get("PYTHONPYCACHEPREFIX", "/-"))
+                else where
+            )
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             choice = choice._replace(refused=unsafe.reason())
             interpreter = None
@@ -331,7 +352,7 @@ def probe_context(
         temp=temp,
         target_temp=target_temp,
         pip_cache=pip_cache,
-        own_cache=own.cache,
+        own_cache=own.cache if own_cache is not None else None,
         private_root=own.private_root,
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,

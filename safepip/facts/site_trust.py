@@ -120,8 +120,9 @@ def site_distrust(
     found += [Distrust(path, "", error=OPAQUE) for path in opaque]
     # a directory a .pth line names that is missing now is added by Python if it exists when pip starts
     found += [creatable_by_others(path, uid) for path in named if not os.path.lexists(path)]
-    for tree in whole:
-        found += tree_distrust(tree, uid, groups) if os.path.lexists(tree) else []
+    for tree in whole:  # the directories and links on the way (as the kernel follows them), then all below
+        if os.path.lexists(tree):
+            found += [distrust(tree, uid), *tree_distrust(tree, uid, groups)]
     for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
         found += walked[tree] if walked and tree in walked else tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]

@@ -16,6 +16,10 @@ import stat
 
 from safepip.util.named_tuple import NamedTuple
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 MAX_LINKS = 40  # as the kernel's ELOOP
 
 
@@ -295,6 +299,17 @@ def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
             problem = next((p for p in top_distrust(directory, uid, groups) if not group_shared(p)), None)
             if problem is not None:
                 return problem
+    return None
+
+
+def python_home_distrust(environ: Mapping[str, str], uid: int | None = None) -> Distrust | None:
+    """PYTHONHOME (`prefix[:exec_prefix]`): every Python safepip starts takes its standard library from there,
+    before anything else runs: each part checked as the standard library is."""
+    for part in (environ.get("PYTHONHOME") or "").split(os.pathsep):
+        if part:
+            found = distrust(part, uid) or stdlib_distrust(os.path.abspath(part), uid)
+            if found is not None:
+                return found
     return None
 
 

@@ -5,13 +5,15 @@ A record is a value of plain types (None, bool, int, str, lists, tuples and dict
 format: marshal is built into every Python, where `json` costs more to import than the rest of an install's
 checks (the benchmark's import costs show it). Format version 2 reads the same in every Python 3, so an
 interpreter of another version can answer safepip in it. Only safepip's own files are read this way, in
-directories the trust rule checked: never what another user could have written.
+directories the trust rule checked, and only a regular file of the user's own that nobody else can write:
+never what another user could have put there (a record in a team's shared venv, a planted one, a FIFO).
 """
 
 from __future__ import annotations
 
 import marshal
 import os
+import stat
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,18 +41,36 @@ def write_record(path: str, value: Any) -> None:
         raise
 
 
+MAX_RECORD = 16 * 1024 * 1024
+
+
 def read_record(path: str) -> Any:
-    """The value a record holds; None when it is missing, unreadable or damaged."""
+    """The value a record holds; None when it is missing, unreadable, damaged, or not a regular file of this
+    user's that only they can write (opened without following a link or waiting on a FIFO)."""
     try:
-        with open(path, "rb") as handle:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if (
+            not stat.S_ISREG(info.st_mode)
+            or info.st_uid != os.geteuid()
+            or info.st_mode & 0o022
+            or info.st_size > MAX_RECORD
+        ):
+            return None
+        with open(fd, "rb", closefd=False) as handle:
             return decode_record(handle.read())
     except OSError:
         return None
+    finally:
+        os.close(fd)
 
 
 def decode_record(data: bytes) -> Any:
     """The value of a record's bytes; None when they are not one whole value."""
     try:
         return marshal.loads(data)
-    except (EOFError, ValueError, TypeError):
+    except (EOFError, ValueError, TypeError, MemoryError):
         return None

@@ -93,6 +93,8 @@ class Question:
                     if len(buffers[fd]) > self.limit:
                         raise NoAnswer(f"{self.program} said more than {self.limit} bytes")
             code = self.child.wait(max(self.deadline - time.monotonic(), 0.1))
+            if self.child.received:  # the forwarded signal ended it: safepip was interrupted, not refused
+                raise Interrupted(self.child.received[0])
             if code is None:
                 raise NoAnswer(f"{self.program} did not exit within {self.timeout:g} seconds")
         finally:

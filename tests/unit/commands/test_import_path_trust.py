@@ -70,3 +70,45 @@ def test_without_build_isolation_the_site_dirs_are_checked_whole(
         assert f"{deep} is writable by every user" in done.stderr
     finally:
         deep.unlink()
+
+
+def test_a_pythonpath_entry_reached_through_another_users_link_is_refused(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    """The entry itself may be fine: the links and directories on the way to it are checked too."""
+    if os.geteuid() != 0:
+        pytest.skip("a link of another user's needs root to make (chown)")
+    mine = workdir / "lib"
+    mine.mkdir()
+    theirs = workdir / "theirs"
+    theirs.mkdir()
+    (theirs / "way").symlink_to(workdir)
+    os.chown(theirs, 54321, 54321)
+    os.lchown(theirs / "way", 54321, 54321)
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    assert run_safepip(workdir, argv, PYTHONPATH=str(mine)).code == 0
+    refused = run_safepip(workdir, argv, PYTHONPATH=str(theirs / "way" / "lib"))
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+
+
+def test_the_bytecode_prefix_is_checked_whole(fake_venv_python: str, workdir: Path) -> None:
+    prefix = workdir / "pycache"
+    (prefix / "deep").mkdir(parents=True)
+    (prefix / "deep" / "x.cpython-311.pyc").write_bytes(b"")
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    assert run_safepip(workdir, argv, PYTHONPYCACHEPREFIX=str(prefix)).code == 0
+    (prefix / "deep" / "x.cpython-311.pyc").chmod(0o666)
+    refused = run_safepip(workdir, argv, PYTHONPYCACHEPREFIX=str(prefix))
+    assert refused.code == 77 and "PYTHONPYCACHEPREFIX" in refused.stderr, refused.stderr
+
+
+def test_without_pep_517_the_site_dirs_are_checked_whole(fake_venv_python: str, workdir: Path) -> None:
+    deep = site_of(fake_venv_python) / "backend" / "hooks.py"
+    deep.parent.mkdir(exist_ok=True)
+    deep.write_text("")
+    deep.chmod(0o666)
+    try:
+        done = run_safepip(workdir, ["--python", fake_venv_python, "install", "--no-use-pep517", "x"])
+        assert done.code == 77 and done.recorded is None, done.stderr
+    finally:
+        deep.unlink()

@@ -44,3 +44,21 @@ def test_a_damaged_cache_entry_is_asked_again(tmp_path: Path, damage: bytes) -> 
 def test_another_python_answers_in_a_record_this_one_reads(python: str) -> None:
     found = query_interpreter(python)
     assert found.executable == python and found.scheme["purelib"].startswith("/")
+
+
+def test_no_cache_where_another_user_could_have_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home's dirs unusable and no private fallback either: nothing is read from or written to them."""
+    from safepip.facts import probe
+    from safepip.facts.fs import probe_dir
+    from safepip.facts.own_dirs import OwnDirs
+    from safepip.facts.pip_args import parse_pip_args
+    from safepip.facts.request import Options, Request
+
+    foreign = OwnDirs(probe_dir(str(tmp_path / "data")), probe_dir(str(tmp_path / "cache")), None, "not safe")
+    monkeypatch.setattr(probe, "own_dirs", lambda _uid: foreign)
+    request = Request("install", parse_pip_args(["x"]), Options(python=sys.executable))
+    context = probe.probe_context(request, dict(os.environ, HOME=str(tmp_path)), str(tmp_path))
+    assert context.interpreter is not None and context.own_cache is None
+    assert not (tmp_path / "cache").exists()

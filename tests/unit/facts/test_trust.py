@@ -222,3 +222,18 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
     assert found is not None and found.path == str(site / "hook" / "__init__.py")
     (venv / "lib" / "python3.12").mkdir()
     assert likely_trees(python) == []  # two Pythons' libs: no guess
+
+
+def test_pythonhome_is_checked_as_a_standard_library(tmp_path: Path) -> None:
+    """Every Python safepip starts would take its standard library from PYTHONHOME (safepip's own Python
+    too, so this is the check for a pip run by another interpreter)."""
+    from safepip.facts.trust import python_home_distrust
+
+    stdlib = tmp_path / "home" / "lib" / "python3.11"
+    stdlib.mkdir(parents=True)
+    (stdlib / "os.py").write_text("")
+    assert python_home_distrust({}) is None
+    assert python_home_distrust({"PYTHONHOME": str(tmp_path / "home")}) is None
+    (stdlib / "os.py").chmod(0o666)
+    found = python_home_distrust({"PYTHONHOME": f"/usr:{tmp_path / 'home'}"})  # prefix:exec_prefix
+    assert found is not None and found.path == str(stdlib / "os.py")

@@ -65,3 +65,22 @@ def test_another_python_writes_records_this_one_reads(python: str) -> None:
     code = f"import marshal, sys; sys.stdout.buffer.write(marshal.dumps({VALUE!r}, 2))"
     done = subprocess.run([python, "-S", "-c", code], capture_output=True, check=True)
     assert decode_record(done.stdout) == VALUE
+
+
+def test_a_record_is_read_only_from_a_regular_file_of_this_users_that_nobody_else_can_write(
+    tmp_path: Path,
+) -> None:
+    """A team's shared venv holds the preflight record: another member's file, a FIFO or a link is no record."""
+    path = tmp_path / "record"
+    write_record(str(path), VALUE)
+    assert read_record(str(path)) == VALUE
+    path.chmod(0o620)  # group-writable: a member could have written it
+    assert read_record(str(path)) is None
+    path.chmod(0o600)
+    (tmp_path / "link").symlink_to(path)
+    assert read_record(str(tmp_path / "link")) is None
+    os.mkfifo(tmp_path / "fifo", 0o600)
+    assert read_record(str(tmp_path / "fifo")) is None  # returns at once: never waits for a writer
+    if os.geteuid() == 0:
+        os.chown(path, 54321, -1)  # another user's file
+        assert read_record(str(path)) is None

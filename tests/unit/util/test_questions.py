@@ -67,3 +67,16 @@ def test_a_signal_while_safepip_works_ends_the_question_as_interrupted() -> None
             question.answer()
     assert interrupted.value.signum == signal.SIGTERM
     assert gone(question.child.pid)
+
+
+def test_a_signal_that_ends_the_child_is_an_interruption_not_its_answer() -> None:
+    """SIGTERM while safepip waits for the answer: forwarded, the child ends with 143, safepip is interrupted."""
+    import threading
+
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGTERM))
+    with Question(["/bin/sh", "-c", "sleep 300"], os.environ, 30) as question:
+        timer.start()
+        with pytest.raises(Interrupted) as interrupted:
+            question.answer()
+    timer.join()
+    assert interrupted.value.signum == signal.SIGTERM
