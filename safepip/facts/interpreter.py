@@ -198,7 +198,7 @@ class PendingQuery:
         self.python, self.cache_path, self.keep = python, cache_path, keep
         self.question: Question | None = None
         self.raw = cached_answer(cache_path) if cache_path else None
-        if self.raw is None or any(not isinstance(self.raw.get(k), t) for k, t in REQUIRED.items()):
+        if not describes_itself(self.raw):
             self.raw = None
             try:
                 # without PYTHONPATH: what is there is checked only once the answer is in (probe.py)
@@ -255,6 +255,11 @@ REQUIRED = {"executable": str, "version": str, "tag": str, "prefix": str, "base_
             "scheme": dict, "user_scheme": dict, "sys_path": list, "site_candidates": list}  # fmt: skip
 
 
+def describes_itself(raw: object) -> bool:
+    """An answer (from the query or the cache) with every fact safepip needs, each of its type."""
+    return isinstance(raw, dict) and all(isinstance(raw.get(key), kind) for key, kind in REQUIRED.items())
+
+
 def read_answer(python: str, question: Question) -> dict[str, Any]:
     """The query script's answer (run with `python`, never importing from the working directory)."""
     try:
@@ -264,7 +269,7 @@ def read_answer(python: str, question: Question) -> dict[str, Any]:
     if answer.code != 0:
         raise SafepipError(f"{python} is not a Python safepip can use: {answer.last_error_line()}")
     raw = decode_record(answer.stdout)
-    if not isinstance(raw, dict) or any(not isinstance(raw.get(k), t) for k, t in REQUIRED.items()):
+    if not describes_itself(raw):
         raise SafepipError(f"{python} is not a Python safepip can use: it did not describe itself")
     return with_site_dirs(raw)
 

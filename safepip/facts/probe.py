@@ -274,7 +274,10 @@ def probe_context(
             switches.get(option[2:]) for option in NOT_ISOLATED
         )
         # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
-        extra = [*python_path(environ), *python_path({"PYTHONPATH": environ.get("PYTHONPYCACHEPREFIX", "")})]
+        pycache = environ.get("PYTHONPYCACHEPREFIX", "")
+        sources = [("PYTHONPATH", entry) for entry in python_path(environ)]
+        sources += [("PYTHONPYCACHEPREFIX", pycache)] if os.path.isabs(pycache) else []
+        extra = [entry for _name, entry in sources]
         unsafe = site_distrust(
             interpreter.site_dirs,
             interpreter.pth_files,
@@ -287,11 +290,8 @@ def probe_context(
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
-            where = "PYTHONPATH has" if any(within(unsafe.path, entry) for entry in extra) else "its site dir"
-            where = (
-                "PYTHONPYCACHEPREFIX has"
-                if within(unsafe.path, environ.get("PYTHONPYCACHEPREFIX", "/-"))
-                else where
+            where = next(
+                (f"{name} has" for name, entry in sources if within(unsafe.path, entry)), "its site dir"
             )
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             choice = choice._replace(refused=unsafe.reason())
