@@ -30,6 +30,15 @@ def test_a_question_that_hangs_is_cut_off_with_its_children(tmp_path: Path) -> N
     assert gone(grandchild)
 
 
+def test_a_question_that_closes_its_output_and_lives_on_is_cut_off_at_its_deadline() -> None:
+    """After the end of its output safepip waits for the child's exit (woken by it, not polling), no longer
+    than the question's time."""
+    started = time.monotonic()
+    with pytest.raises(NoAnswer, match="did not exit within 1 seconds"):
+        ask(["/bin/sh", "-c", "exec >&- 2>&-; sleep 300"], os.environ, 1)
+    assert time.monotonic() - started < 10
+
+
 def test_a_question_that_talks_too_much_is_cut_off() -> None:
     with pytest.raises(NoAnswer, match="said more than"):
         ask(["/bin/sh", "-c", "yes"], os.environ, 30, limit=1 << 20)
