@@ -15,6 +15,7 @@ from safepip.facts.records import Interpreter
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
 from safepip.util.files import decode_record, read_record, write_record
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import python_code, python_path
 from safepip.util.questions import NoAnswer, Question
 
@@ -22,6 +23,8 @@ TYPE_CHECKING = False  # typing itself is not imported on the hot path
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
+
+    from safepip.facts.pth import SiteDirs
 
 # Runs inside the target interpreter (any CPython >= 3.8): stdlib only, writes one record (util/files.py): what
 # only the interpreter knows. The .pth files its site dirs hold are read by safepip itself (facts/pth.py).
@@ -189,6 +192,14 @@ def keep_answer(path: str, python: str, raw: Mapping[str, Any]) -> None:
         pass
 
 
+class ReadAhead(NamedTuple):
+    """The .pth files of the site dirs an interpreter was expected to name, read while it was asked."""
+
+    candidates: list[str]
+    version: tuple[int, int]
+    found: SiteDirs
+
+
 class PendingQuery:
     """The facts of one interpreter, on their way: read from the cache at once, or asked of the interpreter
     in a child that runs while safepip goes on (`result` waits for it). Used as a context manager, which
@@ -197,6 +208,7 @@ class PendingQuery:
     def __init__(self, python: str, cache_path: str | None, keep: bool) -> None:
         self.python, self.cache_path, self.keep = python, cache_path, keep
         self.question: Question | None = None
+        self.ahead: ReadAhead | None = None
         self.raw = cached_answer(cache_path) if cache_path else None
         if not describes_itself(self.raw):
             self.raw = None
@@ -214,10 +226,17 @@ class PendingQuery:
         """The interpreter is being asked (no cached answer): there is time for other work."""
         return self.question is not None
 
+    def read_ahead(self, candidates: list[str], version: tuple[int, int]) -> None:
+        """While the interpreter is asked: read the .pth files of the site dirs it will most likely name
+        (paths.likely_site_dir). Its answer takes them when it names exactly these, on this version."""
+        from safepip.facts.pth import read_site_dirs
+
+        self.ahead = ReadAhead(candidates, version, read_site_dirs(candidates, version))
+
     def result(self) -> Interpreter:
         if self.raw is None:
             assert self.question is not None
-            self.raw = read_answer(self.python, self.question)
+            self.raw = read_answer(self.python, self.question, self.ahead)
             if self.cache_path and self.keep:
                 keep_answer(self.cache_path, self.python, self.raw)
         return interpreter_from(self.python, self.raw)
@@ -260,7 +279,7 @@ def describes_itself(raw: object) -> bool:
     return isinstance(raw, dict) and all(isinstance(raw.get(key), kind) for key, kind in REQUIRED.items())
 
 
-def read_answer(python: str, question: Question) -> dict[str, Any]:
+def read_answer(python: str, question: Question, ahead: ReadAhead | None = None) -> dict[str, Any]:
     """The query script's answer (run with `python`, never importing from the working directory)."""
     try:
         answer = question.answer()
@@ -271,15 +290,20 @@ def read_answer(python: str, question: Question) -> dict[str, Any]:
     raw = decode_record(answer.stdout)
     if not describes_itself(raw):
         raise SafepipError(f"{python} is not a Python safepip can use: it did not describe itself")
-    return with_site_dirs(raw)
+    return with_site_dirs(raw, ahead)
 
 
-def with_site_dirs(raw: dict[str, Any]) -> dict[str, Any]:
-    """The interpreter's answer with what its site dirs' .pth files add, read here (facts/pth.py)."""
+def with_site_dirs(raw: dict[str, Any], ahead: ReadAhead | None = None) -> dict[str, Any]:
+    """The interpreter's answer with what its site dirs' .pth files add, read here (facts/pth.py), or
+    while it was asked when it names the site dirs read then."""
     from safepip.facts.pth import read_site_dirs
 
     version = tuple(int(part) for part in raw["version"].split(".") if part.isdigit())
-    found = read_site_dirs([str(path) for path in raw["site_candidates"]], version)
+    candidates = [str(path) for path in raw["site_candidates"]]
+    if ahead is not None and ahead.candidates == candidates and ahead.version == version[:2]:
+        found = ahead.found
+    else:
+        found = read_site_dirs(candidates, version)
     return {
         **raw,
         # Python puts PYTHONPATH first, then the standard library; the query ran without it

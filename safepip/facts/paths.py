@@ -98,3 +98,21 @@ def site_packages(venv: str) -> str:
         if name.startswith(("python", "pypy")) and os.path.isdir(candidate):
             return candidate
     raise OSError(f"no site-packages in {venv}")
+
+
+def likely_site_dir(python: str) -> tuple[str, tuple[int, int]] | None:
+    """A venv's site dir and Python version read off its layout before its interpreter says:
+    `<venv>/lib/<its one pythonX.Y>/site-packages`. None for anything else (no pyvenv.cfg, two Pythons'
+    libs, a name that is no version): a guess, used only where the interpreter's answer then agrees."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    lib = os.path.join(prefix, "lib")
+    try:
+        versions = [name for name in os.listdir(lib) if name.startswith("python")]
+    except OSError:
+        return None
+    if len(versions) != 1 or not os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
+        return None
+    major, _, minor = versions[0][len("python") :].rstrip("t").partition(".")  # python3.13t: free-threaded
+    if not (major.isdigit() and minor.isdigit()):
+        return None
+    return os.path.join(lib, versions[0], "site-packages"), (int(major), int(minor))

@@ -257,7 +257,10 @@ def probe_context(
             with start_query(python, own_cache, environ, keep=writes and own.private_root is None) as query:
                 if query.asking:  # the interpreter takes a while to answer: meanwhile, what needs no answer
                     temp = probe_temps(environ, own.cache.path)
-                    walked = walk_trees(likely_trees(python), identity.euid)
+                    likely = paths.likely_site_dir(python)  # a guess, taken where the answer agrees
+                    if likely is not None:
+                        walked = walk_trees(likely_trees(likely[0]), identity.euid)
+                        query.read_ahead([likely[0]], likely[1])
                 interpreter = query.result()
         except SafepipError as failure:
             error = failure.message

@@ -140,18 +140,8 @@ def site_distrust(
     return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)
 
 
-def likely_trees(python: str) -> list[str]:
-    """Where a venv's pip and its site dir's bytecode are, read off the venv before its interpreter says:
-    `<venv>/lib/<its one pythonX.Y>/site-packages`. Nothing for anything else."""
-    prefix = os.path.dirname(os.path.dirname(python))
-    lib = os.path.join(prefix, "lib")
-    try:
-        versions = [name for name in os.listdir(lib) if name.startswith("python")]
-    except OSError:
-        return []
-    if len(versions) != 1 or not os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
-        return []
-    site = os.path.join(lib, versions[0], "site-packages")
+def likely_trees(site: str) -> list[str]:
+    """Where a venv's pip and its site dir's bytecode are, in its likely site dir (paths.likely_site_dir)."""
     return [
         tree for tree in (os.path.join(site, "pip"), os.path.join(site, "__pycache__")) if os.path.isdir(tree)
     ]

@@ -271,15 +271,19 @@ def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
 def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
     """A directory (and every directory and link on the way) and each entry at its top, links followed."""
     found = [distrust(directory, uid)]
+    trusted = (uid, 0)
     try:
         entries = list(os.scandir(directory))
     except OSError:
         entries = []
     for entry in entries:
         try:
-            found.append(listed_distrust(entry.path, entry.stat(follow_symlinks=False), uid, groups))
+            info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
+        if info.st_uid in trusted and not info.st_mode & 0o022:  # plainly trusted (a link's mode is 0777)
+            continue
+        found.append(listed_distrust(entry.path, info, uid, groups))
     return [problem for problem in found if problem is not None]
 
 

@@ -62,3 +62,34 @@ def test_no_cache_where_another_user_could_have_written(
     context = probe.probe_context(request, dict(os.environ, HOME=str(tmp_path)), str(tmp_path))
     assert context.interpreter is not None and context.own_cache is None
     assert not (tmp_path / "cache").exists()
+
+
+def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_those_site_dirs(
+    tmp_path: Path,
+) -> None:
+    """The .pth files of the site dir a venv most likely has are read while its interpreter is asked; the
+    answer takes that reading when the interpreter names exactly that site dir, and reads its own otherwise."""
+    import subprocess
+
+    from safepip.facts.paths import likely_site_dir
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    guessed = likely_site_dir(python)
+    assert guessed is not None
+    site = Path(guessed[0])
+    (site / "hook.pth").write_text("import hook_before\n")
+    with start_query(python, str(tmp_path / "cache")) as query:
+        assert query.asking
+        query.read_ahead([str(site)], guessed[1])
+        (site / "hook.pth").write_text("import hook_after\n")  # after the reading: the reading is taken
+        found = query.result()
+    assert "hook_before" in found.pth_imports and "hook_after" not in found.pth_imports
+
+    with start_query(python) as query:  # a guess that the answer does not bear out is not taken
+        query.read_ahead([str(tmp_path / "elsewhere")], guessed[1])
+        assert "hook_after" in query.result().pth_imports
+    with start_query(python) as query:
+        query.read_ahead([str(site)], (guessed[1][0], guessed[1][1] + 1))  # another version: read again
+        assert "hook_after" in query.result().pth_imports

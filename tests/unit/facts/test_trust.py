@@ -190,8 +190,9 @@ def test_a_missing_dir_a_pth_names_counts_when_another_user_could_create_it(tmp_
 
 
 def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_takes(tmp_path: Path) -> None:
-    """probe walks a venv's pip while its interpreter is asked (likely_trees: read off the venv); site_distrust
-    takes that walk for those roots and walks every other tree itself."""
+    """probe walks a venv's pip while its interpreter is asked (paths.likely_site_dir: read off the venv);
+    site_distrust takes that walk for those roots and walks every other tree itself."""
+    from safepip.facts.paths import likely_site_dir
     from safepip.facts.site_trust import likely_trees, walk_trees
 
     venv = tmp_path / "venv"
@@ -201,14 +202,15 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
     (site / "hook").mkdir()
     (site / "hook" / "__init__.py").write_text("")
     python = str(venv / "bin" / "python")
-    assert likely_trees(python) == []  # no pyvenv.cfg: not a venv, nothing guessed
+    assert likely_site_dir(python) is None  # no pyvenv.cfg: not a venv, nothing guessed
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
-    assert likely_trees(python) == [str(site / "pip")]
+    assert likely_site_dir(python) == (str(site), (3, 11))
+    assert likely_trees(str(site)) == [str(site / "pip")]
     (site / "__pycache__").mkdir()
-    assert likely_trees(python) == [str(site / "pip"), str(site / "__pycache__")]
+    assert likely_trees(str(site)) == [str(site / "pip"), str(site / "__pycache__")]
 
     (site / "pip" / "__init__.py").chmod(0o666)
-    walked = walk_trees(likely_trees(python), os.geteuid())
+    walked = walk_trees(likely_trees(str(site)), os.geteuid())
     assert [problem.who for problem in walked[str(site / "pip")]] == ["every user"]
     (site / "pip" / "__init__.py").chmod(0o644)  # changed after the walk: the walk's verdict is the one taken
     found = site_distrust((str(site),), (), walked=walked)
@@ -217,11 +219,14 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
 
     (site / "hook" / "__init__.py").chmod(0o666)  # a tree not walked before is walked here
     found = site_distrust(
-        (str(site),), (), imported=("hook",), walked=walk_trees(likely_trees(python), os.geteuid())
+        (str(site),), (), imported=("hook",), walked=walk_trees(likely_trees(str(site)), os.geteuid())
     )
     assert found is not None and found.path == str(site / "hook" / "__init__.py")
     (venv / "lib" / "python3.12").mkdir()
-    assert likely_trees(python) == []  # two Pythons' libs: no guess
+    assert likely_site_dir(python) is None  # two Pythons' libs: no guess
+    (venv / "lib" / "python3.12").rmdir()
+    (venv / "lib" / "python3.11").rename(venv / "lib" / "python-dev")
+    assert likely_site_dir(python) is None  # a name that is no version: no guess
 
 
 def test_pythonhome_is_checked_as_a_standard_library(tmp_path: Path) -> None:
