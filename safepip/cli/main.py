@@ -13,14 +13,15 @@ import sys
 from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, parse_command_line
 from safepip.cli.output import print_json, report_error, say
 from safepip.errors import Interrupted, SafepipError, UsageError
-from safepip.facts.records import Context
-from safepip.facts.request import Options
-from safepip.policy.plan import Plan
 from safepip.util.process import install_interrupt_handlers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from safepip.facts.records import Context
+    from safepip.facts.request import Options
+    from safepip.policy.plan import Plan
 
 
 def main(argv: Sequence[str] | None = None) -> None:

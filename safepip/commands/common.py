@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 
-from safepip.actions.locks import target_lock
 from safepip.actions.own_dirs import make_private_root
 from safepip.errors import RefusedError
 from safepip.facts.paths import runtime_lock_path
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.probe import probe_context
-from safepip.facts.records import Context
 from safepip.facts.request import Options, Request
-from safepip.policy.decide import decide_target
-from safepip.policy.plan import Plan, Target
 from safepip.util.contexts import contextmanager
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Mapping, Sequence
+
+    from safepip.facts.records import Context
+    from safepip.policy.plan import Plan, Target
 
     Notify = Callable[[str], None]
 
@@ -30,10 +29,17 @@ def make_request(command: str, argv: Sequence[str], options: Options) -> Request
 
 
 def plan_for(
-    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
+    request: Request,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    writes: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> tuple[Context, Plan]:
-    """Probe and decide. `writes=False` (explain, doctor) keeps even safepip's own caches untouched."""
-    context = probe_context(request, environ, cwd, writes)
+    """Probe and decide. `writes=False` (explain, doctor) keeps even safepip's own caches untouched;
+    `meanwhile` runs while the interpreter answers, when it is asked (probe_context)."""
+    context = probe_context(request, environ, cwd, writes, meanwhile)
+    from safepip.policy.decide import decide_target  # imported lazily: see commands/install.py
+
     return context, decide_target(context, request)
 
 
@@ -68,6 +74,8 @@ def lock_file_for(context: Context, target: Target) -> str:
 def locked_target(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[int | None]:
     """The target's lock for the block, its venv made first under that lock when the plan needs one. Yields
     the lock's descriptor, for the processes started for the target to inherit."""
+    from safepip.actions.locks import target_lock  # imported lazily: see commands/install.py
+
     if context.private_root is not None:
         make_private_root(context.private_root, context.identity.euid)
     owned = target.kind in ("managed", "overlay")

@@ -1,4 +1,5 @@
-"""`safepip install ARGS` and every other pip command: decide, lock, check, then run pip; nothing before.
+"""`safepip install ARGS` and every other pip command: decide, then (commands/run_pip.py) lock, check and run
+pip; nothing before.
 
 The order is the promise: pip starts only after the decision, the target's lock and the half-upgrade
 preflight, and it inherits the lock, so nothing safepip started writes to a target without holding it.
@@ -6,32 +7,12 @@ preflight, and it inherits the lock, so nothing safepip started writes to a targ
 
 from __future__ import annotations
 
-import errno
 import os
 
-from safepip.actions.preflight import refuse_half_upgrade, stash_entries, stash_line
-from safepip.actions.said import first_time
-from safepip.actions.scripts import (
-    dist_infos,
-    link_scripts,
-    named_projects,
-    on_path,
-    project_scripts,
-    remove_dangling_links,
-    top_level_of,
-    user_bin_dir,
-)
-from safepip.actions.temp import private_temp
-from safepip.commands.common import VENV_KINDS, locked_target, plan_for, require_target
-from safepip.commands.lines import after_line, dist_state, shown, target_line
-from safepip.errors import RefusedError, SafepipError, UsageError
-from safepip.facts.paths import site_packages
-from safepip.facts.pip_args import parse_pip_args
-from safepip.facts.records import Context, Interpreter
-from safepip.facts.request import Request
-from safepip.facts.trust import distrust
-from safepip.policy.pip_command import own_pip, pip_command, pip_environment
-from safepip.policy.plan import Plan, Target
+from safepip.commands.common import plan_for, require_target
+from safepip.commands.lines import shown
+from safepip.errors import SafepipError
+from safepip.policy.pip_command import own_pip
 from safepip.util.process import run_streaming
 
 TYPE_CHECKING = False
@@ -39,30 +20,24 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from safepip.commands.common import Notify
+    from safepip.facts.records import Context, Interpreter
+    from safepip.facts.request import Request
+    from safepip.policy.plan import Plan, Target
 
     Trace = Callable[[Context, Plan], None]
 
-LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
-CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
-PREFLIGHT_RECORD = ".safepip-preflight"
-USER_KINDS = ("user", "explicit")  # pip's --user: safepip's choice, or --user, PIP_USER, user = true
 NOOP_KINDS = ("env", "venv", "managed", "overlay")  # targets whose installed packages the no-op check reads
 
 
-def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
-    """The site-packages and scripts directories pip will change for this target (for the preflight)."""
-    interpreter = context.interpreter
-    if target.kind in ("env", "venv") and interpreter is not None and target.python == interpreter.executable:
-        scheme = interpreter.scheme
-    elif target.kind in USER_KINDS and interpreter is not None and target.path == interpreter.user_base:
-        scheme = interpreter.user_scheme
-    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
-        return (site_packages(target.path), os.path.join(target.path, "bin"))
-    elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
-        return (target.path,)
-    else:
-        return ()
-    return tuple(dict.fromkeys(scheme[key] for key in ("purelib", "platlib", "scripts") if key in scheme))
+def import_later_stages() -> None:
+    """What a pip command needs once its plan is made: the decision, the no-op check, locking and running
+    pip. Imported lazily, and here while a first run's interpreter answers (plan_for's `meanwhile`), so that
+    their loading fills that wait instead of delaying the question."""
+    import safepip.actions.locks
+    import safepip.commands.run_pip
+    import safepip.facts.installed
+    import safepip.policy.decide
+    import safepip.policy.noop  # noqa: F401
 
 
 def noop_answer(context: Context, target: Target, request: Request) -> list[str] | None:
@@ -92,17 +67,6 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
     )
 
 
-def cannot_start_pip(error: OSError) -> SafepipError:
-    if error.errno == errno.E2BIG:
-        return UsageError(
-            "pip's command line is longer than this system allows",
-            "put the requirements in a file and pass it with -r FILE",
-        )
-    return RefusedError(
-        f"cannot start pip: {error.strerror}", "check the target's Python with `safepip explain`"
-    )
-
-
 def pip_help(request: Request) -> int:
     return run_streaming(own_pip(request.command, *request.pip_args.argv), dict(os.environ))[0]
 
@@ -111,7 +75,7 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
     """`safepip install ARGS`, and every other pip command: pip against the chosen target."""
     if request.pip_args.has("--help") or request.command == "help":
         return pip_help(request)
-    context, plan = plan_for(request)
+    context, plan = plan_for(request, meanwhile=import_later_stages)
     if trace is not None:
         trace(context, plan)
     target = require_target(plan)
@@ -123,143 +87,6 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
             where = shown(target.path, context.identity.home)
             notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
             return 0
+    from safepip.commands.run_pip import run_for_target
+
     return run_for_target(context, plan, target, request, notify)
-
-
-def link_requested_scripts(
-    context: Context, target: Target, request: Request, infos_before: set[str], notify: Notify
-) -> None:
-    """Link the console scripts of the projects the user asked for (not their dependencies'), and say so in
-    one line; with the PATH hint when ~/.local/bin is not on PATH."""
-    site = site_packages(target.path)
-    named, unnamed = named_projects(request.pip_args.positionals)
-    if unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable"):
-        named |= top_level_of(site, dist_infos(site) - infos_before)
-    user_bin = user_bin_dir(context.identity.home)
-    if context.home_problem:  # the home is not one safepip writes to
-        notify(
-            f"did not link console scripts into {user_bin}: {context.home_problem}; they are in {target.path}/bin"
-        )
-        return
-    unsafe = distrust(user_bin, context.identity.euid, missing_ok=True)
-    if unsafe is not None:
-        notify(
-            f"did not link console scripts into {user_bin}: {unsafe.reason()}; they are in {target.path}/bin"
-        )
-        return
-    try:
-        report = link_scripts(target.path, project_scripts(site, named), user_bin, context.data_dir.path)
-    except OSError as error:
-        notify(
-            f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"
-        )
-        return
-    for link, before in report.moved:
-        notify(f"{link} led to {before}; it now runs the one in {target.path}/bin")
-    for link in report.left_alone:
-        notify(f"left {link} alone: safepip did not make it; the script is in {target.path}/bin")
-    if report.linked:
-        names = ", ".join(os.path.basename(link) for link in report.linked)
-        hint = (
-            ""
-            if on_path(user_bin, os.environ.get("PATH", ""))
-            else " (not on PATH: add it to run them by name)"
-        )
-        notify(f"linked {names} into {user_bin}{hint}")
-
-
-def preflight_record(context: Context, target: Target) -> str | None:
-    """Where the preflight records the directories it found clean: in the target venv itself (one walk per
-    environment, whoever runs safepip next), else in safepip's cache dir."""
-    interpreter = context.interpreter
-    own_venv = target.kind in VENV_KINDS or (
-        target.kind == "env" and interpreter is not None and interpreter.is_venv
-    )
-    if own_venv:
-        return os.path.join(target.path, PREFLIGHT_RECORD)
-    return os.path.join(context.own_cache.path, "stuck") if context.own_cache else None
-
-
-def dry_run_command(plan: Plan, command: str) -> Callable[[str], list[str]]:
-    """pip's command as a dry run that writes its report to the given path (the user's own --report would
-    come later on the line and win: the dry run goes without it)."""
-    user_args = parse_pip_args(plan.pip_args).without(("--report",))
-
-    def argv(report: str) -> list[str]:
-        dry = plan._replace(pip_options=("--dry-run", "--quiet", "--report", report, *plan.pip_options),
-                            pip_args=user_args)  # fmt: skip
-        return pip_command(dry, command)
-
-    return argv
-
-
-def run_for_target(context: Context, plan: Plan, target: Target, request: Request, notify: Notify) -> int:
-    """Lock the target (making its venv), give pip a private temp dir and a usable cache, check for
-    half-upgrades, run pip, then report stash entries, link or unlink scripts, and explain a failure."""
-    changes = request.command in CHANGING_COMMANDS
-    own_cache = context.own_cache.path if context.own_cache and context.private_root is None else None
-    if changes:
-        for notice in plan.notices:
-            notify(notice)
-        for advice in plan.advice:
-            if first_time(own_cache, f"{target.path} {advice}"):
-                notify(advice)
-        notify(target_line(target, context.identity.home))
-    identity = context.identity
-    temp_parent = plan.temp.parent if plan.temp else None
-    with (
-        locked_target(context, target, request, notify) as lock_fd,
-        private_temp(temp_parent, identity.euid) as temp,
-    ):
-        environ = {**pip_environment(plan), **temp.variables}
-        if plan.cache is not None and plan.cache.redirect_to:
-            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
-        linked = target.kind in LINKED_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
-        infos_before = dist_infos(site_packages(target.path)) if linked else set()
-        dirs = install_dirs(context, target)
-        if request.command == "install" and not request.pip_args.has("--dry-run"):
-            cache = preflight_record(context, target)
-            refuse_half_upgrade(dirs, identity.euid, identity.name, cache,
-                                dry_run_command(plan, request.command), environ, lock_fd)  # fmt: skip
-        stash_before = stash_entries(dirs) if changes else set()
-        if stash_before and first_time(own_cache, "stash " + " ".join(sorted(stash_before))):
-            notify(stash_line(stash_before, earlier=True) or "")
-        installed_before = dist_state(dirs)
-        inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
-        try:
-            code, errors = run_streaming(
-                pip_command(plan, request.command),
-                environ,
-                stdout_to_stderr=request.options.json,
-                inherit=inherit,
-            )
-        except OSError as error:
-            raise cannot_start_pip(error) from None
-        stash_after = stash_entries(dirs) if changes else set()
-        new_stash = stash_line(stash_after - stash_before)
-        if new_stash:
-            first_time(own_cache, "stash " + " ".join(sorted(stash_after)))  # said now, not again next run
-        changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
-        if linked:
-            if code == 0 and request.command == "install":
-                link_requested_scripts(context, target, request, infos_before, notify)
-            if request.command == "uninstall":
-                for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
-                    notify(f"removed the link {link}")
-        diagnosis = None
-        if code:
-            from safepip.facts.diagnose import diagnose, source_trees  # pip failed: read what it said
-
-            sources = source_trees(request.pip_args, os.getcwd())
-            temp_dir = environ.get("TMPDIR", "/tmp")
-            diagnosis = diagnose(errors, identity.euid, temp_dir, dirs or (target.path,), sources)
-    for line in (new_stash, diagnosis.line() if diagnosis else None):
-        if line:
-            notify(line)
-    interpreter = context.interpreter
-    if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
-        python_changed = interpreter is not None and target.python != interpreter.executable
-        line = after_line(target, context.identity.home, changed, python_changed)
-        if line:
-            notify(line)
-    return code

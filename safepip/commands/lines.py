@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 
-from safepip.policy.plan import Target
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from safepip.policy.plan import Target
 
 MAX_LINE = 120  # one short line before pip; `-v` and `explain` say everything
 

@@ -31,7 +31,7 @@ from safepip.util.process import python_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
 PROJECT_VENV_NAMES = (".venv", "venv")
 # pip builds without isolation, importing the backend (setuptools) from the target's site dirs
@@ -226,8 +226,14 @@ def venv_option_distrust(request: Request, uid: int) -> str | None:
 
 
 def probe_context(
-    request: Request, environ: Mapping[str, str] | None = None, cwd: str | None = None, writes: bool = True
+    request: Request,
+    environ: Mapping[str, str] | None = None,
+    cwd: str | None = None,
+    writes: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Context:
+    """Every fact. `meanwhile` (the caller's own work that needs no fact) runs while the interpreter is
+    asked, when it is: after what the probe itself does in that time."""
     environ = os.environ if environ is None else environ
     cwd = cwd or os.getcwd()
     own_prefix = own_environment()
@@ -261,6 +267,8 @@ def probe_context(
                     if likely is not None:
                         walked = walk_trees(likely_trees(likely[0]), identity.euid)
                         query.read_ahead([likely[0]], likely[1])
+                    if meanwhile is not None:
+                        meanwhile()
                 interpreter = query.result()
         except SafepipError as failure:
             error = failure.message

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import os
 
-from safepip.policy.plan import Plan
 from safepip.util.archive import own_module
 from safepip.util.process import python_module, safe_python_environment
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from safepip.policy.plan import Plan
 
 # The location options safepip adds, and the pip commands that accept them: `list --user` shows the user
 # site, while `uninstall` or `show` have no such option and find user-site packages anyway.

@@ -60,3 +60,22 @@ def test_an_install_imports_none_of_the_costly_modules(venv_with_pth: str, workd
     costly = sorted(name for name in modules if name.split(".")[0] in KEPT_OFF or name in KEPT_OFF)
     assert costly == [], f"imported on the way to pip: {costly}"
     assert os.path.isdir(workdir / "home" / ".cache" / "safepip" / "interpreters")
+
+
+def test_an_installs_later_stages_are_not_imported_before_its_interpreter_is_asked() -> None:
+    """The decision, the lock and running pip are imported once the probe has started the interpreter's
+    question (commands/install.py, import_later_stages), so that on a first run they load during its wait."""
+    later = [
+        "safepip.policy.decide",
+        "safepip.commands.run_pip",
+        "safepip.actions.locks",
+        "safepip.policy.noop",
+    ]
+    code = (
+        "import sys, safepip.cli.main, safepip.commands.install; "
+        f"print([name for name in {later!r} if name in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=TIMEOUT, check=True
+    )
+    assert done.stdout.strip() == "[]"

@@ -93,3 +93,29 @@ def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_t
     with start_query(python) as query:
         query.read_ahead([str(site)], (guessed[1][0], guessed[1][1] + 1))  # another version: read again
         assert "hook_after" in query.result().pth_imports
+
+
+def test_the_callers_own_work_runs_while_the_interpreter_answers_and_only_then(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """probe_context's `meanwhile` (an install imports its later stages there) runs while the interpreter
+    is asked, before its answer is read; with the answer cached there is no wait to fill and it does not run."""
+    from safepip.facts import probe
+    from safepip.facts.pip_args import parse_pip_args
+    from safepip.facts.request import Options, Request
+
+    request = Request("install", parse_pip_args(["x"]), Options(python=sys.executable))
+    monkeypatch.setenv("HOME", str(tmp_path))  # safepip's own dirs: a new home's
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    environ = dict(os.environ)
+    calls: list[bool] = []
+
+    def meanwhile() -> None:  # the cache entry is written once the answer is read: not yet
+        calls.append(any((tmp_path / "cache").rglob("interpreters/*")))
+
+    first = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
+    assert calls == [False]
+    assert any((tmp_path / "cache").rglob("interpreters/*"))
+    second = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
+    assert calls == [False] and second.interpreter == first.interpreter
