@@ -15,7 +15,7 @@ from safepip.facts.pip_cache import probe_pip_cache
 from safepip.facts.pip_config import read_pip_switches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
-from safepip.facts.site_trust import likely_trees, site_distrust, walk_trees
+from safepip.facts.site_trust import builds_in_target, likely_trees, site_distrust, walk_trees
 from safepip.facts.temp import TempFact, probe_temp, temp_candidates
 from safepip.facts.trust import (
     Distrust,
@@ -280,9 +280,12 @@ def probe_context(
     )
     if interpreter is not None:
         # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
-        # backend from anywhere in the site dirs: those are checked whole
-        isolated = not any(request.pip_args.has(option) for option in NOT_ISOLATED) and not any(
-            switches.get(option[2:]) for option in NOT_ISOLATED
+        # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole
+        use_pep517 = request.pip_args.has("--use-pep517") or switches.enabled("use-pep517")
+        isolated = (
+            not any(request.pip_args.has(option) for option in NOT_ISOLATED)
+            and not any(switches.get(option[2:]) for option in NOT_ISOLATED)
+            and (use_pep517 or not builds_in_target(interpreter.sys_path, interpreter.pip_version))
         )
         # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
         pycache = environ.get("PYTHONPYCACHEPREFIX", "")

@@ -18,12 +18,37 @@ from safepip.facts.trust import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (
     "a line of it runs code whose imports cannot be checked (exec, a computed name, a change to sys.path)"
 )
+
+
+def version_of(text: str | None) -> tuple[int, ...]:
+    """The leading numbers of a version: (23, 0, 1) for "23.0.1", () for none."""
+    numbers: list[int] = []
+    for part in (text or "").split("."):
+        if not part.isdigit():
+            break
+        numbers.append(int(part))
+    return tuple(numbers)
+
+
+def builds_in_target(sys_path: Sequence[str], pip_version: str | None) -> bool:
+    """Whether pip would build a project that has only a setup.py (no pyproject.toml) in the target's own
+    environment, without isolation: it does when it can import setuptools there, from pip 23.1 on wheel too
+    (pip's `pyproject.py`), unless told to use PEP 517. No pip of the target's own: safepip's runs (23.1 or
+    later)."""
+    needed = (
+        ("setuptools", "wheel") if not pip_version or version_of(pip_version) >= (23, 1) else ("setuptools",)
+    )
+    return all(
+        any(os.path.isdir(os.path.join(entry, name)) or os.path.isfile(os.path.join(entry, f"{name}.py"))
+            for entry in sys_path)
+        for name in needed
+    )  # fmt: skip
 
 
 def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str]:

@@ -6,6 +6,7 @@ PYTHONPATH, so nothing there runs before it is checked."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,54 @@ def test_without_build_isolation_the_site_dirs_are_checked_whole(
         assert f"{deep} is writable by every user" in done.stderr
     finally:
         deep.unlink()
+
+
+def test_where_pip_would_build_a_setup_py_project_in_the_target_the_site_dirs_are_checked_whole(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    """pip builds a project without pyproject.toml by running its setup.py in the target's environment when
+    setuptools and wheel are importable there (pip 23.1 and later): that build imports from anywhere in the
+    site dirs, as without build isolation. `--use-pep517` builds it in isolation."""
+    site = site_of(fake_venv_python)
+    deep = site / "helper" / "deep.py"
+    deep.parent.mkdir(exist_ok=True)
+    deep.write_text("")
+    deep.chmod(0o666)
+    added = [site / "setuptools", site / "wheel"]
+    try:
+        (site / "setuptools").mkdir()
+        (site / "setuptools" / "__init__.py").write_text("")
+        argv = ["--python", fake_venv_python, "install", "x"]
+        done = run_safepip(workdir, argv)  # setuptools alone: pip 23.1 and later build in isolation
+        assert done.code == 0 and done.recorded is not None, done.stderr
+        (site / "wheel.py").write_text("")  # a module file counts as a package directory does
+        added.append(site / "wheel.py")
+        refused = run_safepip(workdir, argv)
+        assert refused.code == 77 and refused.recorded is None, refused.stderr
+        assert f"{deep} is writable by every user" in refused.stderr
+        done = run_safepip(workdir, ["--python", fake_venv_python, "install", "--use-pep517", "x"])
+        assert done.code == 0 and done.recorded is not None, done.stderr
+        done = run_safepip(workdir, argv, PIP_USE_PEP517="true")
+        assert done.code == 0 and done.recorded is not None, done.stderr
+    finally:
+        deep.unlink()
+        for path in added:
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+
+
+def test_before_pip_23_1_setuptools_alone_makes_pip_build_in_the_target(tmp_path: Path) -> None:
+    from safepip.facts.site_trust import builds_in_target
+
+    (tmp_path / "setuptools").mkdir()
+    assert builds_in_target([str(tmp_path)], "23.0.1")
+    assert not builds_in_target([str(tmp_path)], "23.1")
+    assert not builds_in_target([str(tmp_path)], None)  # safepip's own pip
+    (tmp_path / "wheel").mkdir()
+    assert builds_in_target([str(tmp_path)], "24.2") and builds_in_target([str(tmp_path)], None)
+    assert not builds_in_target([str(tmp_path / "elsewhere")], "23.0.1")
 
 
 def test_a_pythonpath_entry_reached_through_another_users_link_is_refused(
