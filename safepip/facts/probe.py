@@ -22,6 +22,7 @@ from safepip.facts.trust import (
     distrust,
     group_shared,
     owner_name,
+    platlibdir_distrust,
     python_distrust,
     python_home_distrust,
 )
@@ -247,6 +248,13 @@ def probe_context(
     home = python_home_distrust(environ, identity.euid) if choice.refused is None else None
     if home is not None:  # every Python takes its standard library from there: none can run
         choice = choice._replace(refused=f"PYTHONHOME: {home.reason()}")
+    platlib = (
+        platlibdir_distrust(choice.python, environ, identity.euid)
+        if choice.refused is None and choice.python
+        else None
+    )
+    if platlib is not None:
+        choice = choice._replace(refused=f"PYTHONPLATLIBDIR: {platlib.reason()}")
     python, source, active_env = choice.python, choice.source, choice.active_env
     interpreter: Interpreter | None = None
     error: str | None = None

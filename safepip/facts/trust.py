@@ -287,11 +287,11 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
     return [problem for problem in found if problem is not None]
 
 
-def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
+def stdlib_distrust(prefix: str, uid: int | None = None, libdir: str = "lib") -> Distrust | None:
     """`<prefix>/lib/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
-    lib = os.path.join(prefix, "lib")
+    lib = os.path.join(prefix, libdir)
     try:
         names = [name for name in os.listdir(lib) if name.startswith("python3")]
     except OSError:
@@ -314,6 +314,31 @@ def python_home_distrust(environ: Mapping[str, str], uid: int | None = None) -> 
             found = distrust(part, uid) or stdlib_distrust(os.path.abspath(part), uid)
             if found is not None:
                 return found
+    return None
+
+
+def platlibdir_distrust(python: str, environ: Mapping[str, str], uid: int | None = None) -> Distrust | None:
+    """PYTHONPLATLIBDIR: a Python takes its standard library from `<prefix>/<that dir>/pythonX.Y` (all of it
+    from 3.11 on, its compiled part before), PYTHONHOME's prefix or else its own: checked there as a standard
+    library (the way to it as the kernel follows it, `..` and all), and where it is missing, by who could
+    create it."""
+    libdir = environ.get("PYTHONPLATLIBDIR", "")
+    if not libdir or libdir == "lib":
+        return None
+    prefixes = [os.path.abspath(part) for part in (environ.get("PYTHONHOME") or "").split(os.pathsep) if part]
+    if not prefixes:
+        venv = os.path.dirname(os.path.dirname(os.path.abspath(python)))
+        home = venv_home(venv) if os.path.isfile(os.path.join(venv, "pyvenv.cfg")) else None
+        real = os.path.dirname(os.path.dirname(os.path.realpath(python)))
+        prefixes = [os.path.dirname(home) if home else real]
+    for prefix in prefixes:
+        lib = os.path.join(prefix, libdir)
+        found = distrust(lib, uid, missing_ok=True)
+        if found is None and not os.path.lexists(lib):
+            found = creatable_by_others(lib, uid)
+        found = found or stdlib_distrust(os.path.realpath(lib), uid, "")  # the way to it was checked
+        if found is not None:
+            return found
     return None
 
 

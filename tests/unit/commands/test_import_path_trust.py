@@ -140,6 +140,27 @@ def test_a_pythonpath_entry_reached_through_another_users_link_is_refused(
     assert refused.code == 77 and refused.recorded is None, refused.stderr
 
 
+def test_a_platlibdir_into_a_directory_anyone_can_write_refuses_the_interpreter_before_it_is_asked(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    """PYTHONPLATLIBDIR moves every Python's standard library: checked before the interpreter runs. (Through
+    the probe: safepip's own Python would not start with this environment, as no other Python would.)"""
+    from safepip.facts.pip_args import parse_pip_args
+    from safepip.facts.probe import probe_context
+    from safepip.facts.request import Options, Request
+
+    shared = workdir / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    request = Request("install", parse_pip_args(["x"]), Options(python=fake_venv_python))
+    environ = dict(os.environ, PYTHONPLATLIBDIR="../" * 12 + os.path.relpath(shared, "/"))
+    context = probe_context(request, environ, str(workdir), writes=False)
+    assert context.interpreter is None and context.interpreter_refused
+    assert context.interpreter_error is not None and "PYTHONPLATLIBDIR" in context.interpreter_error
+    assert f"{shared} is writable by every user" in context.interpreter_error
+    assert probe_context(request, dict(os.environ), str(workdir), writes=False).interpreter is not None
+
+
 def test_the_bytecode_prefix_is_checked_whole(fake_venv_python: str, workdir: Path) -> None:
     prefix = workdir / "pycache"
     (prefix / "deep").mkdir(parents=True)

@@ -229,6 +229,38 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
     assert likely_site_dir(python) is None  # a name that is no version: no guess
 
 
+def test_pythonplatlibdir_is_checked_where_it_moves_the_standard_library(tmp_path: Path) -> None:
+    """With PYTHONPLATLIBDIR a Python takes its standard library from `<prefix>/<that dir>/pythonX.Y`, `..`
+    and all: a directory another user can write or create there would run before anything else."""
+    from safepip.facts.trust import platlibdir_distrust
+
+    python = tmp_path / "prefix" / "bin" / "python3"
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    stdlib = tmp_path / "mine" / "python3.11"
+    stdlib.mkdir(parents=True)
+    (stdlib / "os.py").write_text("")
+    assert platlibdir_distrust(str(python), {}) is None
+    assert platlibdir_distrust(str(python), {"PYTHONPLATLIBDIR": "../mine"}) is None
+    (stdlib / "os.py").chmod(0o666)
+    found = platlibdir_distrust(str(python), {"PYTHONPLATLIBDIR": "../mine"})
+    assert found is not None and found.path == str(stdlib / "os.py")
+    (stdlib / "os.py").chmod(0o644)
+    (tmp_path / "shared").mkdir(mode=0o777)
+    os.chmod(tmp_path / "shared", 0o777)
+    found = platlibdir_distrust(str(python), {"PYTHONPLATLIBDIR": "../shared"})
+    assert found is not None and found.who == "every user"
+    (tmp_path / "sticky").mkdir()
+    os.chmod(tmp_path / "sticky", 0o1777)
+    found = platlibdir_distrust(str(python), {"PYTHONPLATLIBDIR": "../sticky/later"})
+    assert found is not None and "any user can create it" in (found.error or "")
+    home = {"PYTHONHOME": str(tmp_path / "other"), "PYTHONPLATLIBDIR": "../mine"}  # PYTHONHOME's prefix
+    (tmp_path / "other").mkdir()
+    (stdlib / "os.py").chmod(0o666)
+    found = platlibdir_distrust(str(python), home)
+    assert found is not None and found.path == str(stdlib / "os.py")
+
+
 def test_pythonhome_is_checked_as_a_standard_library(tmp_path: Path) -> None:
     """Every Python safepip starts would take its standard library from PYTHONHOME (safepip's own Python
     too, so this is the check for a pip run by another interpreter)."""
