@@ -12,6 +12,7 @@ import os
 
 from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
+from safepip.facts.stamps import pth_stamp
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
 from safepip.util.files import decode_record, read_record, write_record
@@ -107,7 +108,7 @@ sys.stdout.buffer.write(marshal.dumps({
 """
 
 
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 
@@ -123,20 +124,6 @@ def file_stamp(path: str) -> list[object]:
     except OSError:
         return ["file", path, None]
     return ["file", path, info.st_mtime_ns, info.st_size]
-
-
-def pth_stamp(directory: str) -> list[object]:
-    """The .pth files of a site directory: they add to sys.path. (Not the directory's own mtime: every
-    install changes that, and so does safepip's own write probe.)"""
-    try:
-        found = sorted(
-            [entry.name, entry.stat().st_mtime_ns]
-            for entry in os.scandir(directory)
-            if entry.name.endswith(".pth")
-        )
-    except OSError:
-        found = []
-    return ["pth", directory, found]
 
 
 def exists_stamp(path: str) -> list[object]:
@@ -161,12 +148,13 @@ def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
     )
     user_site = raw["user_scheme"].get("purelib")
     added = dict.fromkeys([*sites, *raw.get("pth_paths", ()), *([user_site] if user_site else [])])
+    read = {str(stamp[1]): stamp for stamp in raw.get("pth_stamps", ())}  # as they were before being read
     return [
         file_stamp(os.path.realpath(python)),
         file_stamp(os.path.join(prefix, "pyvenv.cfg")),
         file_stamp(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
         file_stamp(pip_info),
-        *(pth_stamp(site) for site in sites),
+        *(read.get(site) or pth_stamp(site) for site in sites),
         *(exists_stamp(path) for path in added),  # a dir a .pth names that appears later: asked again
     ]
 
@@ -315,6 +303,7 @@ def with_site_dirs(raw: dict[str, Any], ahead: ReadAhead | None = None) -> dict[
         "pip_home": found.pip_home,
         "pip_version": found.pip_version,
         "pth_opaque": found.opaque,
+        "pth_stamps": found.pth_stamps,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from safepip.facts.stamps import pth_stamp
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -28,6 +29,7 @@ class SiteDirs(NamedTuple):
     pip_home: str | None  # the site dir pip is imported from
     pip_version: str | None
     opaque: list[str]  # .pth files with a line whose imports cannot be read off it (exec, a computed name)
+    pth_stamps: list[list[object]]  # each site dir's pth_stamp, taken before its .pth files were read
 
 
 def pth_names(directory: str, version: tuple[int, ...]) -> list[str]:
@@ -48,10 +50,12 @@ def read_site_dirs(candidates: list[str], version: tuple[int, ...]) -> SiteDirs:
     imports: list[str] = []
     pth_paths: list[str] = []
     opaque: list[str] = []
+    stamps: list[list[object]] = []
     for directory in pending:
         if directory in processed or not os.path.isdir(directory):
             continue
         processed.add(directory)
+        stamps.append(pth_stamp(directory))
         if directory not in site_path:
             site_path.append(directory)
         for name in pth_names(directory, version):
@@ -75,7 +79,7 @@ def read_site_dirs(candidates: list[str], version: tuple[int, ...]) -> SiteDirs:
     pip_home, pip_version = find_pip(site_path)
     modules = sorted({name.split(".")[0] for name in imports if name})
     return SiteDirs(
-        site_path, pth_files, modules, pth_paths, pip_home, pip_version, list(dict.fromkeys(opaque))
+        site_path, pth_files, modules, pth_paths, pip_home, pip_version, list(dict.fromkeys(opaque)), stamps
     )
 
 

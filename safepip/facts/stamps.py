@@ -53,3 +53,19 @@ def site_stamp(directory: str, entries: list[tuple[str, int]] | None) -> str:
     if entries is None:
         return "file" if os.path.exists(directory) else "missing"
     return sha256_hex("".join(f"{name}\0{inode}\n" for name, inode in entries))
+
+
+def pth_stamp(directory: str) -> list[object]:
+    """The .pth files of a site directory, each one's name, mtime and size: they add to sys.path and run
+    their import lines. Taken before they are read (facts/pth.py), so that one changed while it was being
+    read makes the answer built from it stale. (Not the directory's own mtime: every install changes that,
+    and so does safepip's own write probe.)"""
+    try:
+        found = []
+        for entry in os.scandir(directory):
+            if entry.name.endswith(".pth"):
+                info = entry.stat()
+                found.append([entry.name, info.st_mtime_ns, info.st_size])
+    except OSError:
+        found = []
+    return ["pth", directory, sorted(found)]

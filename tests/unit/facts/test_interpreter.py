@@ -119,3 +119,34 @@ def test_the_callers_own_work_runs_while_the_interpreter_answers_and_only_then(
     assert any((tmp_path / "cache").rglob("interpreters/*"))
     second = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
     assert calls == [False] and second.interpreter == first.interpreter
+
+
+def test_a_pth_file_that_appears_while_the_site_dir_is_read_makes_the_cached_answer_stale(
+    tmp_path: Path,
+) -> None:
+    """The cache keeps the .pth files' stamps as they were before they were read: one that appears (or
+    changes) after the reading, while the interpreter still answers, is not missing from every later run's
+    answer; the next run asks again and reads it."""
+    import subprocess
+
+    from safepip.facts.paths import likely_site_dir
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    guessed = likely_site_dir(python)
+    assert guessed is not None
+    site = Path(guessed[0])
+    cache = str(tmp_path / "cache")
+    with start_query(python, cache) as query:
+        query.read_ahead([str(site)], guessed[1])
+        (site / "late.pth").write_text("import late_hook\n")  # after the reading, before the answer is kept
+        assert "late_hook" not in query.result().pth_imports
+    with start_query(python, cache) as query:
+        assert query.asking  # the kept answer does not describe the site dir as it is now
+        assert "late_hook" in query.result().pth_imports
+    with start_query(python, cache) as query:
+        assert not query.asking
+    (site / "late.pth").write_text("import later_hook\n")  # the same name, other content
+    with start_query(python, cache) as query:
+        assert query.asking and "later_hook" in query.result().pth_imports
