@@ -8,6 +8,7 @@ import stat
 
 from safepip.facts.trust import (
     Distrust,
+    content_dir_distrust,
     creatable_by_others,
     distrust,
     group_shared,
@@ -103,6 +104,10 @@ def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]
                 return
         if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in walked:
             walked.add((info.st_dev, info.st_ino))
+            problem = content_dir_distrust(path, info, uid)  # sticky: not for what Python imports from
+            if problem is not None:
+                problems.append(problem)
+                return
             pending.append(path)
 
     try:

@@ -127,6 +127,20 @@ def entry_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[
     return None
 
 
+def content_dir_distrust(path: str, info: os.stat_result, uid: int) -> Distrust | None:
+    """A directory whose entries are imported (a package, a site dir, `__pycache__`, a PYTHONPATH entry),
+    `info` from stat. The sticky bit that makes a root-owned /tmp fine on the way to something protects only
+    the names there already: whoever can write it can add the name Python opens next (a module, a .pyc)."""
+    mode = info.st_mode
+    if not (stat.S_ISDIR(mode) and mode & stat.S_ISVTX and mode & (stat.S_IWOTH | stat.S_IWGRP)):
+        return None  # not sticky, or writable by nobody else: entry_distrust judges it
+    if mode & stat.S_IWOTH:
+        return Distrust(path, "every user")
+    if group_only_of(info.st_gid, uid):
+        return None
+    return Distrust(path, f"group {group_name(info.st_gid)}")
+
+
 def listed_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset[int]) -> Distrust | None:
     """An entry found in a directory listing (`info` from lstat): the entry, and when it is a link, where it
     leads, whole (Python imports through it); a link that leads nowhere is not followed blindly either."""
@@ -271,6 +285,10 @@ def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
 def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
     """A directory (and every directory and link on the way) and each entry at its top, links followed."""
     found = [distrust(directory, uid)]
+    try:
+        found.append(content_dir_distrust(directory, os.stat(directory), uid))
+    except OSError:
+        pass
     trusted = (uid, 0)
     try:
         entries = list(os.scandir(directory))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import distrust, listed_distrust, python_distrust
+from safepip.facts.trust import content_dir_distrust, distrust, listed_distrust, python_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -100,7 +100,10 @@ def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path)
         os.chown(deep / "theirs.py", STRANGER, STRANGER)
     uid, groups = os.geteuid(), frozenset(os.getgroups())
     every = [pip] + [Path(d) / name for d, dirs, files in os.walk(pip) for name in [*dirs, *files]]
-    expected = [listed_distrust(str(p), os.lstat(p), uid, groups) for p in every]
+    # entry by entry, and a sticky directory that others can write as one not to import from (root's own
+    # too: the next test)
+    expected = [listed_distrust(str(p), os.lstat(p), uid, groups) or content_dir_distrust(str(p), os.stat(p), uid)
+                for p in every]  # fmt: skip
     found = tree_distrust(str(pip), uid, groups)
     assert sorted(map(str, found)) == sorted(str(p) for p in expected if p is not None)
     assert {problem.path for problem in found} >= {str(deep / "m2.py"), str(deep / "m5.py")}
@@ -274,3 +277,32 @@ def test_pythonhome_is_checked_as_a_standard_library(tmp_path: Path) -> None:
     (stdlib / "os.py").chmod(0o666)
     found = python_home_distrust({"PYTHONHOME": f"/usr:{tmp_path / 'home'}"})  # prefix:exec_prefix
     assert found is not None and found.path == str(stdlib / "os.py")
+
+
+def test_a_sticky_directory_anyone_can_write_is_trusted_on_the_way_but_not_to_import_from(
+    tmp_path: Path,
+) -> None:
+    """/tmp's sticky bit keeps others from replacing what is there, not from adding a name: a `__pycache__`,
+    package or site dir that is sticky and writable by every user lets anyone add the .pyc or module Python
+    opens next, even when they cannot list it (mode 1733)."""
+    from safepip.facts.site_trust import tree_distrust
+    from safepip.facts.trust import top_distrust
+
+    if os.geteuid() != 0:
+        pytest.skip("a root-owned sticky directory needs root")
+    uid, groups = os.geteuid(), frozenset(os.getgroups())
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    os.chmod(sessions, 0o1733)
+    site = tmp_path / "site-packages"
+    (site / "pkg").mkdir(parents=True)
+    (site / "pkg" / "__init__.py").write_text("")
+    assert tree_distrust(str(site), uid, groups) == []
+    (site / "pkg" / "__pycache__").symlink_to(sessions)
+    found = tree_distrust(str(site), uid, groups)
+    assert [problem.reason() for problem in found] == [
+        f"{site / 'pkg' / '__pycache__'} is writable by every user"
+    ]
+    assert distrust(str(sessions / "x.pyc"), uid, missing_ok=True) is None  # on the way: fine, as before
+    found = top_distrust(str(sessions), uid, groups)
+    assert found and found[0].who == "every user"
