@@ -7,6 +7,7 @@ the fix, and its exit code; an interruption is 128 + the signal's number.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    gc.disable()  # a short run: see safepip/__main__.py
     install_interrupt_handlers()
     os.umask(os.umask(0) | 0o002)  # nothing safepip or pip makes is ever writable by every user
     for stream in (sys.stdout, sys.stderr):  # paths need not be UTF-8: never fail to print one

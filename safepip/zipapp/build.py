@@ -58,6 +58,9 @@ import sys
 
 if sys.version_info < {minimum}:
     sys.exit(f"safepip.pyz needs Python {requires}; this is {{sys.version.split()[0]}} ({{sys.executable}})")
+import gc
+
+gc.disable()  # a short run: see safepip/__main__.py
 from safepip.cli.main import main
 
 main()
