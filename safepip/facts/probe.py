@@ -290,10 +290,14 @@ def probe_context(
         # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
         # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole
         use_pep517 = request.pip_args.has("--use-pep517") or switches.enabled("use-pep517")
+        # the pip that builds: the interpreter's own; for an externally managed one, whose packages a managed
+        # venv sees, safepip's seed (23.1 or later: None), unless told to break the system's packages
+        breaks = request.pip_args.has("--break-system-packages") or switches.enabled("break-system-packages")
+        builder = interpreter.pip_version if breaks or not interpreter.externally_managed else None
         isolated = (
             not any(request.pip_args.has(option) for option in NOT_ISOLATED)
             and not any(switches.get(option[2:]) for option in NOT_ISOLATED)
-            and (use_pep517 or not builds_in_target(interpreter.sys_path, interpreter.pip_version))
+            and (use_pep517 or not builds_in_target(interpreter.sys_path, builder))
         )
         # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
         pycache = environ.get("PYTHONPYCACHEPREFIX", "")

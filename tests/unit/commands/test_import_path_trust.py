@@ -182,3 +182,26 @@ def test_without_pep_517_the_site_dirs_are_checked_whole(fake_venv_python: str, 
         assert done.code == 77 and done.recorded is None, done.stderr
     finally:
         deep.unlink()
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/python3"), reason="no distribution Python at /usr/bin/python3"
+)
+def test_for_an_externally_managed_python_the_builds_are_judged_for_the_pip_that_runs(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Its packages are seen by a managed venv whose pip is safepip's seed (23.1 or later), not its own older
+    pip; with --break-system-packages its own pip runs."""
+    from safepip.facts import probe
+    from safepip.facts.pip_args import parse_pip_args
+    from safepip.facts.request import Options, Request
+
+    asked: list[str | None] = []
+    monkeypatch.setattr(probe, "builds_in_target", lambda _path, version: asked.append(version) or False)
+    for argv in (["x"], ["--break-system-packages", "x"]):
+        request = Request("install", parse_pip_args(argv), Options(python="/usr/bin/python3"))
+        context = probe.probe_context(request, dict(os.environ), str(tmp_path), writes=False)
+        assert context.interpreter is not None
+    managed = context.interpreter.externally_managed
+    own = context.interpreter.pip_version
+    assert asked == ([None, own] if managed else [own, own])
