@@ -216,7 +216,8 @@ class PendingQuery:
 
     def read_ahead(self, candidates: list[str], version: tuple[int, int]) -> None:
         """While the interpreter is asked: read the .pth files of the site dirs it will most likely name
-        (paths.likely_site_dir). Its answer takes them when it names exactly these, on this version."""
+        (paths.likely_site_dir). Its answer takes them when exactly these are the ones of its site dirs that
+        exist (Debian's Python also names dist-packages dirs a venv does not have), on this version."""
         from safepip.facts.pth import read_site_dirs
 
         self.ahead = ReadAhead(candidates, version, read_site_dirs(candidates, version))
@@ -288,7 +289,8 @@ def with_site_dirs(raw: dict[str, Any], ahead: ReadAhead | None = None) -> dict[
 
     version = tuple(int(part) for part in raw["version"].split(".") if part.isdigit())
     candidates = [str(path) for path in raw["site_candidates"]]
-    if ahead is not None and ahead.candidates == candidates and ahead.version == version[:2]:
+    existing = [path for path in candidates if os.path.isdir(path)]  # what read_site_dirs would read
+    if ahead is not None and ahead.candidates == existing and ahead.version == version[:2]:
         found = ahead.found
     else:
         found = read_site_dirs(candidates, version)

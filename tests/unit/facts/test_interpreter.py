@@ -64,17 +64,19 @@ def test_no_cache_where_another_user_could_have_written(
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize("base", [sys.executable, *OTHER_PYTHONS])
 def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_those_site_dirs(
-    tmp_path: Path,
+    tmp_path: Path, base: str
 ) -> None:
     """The .pth files of the site dir a venv most likely has are read while its interpreter is asked; the
-    answer takes that reading when the interpreter names exactly that site dir, and reads its own otherwise."""
+    answer takes that reading when that site dir is the one of those it names that exists (Debian's Python
+    names dist-packages dirs too), and reads its own otherwise."""
     import subprocess
 
     from safepip.facts.paths import likely_site_dir
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = str(venv / "bin" / "python")
     guessed = likely_site_dir(python)
     assert guessed is not None
