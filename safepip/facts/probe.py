@@ -13,19 +13,12 @@ from safepip.facts.interpreter import start_query
 from safepip.facts.own_dirs import own_dirs
 from safepip.facts.pip_cache import probe_pip_cache
 from safepip.facts.pip_config import read_pip_switches
+from safepip.facts.python_trust import platlibdir_distrust, python_distrust, python_home_distrust
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Request
 from safepip.facts.site_trust import builds_in_target, likely_trees, site_distrust, walk_trees
 from safepip.facts.temp import TempFact, probe_temp, temp_candidates
-from safepip.facts.trust import (
-    Distrust,
-    distrust,
-    group_shared,
-    owner_name,
-    platlibdir_distrust,
-    python_distrust,
-    python_home_distrust,
-)
+from safepip.facts.trust import Distrust, distrust, group_shared, owner_name
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import python_path

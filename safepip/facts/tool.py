@@ -14,7 +14,8 @@ from typing import Any
 
 from safepip.errors import RefusedError
 from safepip.facts.own_dirs import OwnDirs
-from safepip.facts.trust import distrust, python_distrust
+from safepip.facts.python_trust import python_distrust
+from safepip.facts.trust import distrust
 from safepip.util.named_tuple import NamedTuple
 
 COMMAND = "safepip"

@@ -18,7 +18,7 @@ from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    pass
 
 MAX_LINKS = 40  # as the kernel's ELOOP
 
@@ -219,69 +219,6 @@ def group_shared(found: Distrust | None) -> bool:
     return found is not None and found.group is not None and not found.error
 
 
-def venv_site_dirs(prefix: str) -> list[str]:
-    """A venv's or conda prefix's site-packages directories, found without running its Python."""
-    lib = os.path.join(prefix, "lib")
-    try:
-        names = sorted(os.listdir(lib))
-    except OSError:
-        return []
-    return [
-        os.path.join(lib, name, "site-packages")
-        for name in names
-        if name.startswith(("python", "pypy")) and os.path.isdir(os.path.join(lib, name, "site-packages"))
-    ]
-
-
-def pth_files(site_dir: str) -> list[str]:
-    """The .pth files of a site dir: Python runs their `import` lines at every start."""
-    try:
-        return sorted(os.path.join(site_dir, n) for n in os.listdir(site_dir) if n.endswith(".pth"))
-    except OSError:
-        return []
-
-
-def environment_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
-    """A venv or conda prefix: the prefix, its `pyvenv.cfg`, its site-packages and their .pth files (which
-    Python executes at start-up). The first untrusted entry, a group-shared one only when nothing else is."""
-    shared: Distrust | None = None
-    paths = [prefix, os.path.join(prefix, "pyvenv.cfg")]
-    for site in venv_site_dirs(prefix):
-        paths += [site, *pth_files(site)]
-    for path in paths:
-        if path.endswith("pyvenv.cfg") and not os.path.lexists(path):
-            continue
-        found = distrust(path, uid)
-        if found is not None and not group_shared(found):
-            return found
-        shared = shared or found
-    return shared
-
-
-def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
-    """Why `python` must not be run: the interpreter (every link on the way) and, when it belongs to a venv
-    or conda prefix (`<prefix>/bin/python`), that environment."""
-    found = distrust(python, uid)
-    if found is not None and not group_shared(found):
-        return found
-    prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
-    if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
-        home = venv_home(prefix)  # where the venv's Python takes its standard library from
-        for path in [home, os.path.join(os.path.dirname(home), "lib")] if home else []:
-            problem = distrust(path, uid) if os.path.exists(path) else None
-            if problem is not None and not group_shared(problem):
-                return problem
-        problem = stdlib_distrust(os.path.dirname(home), uid) if home else None
-        if problem is not None:
-            return problem
-        return environment_distrust(prefix, uid) or found
-    if os.path.isdir(os.path.join(prefix, "conda-meta")):
-        return environment_distrust(prefix, uid) or found
-    # a plain interpreter takes its standard library from its own prefix: that runs before anything else
-    real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(python)))
-    return stdlib_distrust(real_prefix, uid) or found
-
-
 def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
     """A directory (and every directory and link on the way) and each entry at its top, links followed."""
     found = [distrust(directory, uid)]
@@ -303,73 +240,6 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
             continue
         found.append(listed_distrust(entry.path, info, uid, groups))
     return [problem for problem in found if problem is not None]
-
-
-def stdlib_distrust(prefix: str, uid: int | None = None, libdir: str = "lib") -> Distrust | None:
-    """`<prefix>/lib/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top."""
-    uid = os.geteuid() if uid is None else uid
-    groups = groups_of(uid)
-    lib = os.path.join(prefix, libdir)
-    try:
-        names = [name for name in os.listdir(lib) if name.startswith("python3")]
-    except OSError:
-        return None
-    for name in names:
-        for directory in (os.path.join(lib, name), os.path.join(lib, name, "lib-dynload")):
-            if not os.path.isdir(directory):
-                continue
-            problem = next((p for p in top_distrust(directory, uid, groups) if not group_shared(p)), None)
-            if problem is not None:
-                return problem
-    return None
-
-
-def python_home_distrust(environ: Mapping[str, str], uid: int | None = None) -> Distrust | None:
-    """PYTHONHOME (`prefix[:exec_prefix]`): every Python safepip starts takes its standard library from there,
-    before anything else runs: each part checked as the standard library is."""
-    for part in (environ.get("PYTHONHOME") or "").split(os.pathsep):
-        if part:
-            found = distrust(part, uid) or stdlib_distrust(os.path.abspath(part), uid)
-            if found is not None:
-                return found
-    return None
-
-
-def platlibdir_distrust(python: str, environ: Mapping[str, str], uid: int | None = None) -> Distrust | None:
-    """PYTHONPLATLIBDIR: a Python takes its standard library from `<prefix>/<that dir>/pythonX.Y` (all of it
-    from 3.11 on, its compiled part before), PYTHONHOME's prefix or else its own: checked there as a standard
-    library (the way to it as the kernel follows it, `..` and all), and where it is missing, by who could
-    create it."""
-    libdir = environ.get("PYTHONPLATLIBDIR", "")
-    if not libdir or libdir == "lib":
-        return None
-    prefixes = [os.path.abspath(part) for part in (environ.get("PYTHONHOME") or "").split(os.pathsep) if part]
-    if not prefixes:
-        venv = os.path.dirname(os.path.dirname(os.path.abspath(python)))
-        home = venv_home(venv) if os.path.isfile(os.path.join(venv, "pyvenv.cfg")) else None
-        real = os.path.dirname(os.path.dirname(os.path.realpath(python)))
-        prefixes = [os.path.dirname(home) if home else real]
-    for prefix in prefixes:
-        lib = os.path.join(prefix, libdir)
-        found = distrust(lib, uid, missing_ok=True)
-        if found is None and not os.path.lexists(lib):
-            found = creatable_by_others(lib, uid)
-        found = found or stdlib_distrust(os.path.realpath(lib), uid, "")  # the way to it was checked
-        if found is not None:
-            return found
-    return None
-
-
-def venv_home(prefix: str) -> str | None:
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8", errors="replace") as cfg:
-            for line in cfg:
-                key, sep, value = line.partition("=")
-                if sep and key.strip().lower() == "home":
-                    return value.strip()
-    except OSError:
-        return None
-    return None
 
 
 def is_private_dir(path: str, uid: int | None = None) -> bool:

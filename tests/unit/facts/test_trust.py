@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from safepip.facts.python_trust import python_distrust
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import content_dir_distrust, distrust, listed_distrust, python_distrust
+from safepip.facts.trust import content_dir_distrust, distrust, listed_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -235,7 +236,7 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
 def test_pythonplatlibdir_is_checked_where_it_moves_the_standard_library(tmp_path: Path) -> None:
     """With PYTHONPLATLIBDIR a Python takes its standard library from `<prefix>/<that dir>/pythonX.Y`, `..`
     and all: a directory another user can write or create there would run before anything else."""
-    from safepip.facts.trust import platlibdir_distrust
+    from safepip.facts.python_trust import platlibdir_distrust
 
     python = tmp_path / "prefix" / "bin" / "python3"
     python.parent.mkdir(parents=True)
@@ -270,7 +271,7 @@ def test_pythonplatlibdir_is_checked_where_it_moves_the_standard_library(tmp_pat
 def test_pythonhome_is_checked_as_a_standard_library(tmp_path: Path) -> None:
     """Every Python safepip starts would take its standard library from PYTHONHOME (safepip's own Python
     too, so this is the check for a pip run by another interpreter)."""
-    from safepip.facts.trust import python_home_distrust
+    from safepip.facts.python_trust import python_home_distrust
 
     stdlib = tmp_path / "home" / "lib" / "python3.11"
     stdlib.mkdir(parents=True)
