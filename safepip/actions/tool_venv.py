@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 NOT_COPIED = ("__main__.py", ARCHIVE_INFO)  # the archive's own entry and its build record
+# `-I`: safepip's own Python reads no PYTHON* variable (PYTHONPATH, PYTHONHOME, ...) and never imports from
+# the working directory; what pip is started with is checked by safepip (facts/python_trust.py)
 SCRIPT = """\
-#!{python}
+#!{python} -I
 # `safepip`, put here by `safepip.pyz self install` (safepip/actions/tool_venv.py)
 from safepip.cli.main import main
 

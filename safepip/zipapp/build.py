@@ -58,10 +58,9 @@ import sys
 
 if sys.version_info < {minimum}:
     sys.exit(f"safepip.pyz needs Python {requires}; this is {{sys.version.split()[0]}} ({{sys.executable}})")
-import gc
-
-gc.disable()  # a short run: see safepip/__main__.py
-from safepip.cli.main import main
+# the archive is first on the import path: its safepip/__main__.py starts Python again without a PYTHONPATH
+# that means the working directory, before anything else is imported
+from safepip.__main__ import main
 
 main()
 """
