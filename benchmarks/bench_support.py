@@ -203,27 +203,46 @@ def row(timing: Timing, ratio: float) -> str:
     return f"  {timing.label:<58} {timing.median * 1000:8.1f} ms   x{ratio:5.2f}   peak {timing.peak / 1024:6.1f} MiB"
 
 
+def paired_ratios(timing: Timing, baseline: Timing) -> list[float] | None:
+    """Each repetition's time over the baseline's in the same repetition, seconds apart (interleave): what
+    the machine does from one minute to the next (pip itself took 400 to 690 ms from hour to hour on these
+    shared cores) divides out. None when the rows were not measured in the same repetitions (at_most)."""
+    if len(timing.seconds) != len(baseline.seconds):
+        return None
+    return [time / base for time, base in zip(timing.seconds, baseline.seconds, strict=True)]
+
+
+def ratio_of(timing: Timing, baseline: Timing) -> float:
+    """The median of the paired ratios; the medians' ratio where there are no pairs."""
+    pairs = paired_ratios(timing, baseline)
+    return statistics.median(pairs) if pairs else timing.median / baseline.median
+
+
 def ratio_interval(timing: Timing, baseline: Timing, resamples: int = 2000) -> tuple[float, float]:
-    """A 95 % bootstrap interval of median(timing) / median(baseline): how far the ratio could move with the
-    machine's run-to-run noise alone (seeded: the same figures give the same interval)."""
+    """A 95 % bootstrap interval of ratio_of(timing, baseline), the repetitions drawn again (seeded: the same
+    figures give the same interval): how far the ratio could move with the machine's noise alone."""
     draw = random.Random(0)
-    ratios = sorted(
-        statistics.median(draw.choices(timing.seconds, k=len(timing.seconds)))
-        / statistics.median(draw.choices(baseline.seconds, k=len(baseline.seconds)))
-        for _ in range(resamples)
-    )
+    pairs = paired_ratios(timing, baseline)
+    if pairs:
+        ratios = sorted(statistics.median(draw.choices(pairs, k=len(pairs))) for _ in range(resamples))
+    else:
+        ratios = sorted(
+            statistics.median(draw.choices(timing.seconds, k=len(timing.seconds)))
+            / statistics.median(draw.choices(baseline.seconds, k=len(baseline.seconds)))
+            for _ in range(resamples)
+        )
     return ratios[int(resamples * 0.025)], ratios[int(resamples * 0.975) - 1]
 
 
 def report(
     title: str, baseline: Timing, timings: Sequence[Timing], targets: Sequence[tuple[str, float]] = ()
 ) -> list[Verdict]:
-    """Print each row against the baseline; the first len(targets) rows are held to (name, limit), the
-    verdict on the medians' ratio, with its 95 % interval beside it."""
+    """Print each row against the baseline (its median time, and ratio_of: the median of its per-repetition
+    ratios); the first len(targets) rows are held to (name, limit), with the ratio's 95 % interval beside."""
     print(f"\n{title}")
     verdicts = []
     for index, timing in enumerate(timings):
-        ratio = timing.median / baseline.median
+        ratio = ratio_of(timing, baseline)
         line = row(timing, ratio)
         if index < len(targets):
             name, limit = targets[index]

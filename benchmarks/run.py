@@ -1,5 +1,6 @@
 """safepip against plain pip (and uv, when present), side by side in one run: medians of interleaved
-repetitions, the ratios, and each command's peak memory.
+repetitions, the ratios (each the median of the repetitions' own ratios: a row against its baseline run
+seconds before or after it), and each command's peak memory.
 
     python benchmarks/run.py [--reps 5] [--only a,d]
 

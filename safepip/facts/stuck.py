@@ -19,6 +19,7 @@ from safepip.facts.fs import entry_inspector, is_read_only_mount
 from safepip.facts.trust import owner_name
 from safepip.util.dirs import make_dirs
 from safepip.util.files import read_record, write_record
+from safepip.util.listing import lstat_entries
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -89,43 +90,44 @@ def walk_for_stuck(
     unchanged since they were found clean; return the user's own ones found clean now, with their stamps."""
     parent_writable: bool | None = None  # asked only when an entry here is someone else's
     clean: dict[str, list[int]] = {}
-    try:
-        entries = list(os.scandir(directory))
+    try:  # stamps at the top only
+        entries: Iterable[tuple[str, os.stat_result | None]] = (
+            lstat_entries(directory)
+            if known_clean is not None
+            else [(n, None) for n in os.listdir(directory)]
+        )
     except OSError:
         return clean
-    for entry in entries:
+    for name, info in entries:
+        path = os.path.join(directory, name)
         stamp = None
-        if known_clean is not None:
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
+        if info is not None and known_clean is not None:
             stamp = [info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
-            if known_clean.get(entry.name) == stamp:
-                clean[entry.name] = stamp
+            if known_clean.get(name) == stamp:
+                clean[name] = stamp
                 continue
-        found = inspect(entry.path)
+        found = inspect(path)
         if found is None:
             continue
         owner_uid, pinned, is_dir = found
         if pinned is not None:
-            stuck.append(StuckEntry(entry.path, pinned, f"sudo chattr -{pinned[0]} {entry.path}"))
+            stuck.append(StuckEntry(path, pinned, f"sudo chattr -{pinned[0]} {path}"))
             continue  # its contents cannot be removed either: one entry says it
         if owner_uid != uid:
             owner = owner_name(owner_uid)
-            if is_dir and not os.access(entry.path, os.W_OK | os.X_OK):
-                why, fix = f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {entry.path}"
-                stuck.append(StuckEntry(entry.path, why, fix))
+            if is_dir and not os.access(path, os.W_OK | os.X_OK):
+                why, fix = f"owned by {owner}, not writable by {user}", f"sudo chown -R {user} {path}"
+                stuck.append(StuckEntry(path, why, fix))
                 continue
             if parent_writable is None:
                 parent_writable = os.access(directory, os.W_OK | os.X_OK)
             if not parent_writable:
                 why = f"owned by {owner} in {directory}, which {user} cannot write"
-                stuck.append(StuckEntry(entry.path, why, f"sudo chown -R {user} {directory}"))
+                stuck.append(StuckEntry(path, why, f"sudo chown -R {user} {directory}"))
                 continue
         count = len(stuck)
         if is_dir:
-            walk_for_stuck(entry.path, uid, user, inspect, stuck)
+            walk_for_stuck(path, uid, user, inspect, stuck)
         if stamp is not None and owner_uid == uid and len(stuck) == count:  # clean whoever can write here
-            clean[entry.name] = stamp
+            clean[name] = stamp
     return clean

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import stat
 
+from safepip.util.listing import lstat_entries
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -228,17 +229,13 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
         pass
     trusted = (uid, 0)
     try:
-        entries = list(os.scandir(directory))
+        entries = lstat_entries(directory)
     except OSError:
         entries = []
-    for entry in entries:
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
+    for name, info in entries:
         if info.st_uid in trusted and not info.st_mode & 0o022:  # plainly trusted (a link's mode is 0777)
             continue
-        found.append(listed_distrust(entry.path, info, uid, groups))
+        found.append(listed_distrust(os.path.join(directory, name), info, uid, groups))
     return [problem for problem in found if problem is not None]
 
 
