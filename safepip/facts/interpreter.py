@@ -111,6 +111,7 @@ sys.stdout.buffer.write(marshal.dumps({
 CACHE_FORMAT = 8
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
+NOT_ASKED_WITH = ("PYTHONPATH", "PYTHONPYCACHEPREFIX")  # code and bytecode the query could load unchecked
 
 
 def cache_key(python: str, environ: Mapping[str, str]) -> str:
@@ -201,8 +202,9 @@ class PendingQuery:
         if not describes_itself(self.raw):
             self.raw = None
             try:
-                # without PYTHONPATH: what is there is checked only once the answer is in (probe.py)
-                quiet = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+                # without PYTHONPATH and PYTHONPYCACHEPREFIX: what is there is checked only once the answer
+                # is in (probe.py), and the answer does not depend on them
+                quiet = {name: value for name, value in os.environ.items() if name not in NOT_ASKED_WITH}
                 self.question = Question(
                     python_code(python, QUERY_SCRIPT, no_site=True), quiet, QUERY_TIMEOUT
                 )

@@ -21,7 +21,7 @@ from safepip.facts.temp import TempFact, probe_temp, temp_candidates
 from safepip.facts.trust import Distrust, distrust, group_shared, owner_name
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
-from safepip.util.process import python_path
+from safepip.util.process import pycache_prefix, python_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -293,9 +293,9 @@ def probe_context(
             and (use_pep517 or not builds_in_target(interpreter.sys_path, builder))
         )
         # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
-        pycache = environ.get("PYTHONPYCACHEPREFIX", "")
+        pycache = pycache_prefix(environ, cwd)
         sources = [("PYTHONPATH", entry) for entry in python_path(environ)]
-        sources += [("PYTHONPYCACHEPREFIX", pycache)] if os.path.isabs(pycache) else []
+        sources += [("PYTHONPYCACHEPREFIX", pycache)] if pycache is not None else []
         extra = [entry for _name, entry in sources]
         unsafe = site_distrust(
             interpreter.site_dirs,
@@ -310,7 +310,13 @@ def probe_context(
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:
             where = next(
-                (f"{name} has" for name, entry in sources if within(unsafe.path, entry)), "its site dir"
+                # the entry itself or below it, or a directory on the way to it
+                (
+                    f"{name} has"
+                    for name, entry in sources
+                    if within(unsafe.path, entry) or within(entry, unsafe.path)
+                ),
+                "its site dir",
             )
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             choice = choice._replace(refused=unsafe.reason())

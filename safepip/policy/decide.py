@@ -18,6 +18,7 @@ from safepip.policy.rules import (
     explicit_rule,
     managed_rule,
     own_environment_rule,
+    pips_own_python,
     user_rule,
 )
 from safepip.policy.temp import decide_temp
@@ -56,6 +57,9 @@ def decide_target(context: Context, request: Request) -> Plan:
 
 def decide_location(context: Context, request: Request) -> Plan:
     decision = Decision(context, request, pip_args=request.pip_args.argv)
+    refused = pips_own_python(decision)
+    if refused is not None:
+        return refused
     for venv in context.project_venvs:
         if not venv.trusted:
             decision.pass_over("venv", venv.path, f"{venv.distrust_reason}; its python is never executed")

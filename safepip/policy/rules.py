@@ -3,7 +3,7 @@ rule passed over and why. Pure: facts in, a plan or None (the next rule) out."""
 
 from __future__ import annotations
 
-from safepip.errors import EXIT_REFUSED
+from safepip.errors import EXIT_REFUSED, EXIT_USAGE
 from safepip.facts import paths
 from safepip.facts.pip_config import PipSetting
 from safepip.facts.records import Context, DirFact, Interpreter
@@ -163,6 +163,25 @@ def setting_words(key: str, setting: PipSetting) -> str:
     if setting.source.startswith("PIP_"):
         return setting.source
     return f"`{key} = {setting.value}` in {setting.source}"
+
+
+def pips_own_python(decision: Decision) -> Plan | None:
+    """pip's own `--python` (an argument, PIP_PYTHON or `python =` in a pip.conf) makes pip start itself again
+    under that interpreter: past the target safepip chose and the Python it checked. Refused (exit 2), with
+    safepip's `--python`, which means the same and is checked, as the fix."""
+    use = decision.request.pip_args.last("--python")
+    setting = decision.context.pip.get("python")
+    if use is not None and use.value:
+        value, where = use.value, "on the command line"
+    elif setting is not None and setting.value.strip():  # pip ignores an empty one
+        value, where = setting.value.strip(), f"from {setting.source}"
+    else:
+        return None
+    return decision.refuse(
+        f"pip's --python {value} ({where}) would run pip under a Python safepip did not check or choose",
+        f"give it to safepip instead: safepip --python {value} {decision.request.command} … (SAFEPIP_PYTHON)",
+        EXIT_USAGE,
+    )
 
 
 def explicit_choice(decision: Decision) -> tuple[str | None, str, str | None]:

@@ -67,15 +67,29 @@ def python_path(environ: Mapping[str, str]) -> list[str]:
     return [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(entry)]
 
 
+def pycache_prefix(environ: Mapping[str, str], cwd: str | None = None) -> str | None:
+    """Where a child reads bytecode from instead of `__pycache__` dirs: PYTHONPYCACHEPREFIX, a relative one
+    taken from the working directory as Python takes it (and as safe_python_environment passes it on, made
+    absolute); None when unset."""
+    prefix = environ.get("PYTHONPYCACHEPREFIX", "")
+    if not prefix:
+        return None
+    return os.path.normpath(os.path.join(cwd or os.getcwd(), prefix))
+
+
 def safe_python_environment(environ: Mapping[str, str]) -> dict[str, str]:
     """`environ` without the PYTHONPATH entries that mean the working directory: an empty entry (what
-    `export PYTHONPATH=$PYTHONPATH:/x` leaves when it was unset) or a relative one would undo `-P`."""
+    `export PYTHONPATH=$PYTHONPATH:/x` leaves when it was unset) or a relative one would undo `-P`; and with
+    PYTHONPYCACHEPREFIX absolute, the directory that was checked (pycache_prefix)."""
     result = dict(environ)
     entries = python_path(result)
     if entries:
         result["PYTHONPATH"] = os.pathsep.join(entries)
     else:
         result.pop("PYTHONPATH", None)
+    prefix = pycache_prefix(result)
+    if prefix is not None:
+        result["PYTHONPYCACHEPREFIX"] = prefix
     return result
 
 

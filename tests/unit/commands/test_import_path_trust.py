@@ -205,3 +205,79 @@ def test_for_an_externally_managed_python_the_builds_are_judged_for_the_pip_that
     managed = context.interpreter.externally_managed
     own = context.interpreter.pip_version
     assert asked == ([None, own] if managed else [own, own])
+
+
+def plant_bytecode(prefix: Path, module: str, marker: Path) -> None:
+    """A .pyc for the standard library's `module` in the PYTHONPYCACHEPREFIX tree, stamped with the real
+    source's mtime and size, so Python takes it: it leaves `marker`, then runs the real module."""
+    import importlib.util
+    import marshal
+    import sysconfig
+
+    source = Path(sysconfig.get_path("stdlib")) / f"{module}.py"
+    code = compile(f"open({str(marker)!r}, 'w').close()\n" + source.read_text(), str(source), "exec")
+    info = source.stat()
+    header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+    header += (int(info.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (info.st_size & 0xFFFFFFFF).to_bytes(
+        4, "little"
+    )
+    tag = importlib.util.cache_from_source(str(source)).rsplit("/", 1)[1]
+    target = prefix / str(source.parent).lstrip("/") / tag
+    target.parent.mkdir(parents=True)
+    target.write_bytes(header + marshal.dumps(code))
+
+
+def test_the_interpreter_is_asked_without_pycache_prefix(fake_venv_python: str, workdir: Path) -> None:
+    prefix, marker = workdir / "pyc", workdir / "loaded"
+    plant_bytecode(prefix, "sysconfig", marker)
+    done = run_safepip(workdir, ["--python", fake_venv_python, "explain"], PYTHONPYCACHEPREFIX=str(prefix))
+    assert done.code == 0, done.stderr
+    assert not marker.exists()
+
+
+def test_a_relative_pycache_prefix_is_checked_where_it_leads(fake_venv_python: str, workdir: Path) -> None:
+    """Python takes a relative PYTHONPYCACHEPREFIX from the working directory, as safepip checks it."""
+    prefix = workdir / "cwd" / "pyc"
+    prefix.mkdir()
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    trusted = run_safepip(workdir, argv, PYTHONPYCACHEPREFIX="pyc")
+    assert trusted.code == 0 and trusted.recorded is not None, trusted.stderr
+    prefix.chmod(0o777)  # not sticky: anyone can put bytecode in it
+    refused = run_safepip(workdir, argv, PYTHONPYCACHEPREFIX="pyc")
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert f"PYTHONPYCACHEPREFIX has {prefix} is writable by every user" in refused.stderr
+
+
+def test_a_dir_on_the_way_to_the_pycache_prefix_is_named_as_such(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    shared = workdir / "shared"
+    (shared / "pyc").mkdir(parents=True)
+    shared.chmod(0o777)
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    refused = run_safepip(workdir, argv, PYTHONPYCACHEPREFIX=str(shared / "pyc"))
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert f"PYTHONPYCACHEPREFIX has {shared} is writable by every user" in refused.stderr
+
+
+@pytest.mark.parametrize("how", ["argument", "PIP_PYTHON", "pip.conf"])
+def test_pips_own_python_is_refused_before_pip_runs(fake_venv_python: str, workdir: Path, how: str) -> None:
+    """pip's --python would start pip again under that Python, past safepip's checks and its target."""
+    other = workdir / "other-python"
+    marker = workdir / "ran"
+    other.write_text(f'#!/bin/sh\ntouch {marker}\nexec {fake_venv_python} "$@"\n')
+    other.chmod(0o755)
+    extra: dict[str, str] = {}
+    if how == "PIP_PYTHON":
+        extra["PIP_PYTHON"] = str(other)
+    elif how == "pip.conf":
+        config = workdir / "pip.conf"
+        config.write_text(f"[global]\npython = {other}\n")
+        extra["PIP_CONFIG_FILE"] = str(config)
+    pip_args = ["--python", str(other)] if how == "argument" else []
+    done = run_safepip(workdir, ["--python", fake_venv_python, "install", *pip_args, "somepackage"], **extra)
+    assert done.code == 2 and done.recorded is None, done.stderr
+    assert f"pip's --python {other}" in done.stderr and f"safepip --python {other} install" in done.stderr
+    assert not marker.exists()
+    unset = run_safepip(workdir, ["--python", fake_venv_python, "install", "somepackage"], PIP_PYTHON="")
+    assert unset.code == 0 and unset.recorded is not None, unset.stderr  # pip ignores an empty one too

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from safepip.util.process import descendants, python_code, python_module, run_streaming
+from safepip.util.process import (
+    descendants,
+    pycache_prefix,
+    python_code,
+    python_module,
+    run_streaming,
+    safe_python_environment,
+)
 from safepip.util.questions import ask
 
 PYTHON = sys.executable
@@ -68,3 +75,13 @@ def test_sigterm_reaches_the_whole_tree_and_the_exit_code_is_143(tmp_path: Path)
     assert out.strip() == "143"
     time.sleep(0.2)
     assert not Path(f"/proc/{sleeper}").exists() or b") Z" in Path(f"/proc/{sleeper}/stat").read_bytes()
+
+
+def test_a_relative_pycache_prefix_reaches_children_as_the_directory_that_was_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert pycache_prefix({"PYTHONPYCACHEPREFIX": "pyc/../cache"}) == str(tmp_path / "cache")
+    assert pycache_prefix({"PYTHONPYCACHEPREFIX": ""}) is None and pycache_prefix({}) is None
+    environ = safe_python_environment({"PYTHONPYCACHEPREFIX": "cache", "PYTHONPATH": ":/opt/lib"})
+    assert environ == {"PYTHONPYCACHEPREFIX": str(tmp_path / "cache"), "PYTHONPATH": "/opt/lib"}
