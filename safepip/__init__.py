@@ -1,5 +1,5 @@
-"""safepip: a drop-in `pip install` that picks a writable target instead of failing."""
+"""safepip: a drop-in `pip install` that picks a writable target instead of failing.
 
-from __future__ import annotations
+(No `from __future__` here: safepip/__main__.py says why.)"""
 
 __version__ = "0.1.0"

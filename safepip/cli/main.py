@@ -210,17 +210,29 @@ def shell_init(rest: list[str]) -> int:
 
 
 def own_command() -> list[str]:
-    """How to run this very safepip again: its script's absolute path, `python -m safepip`, or `python PYZ`."""
+    """How to run this very safepip again from any directory (shell-init's functions): its script's absolute
+    path, `python -I PYZ`, or `python -E -P -m safepip`; never with the working directory or a PYTHON*
+    variable deciding what safepip's own Python imports. Refused for a safepip found only in the working
+    directory (`python -m safepip` in a checkout): the functions would run whatever is in the next one."""
     import shutil
 
     from safepip.util.archive import running_archive
 
     archive = running_archive()
     if archive is not None:  # a downloaded .pyz is seldom executable
-        return [sys.executable, archive]
+        return [sys.executable, "-I", archive]
     script = sys.argv[0]
     if os.path.basename(script) == "__main__.py":
-        return [sys.executable, "-m", "safepip"]
+        home = os.path.dirname(os.path.dirname(os.path.abspath(script)))
+        if os.path.abspath(os.getcwd()) == home and home not in sys.path[1:]:
+            raise UsageError(
+                f"this safepip runs from the working directory ({home}); pip in your shell would then run "
+                "whatever safepip is in the directory you type it in",
+                "install safepip first (python3 -m safepip.zipapp.build && python3 dist/safepip.pyz self "
+                "install), then run ~/.local/bin/safepip shell-init",
+            )
+        # 3.10 has no -P; its -I keeps the working directory out too (and the user site)
+        return [sys.executable, *(["-E", "-P"] if sys.version_info >= (3, 11) else ["-I"]), "-m", "safepip"]
     found = os.path.abspath(script) if os.path.sep in script else shutil.which(script)
     return [found or "safepip"]
 

@@ -1,6 +1,6 @@
-"""The venv of `safepip self install` and the launchers safepip starts from: neither the installed `safepip`
-nor safepip.pyz imports anything from the working directory, whatever PYTHONPATH says (an empty entry, as
-`export PYTHONPATH=/opt/app:$PYTHONPATH` leaves when it was unset, means the working directory)."""
+"""The venv of `safepip self install`: its `safepip` imports nothing from the working directory and reads no
+PYTHON* variable, whatever the shell has (an empty PYTHONPATH entry, as `export PYTHONPATH=/opt/app:$PYTHONPATH`
+leaves when it was unset, means the working directory). The other launchers: tests/unit/test_launchers.py."""
 
 from __future__ import annotations
 
@@ -10,38 +10,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 from safepip.actions.tool_venv import put_tool_in_place
 from safepip.facts.tool import Tool
-from safepip.zipapp.build import CHECKOUT, MAIN, source_entries, write_archive
+from tests.unit.planting import plant_bytecode, plant_modules
 
-# what a run of safepip imports after its start-up, and the package itself
-PLANTED = ("safepip", "json", "zipfile", "argparse", "select", "fcntl", "shutil", "tempfile", "subprocess")
-STUB_MAIN = "def main():\n    print('the real safepip ran')\n"
-
-
-def plant_modules(directory: Path, marker: Path) -> None:
-    """Packages in `directory` that leave `marker` behind when imported."""
-    for name in PLANTED:
-        package = directory / name
-        package.mkdir()
-        (package / "__init__.py").write_text(f"open({str(marker)!r}, 'a').write({name!r} + '\\n')\n")
-
-
-def planted_dir(tmp_path: Path, under: str = ".") -> tuple[Path, Path]:
-    """The working directory, with the modules planted in it or in `under` inside it."""
-    workdir, marker = tmp_path / "work", tmp_path / "imported"
-    (workdir / under).mkdir(parents=True)
-    plant_modules(workdir / under, marker)
-    return workdir, marker
-
-
-def environ_with_empty_pythonpath_entry() -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith("PYTHON")},
-        "PYTHONPATH": ":/nonexistent",
-    }
+STUB_MAIN = "import keyword\n\ndef main():\n    print('the real safepip ran')\n"
 
 
 def make_tool(tmp_path: Path) -> Tool:
@@ -60,28 +33,13 @@ def make_tool(tmp_path: Path) -> Tool:
 
 def test_the_installed_safepip_imports_nothing_from_the_working_directory(tmp_path: Path) -> None:
     tool = make_tool(tmp_path)
-    workdir, marker = planted_dir(tmp_path)
-    done = subprocess.run([tool.script], cwd=workdir, env=environ_with_empty_pythonpath_entry(),
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    workdir, marker, prefix = tmp_path / "work", tmp_path / "imported", tmp_path / "pyc"
+    workdir.mkdir()
+    plant_modules(workdir, marker)
+    plant_bytecode(prefix, "keyword", marker)
+    environ = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    environ.update(PYTHONPATH=":/nonexistent", PYTHONPYCACHEPREFIX=str(prefix))
+    done = subprocess.run([tool.script], cwd=workdir, env=environ, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
     assert (done.returncode, done.stdout) == (0, "the real safepip ran\n"), done.stderr
-    assert not marker.exists(), marker.read_text()
-
-
-@pytest.mark.parametrize(
-    ("pythonpath", "under"), [(":/nonexistent", "."), ("/nonexistent:", "."), ("lib", "lib")]
-)
-def test_the_pyz_imports_nothing_from_the_working_directory(
-    tmp_path: Path, pythonpath: str, under: str
-) -> None:
-    """safepip.pyz's own code (its `__main__.py` and safepip's sources; no carried wheels here): `--help`
-    imports argparse and the rest after start-up, where PYTHONPATH comes before the standard library."""
-    archive = tmp_path / "safepip.pyz"
-    entries = source_entries(CHECKOUT)
-    entries["__main__.py"] = MAIN.format(minimum=(3, 10), requires=">=3.10").encode()
-    write_archive(entries, archive)
-    workdir, marker = planted_dir(tmp_path, under)
-    environ = {**environ_with_empty_pythonpath_entry(), "PYTHONPATH": pythonpath}
-    done = subprocess.run([sys.executable, str(archive), "--help"], cwd=workdir, env=environ,
-                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
-    assert done.returncode == 0 and "usage:" in done.stdout, done.stderr
     assert not marker.exists(), marker.read_text()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_pip import run_safepip
+from tests.unit.planting import plant_bytecode
 
 
 def site_of(python: str) -> Path:
@@ -205,26 +206,6 @@ def test_for_an_externally_managed_python_the_builds_are_judged_for_the_pip_that
     managed = context.interpreter.externally_managed
     own = context.interpreter.pip_version
     assert asked == ([None, own] if managed else [own, own])
-
-
-def plant_bytecode(prefix: Path, module: str, marker: Path) -> None:
-    """A .pyc for the standard library's `module` in the PYTHONPYCACHEPREFIX tree, stamped with the real
-    source's mtime and size, so Python takes it: it leaves `marker`, then runs the real module."""
-    import importlib.util
-    import marshal
-    import sysconfig
-
-    source = Path(sysconfig.get_path("stdlib")) / f"{module}.py"
-    code = compile(f"open({str(marker)!r}, 'w').close()\n" + source.read_text(), str(source), "exec")
-    info = source.stat()
-    header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
-    header += (int(info.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little") + (info.st_size & 0xFFFFFFFF).to_bytes(
-        4, "little"
-    )
-    tag = importlib.util.cache_from_source(str(source)).rsplit("/", 1)[1]
-    target = prefix / str(source.parent).lstrip("/") / tag
-    target.parent.mkdir(parents=True)
-    target.write_bytes(header + marshal.dumps(code))
 
 
 def test_the_interpreter_is_asked_without_pycache_prefix(fake_venv_python: str, workdir: Path) -> None:
