@@ -1,4 +1,5 @@
-"""Facts about pip's cache directory: where it is, and whether someone else took it (an earlier `sudo pip`)."""
+"""Facts about pip's cache directory: where it is, whether someone else took it (an earlier `sudo pip`), and
+whether another user could change what pip reads from it (cached wheels are installed as they are)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 
 from safepip.facts.fs import probe_dir
 from safepip.facts.pip_config import PipSwitches
-from safepip.facts.trust import owner_name
+from safepip.facts.trust import content_dir_distrust, distrust, owner_name
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -23,6 +24,9 @@ class CacheFact(NamedTuple):
     writable: bool
     foreign: tuple[str, ...]  # entries owned by someone else: the cache dir itself or its top parts
     foreign_owner: str | None
+    # another user can change it, a directory or link on the way, or one of its top parts (the trust rule;
+    # deeper than that pip makes every directory itself)
+    distrust: str | None = None
 
 
 def default_pip_cache(environ: Mapping[str, str], home: str) -> str:
@@ -52,12 +56,21 @@ def probe_pip_cache(
         path, source = default_pip_cache(environ, home), "default"
     foreign: list[str] = []
     owner: str | None = None
+    fact = probe_dir(path)
+    unsafe = fact.distrust
     for entry in [path, *(os.path.join(path, part) for part in CACHE_PARTS)]:
         try:
-            entry_uid = os.lstat(entry).st_uid
+            info = os.lstat(entry)
         except OSError:
             continue
-        if entry_uid != uid:
+        if info.st_uid != uid:
             foreign.append(entry)
-            owner = owner or owner_name(entry_uid)
-    return CacheFact(path, source, probe_dir(path).writable, tuple(foreign), owner)
+            owner = owner or owner_name(info.st_uid)
+        if unsafe is None:  # links followed; a sticky dir others can write is no place for pip's files either
+            found = distrust(entry, uid)
+            try:
+                found = found or content_dir_distrust(entry, os.stat(entry), uid)
+            except OSError:
+                pass
+            unsafe = found.reason() if found is not None else None
+    return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe)

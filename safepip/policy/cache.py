@@ -13,11 +13,17 @@ class CacheChoice(NamedTuple):
     redirect_to: str | None
     reason: str
     notice: str | None = None
+    refusal: str | None = None  # pip would read a cache another user can change, and it cannot be moved
 
 
 def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable: bool) -> CacheChoice:
     if fact.path is None:
         return CacheChoice(None, f"pip's cache is disabled ({fact.source})")
+    if fact.distrust:  # pip installs the wheels it finds there as they are
+        why = f"pip's cache {fact.path} is not safe to use: {fact.distrust}"
+        if fact.source == "--cache-dir" or not own_cache_writable:  # an argument beats PIP_CACHE_DIR
+            return CacheChoice(None, why, refusal=why)
+        return CacheChoice(own_cache, why, f"{why}; using {own_cache}")
     if fact.writable and not fact.foreign:
         return CacheChoice(None, f"{fact.path} is {user}'s")
     why = (

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 
+from safepip.errors import EXIT_REFUSED
 from safepip.facts.records import Context
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
 from safepip.policy.cache import decide_cache
-from safepip.policy.plan import Plan, Target
+from safepip.policy.plan import Plan, Refusal, Target
 from safepip.policy.rules import (
     Decision,
     environment_rule,
@@ -36,6 +37,15 @@ def decide_target(context: Context, request: Request) -> Plan:
     if context.pip_cache is not None and context.own_cache is not None:
         own = os.path.join(context.own_cache.path, "pip-cache")
         cache = decide_cache(context.pip_cache, context.identity.name, own, context.own_cache.writable)
+    if cache is not None and cache.refusal is not None and plan.target is not None:
+        return plan._replace(
+            target=None,
+            refusal=Refusal(
+                cache.refusal,
+                "give pip a cache dir of yours that no one else can write (--cache-dir), or --no-cache-dir",
+                EXIT_REFUSED,
+            ),
+        )
     notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
     if context.home_problem and context.private_root:
         # pip runs with the private directory as its home: neither its config, cache nor builds touch the other

@@ -19,7 +19,8 @@ FAKE_PIP_MAIN = """\
 import json, os, sys
 args = sys.argv[1:]
 with open(os.environ["FAKE_PIP_RECORD"], "w", encoding="utf-8") as record:
-    record.write(json.dumps({"argv": args, "cwd_on_path": "" in sys.path or os.getcwd() in sys.path}))
+    record.write(json.dumps({"argv": args, "cwd_on_path": "" in sys.path or os.getcwd() in sys.path,
+                             "cache_dir": os.environ.get("PIP_CACHE_DIR")}))
 code = int(os.environ.get("FAKE_PIP_EXIT", "0"))
 if code < 0:
     os.kill(os.getpid(), -code)
@@ -38,6 +39,7 @@ class Run:
     stderr: str
     recorded: list[str] | None  # the fake pip's argv, None when it did not run
     cwd_on_path: bool | None = None  # whether the working directory was on the fake pip's import path
+    cache_dir: str | None = None  # PIP_CACHE_DIR in the fake pip's environment
 
 
 @pytest.fixture(scope="module")
@@ -97,4 +99,11 @@ def run_safepip(workdir: Path, safepip_args: Sequence[str], **extra: str) -> Run
     recorded = json.loads(record.read_text(encoding="utf-8")) if record.exists() else None
     if recorded is None:
         return Run(done.returncode, done.stdout, done.stderr, None)
-    return Run(done.returncode, done.stdout, done.stderr, recorded["argv"], recorded["cwd_on_path"])
+    return Run(
+        done.returncode,
+        done.stdout,
+        done.stderr,
+        recorded["argv"],
+        recorded["cwd_on_path"],
+        recorded["cache_dir"],
+    )

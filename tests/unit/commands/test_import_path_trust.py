@@ -262,3 +262,26 @@ def test_pips_own_python_is_refused_before_pip_runs(fake_venv_python: str, workd
     assert not marker.exists()
     unset = run_safepip(workdir, ["--python", fake_venv_python, "install", "somepackage"], PIP_PYTHON="")
     assert unset.code == 0 and unset.recorded is not None, unset.stderr  # pip ignores an empty one too
+
+
+def test_a_pip_cache_another_user_can_change_is_never_used(fake_venv_python: str, workdir: Path) -> None:
+    """pip installs the wheels it cached as they are: a cache dir anyone can write goes the way of a
+    root-owned one (pip gets safepip's own), and one given with --cache-dir, which no variable overrides, stops
+    the install."""
+    cache = workdir / "shared" / "pip-cache"
+    (cache / "wheels").mkdir(parents=True)
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    trusted = run_safepip(workdir, argv, PIP_CACHE_DIR=str(cache))
+    assert trusted.code == 0 and trusted.recorded is not None, trusted.stderr
+    assert trusted.cache_dir == str(cache)
+    (cache / "wheels").chmod(0o777)
+    moved = run_safepip(workdir, argv, PIP_CACHE_DIR=str(cache))
+    assert moved.code == 0 and moved.recorded is not None, moved.stderr
+    assert moved.cache_dir is not None and moved.cache_dir.startswith(str(workdir / "home"))
+    assert f"pip's cache {cache} is not safe to use: {cache}/wheels is writable by every user" in moved.stderr
+    refused = run_safepip(workdir, [*argv[:3], "--cache-dir", str(cache), "somepackage"])
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    (cache / "wheels").chmod(0o755)
+    (workdir / "shared").chmod(0o777)  # on the way: anyone can put another pip-cache in its place
+    refused = run_safepip(workdir, [*argv[:3], "--cache-dir", str(cache), "somepackage"])
+    assert refused.code == 77 and f"{workdir / 'shared'} is writable by every user" in refused.stderr

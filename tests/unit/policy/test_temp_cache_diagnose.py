@@ -268,3 +268,23 @@ def test_home_fallback_is_announced_first() -> None:
     plan = decide_target(context, request("pkg"))
     assert plan.notices[0].startswith("home: /nonexistent/.local/share/safepip cannot be made")
     assert "/var/tmp/safepip-1000 (private, mode 700)" in plan.notices[0]
+
+
+@pytest.mark.parametrize(
+    ("source", "own_writable", "redirected", "refused"),
+    [("default", True, True, False), ("PIP_CACHE_DIR", True, True, False), ("--cache-dir", True, False, True),
+     ("default", False, False, True)],
+    ids=["default", "variable", "argument", "nowhere-else"],
+)  # fmt: skip
+def test_a_cache_another_user_can_change_is_moved_or_refused(
+    source: str, own_writable: bool, redirected: bool, refused: bool
+) -> None:
+    fact = CacheFact(
+        "/h/.cache/pip", source, True, (), None, "/h/.cache/pip/wheels is writable by every user"
+    )
+    choice = decide_cache(fact, "alice", "/own", own_writable)
+    assert (choice.redirect_to == "/own") is redirected
+    assert (choice.refusal is not None) is refused
+    assert "not safe to use: /h/.cache/pip/wheels is writable by every user" in (
+        choice.notice or choice.refusal or ""
+    )
