@@ -2,8 +2,8 @@
 
 Every key is kept: the decision reads the few that move the target (user, target, prefix,
 require-virtualenv, break-system-packages, cache-dir, no-cache-dir), and the no-op check must know of any
-setting that changes what pip does. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the `[install]` section
-over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
+setting that changes what pip does. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the command's section
+(`[install]`, `[list]`, ...) over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
 """
 
 from __future__ import annotations
@@ -63,33 +63,43 @@ def config_files(environ: Mapping[str, str], home: str | None, site_prefix: str 
 
 
 def read_pip_switches(
-    environ: Mapping[str, str], home: str | None, site_prefix: str | None, isolated: bool = False
+    environ: Mapping[str, str],
+    home: str | None,
+    site_prefix: str | None,
+    isolated: bool = False,
+    command: str = "install",
 ) -> PipSwitches:
+    """What pip running `command` will find set: its `[global]` section and the command's own."""
     if isolated:
         return PipSwitches({})
     settings: dict[str, PipSetting] = {}
-    for path in config_files(environ, home, site_prefix):
-        settings.update(read_config_file(path))
+    sections = ("global", command)
+    files = [read_config_file(path, sections) for path in config_files(environ, home, site_prefix)]
+    for index in range(
+        len(sections)
+    ):  # every file's [global], then every file's [command], as pip orders them
+        for found in files:
+            settings.update(found[index])
     for name, value in environ.items():  # every PIP_* variable: the no-op check needs to see them all
         if name.startswith("PIP_") and name != "PIP_CONFIG_FILE":
             settings[name[4:].lower().replace("_", "-")] = PipSetting(value, name)
     return PipSwitches(settings)
 
 
-def read_config_file(path: str) -> dict[str, PipSetting]:
+def read_config_file(path: str, sections: tuple[str, ...]) -> list[dict[str, PipSetting]]:
+    """The settings of each of `sections` in one config file."""
     if not os.path.isfile(path):
-        return {}  # most of pip's config files do not exist: configparser is not even imported
+        return [{} for _ in sections]  # most of pip's config files do not exist: configparser is not imported
     import configparser
 
     parser = configparser.RawConfigParser()
     try:
         parser.read(path, encoding="utf-8")
     except (OSError, configparser.Error, UnicodeDecodeError):
-        return {}  # pip stops on a broken file; it will say so itself when it runs
-    found: dict[str, PipSetting] = {}
-    for section in ("global", "install"):
-        if not parser.has_section(section):
-            continue
-        for raw_key, value in parser.items(section):
-            found[raw_key.replace("_", "-")] = PipSetting(value, path)
-    return found
+        return [{} for _ in sections]  # pip stops on a broken file; it will say so itself when it runs
+    return [
+        {key.replace("_", "-"): PipSetting(value, path) for key, value in parser.items(section)}
+        if parser.has_section(section)
+        else {}
+        for section in sections
+    ]

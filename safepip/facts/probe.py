@@ -278,6 +278,7 @@ def probe_context(
         None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
         interpreter.prefix if interpreter else None,
         request.pip_args.has("--isolated"),
+        request.command,
     )
     if interpreter is not None:
         # pip imports from PYTHONPATH before anything else; without build isolation a build imports its

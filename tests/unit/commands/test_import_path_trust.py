@@ -285,3 +285,15 @@ def test_a_pip_cache_another_user_can_change_is_never_used(fake_venv_python: str
     (workdir / "shared").chmod(0o777)  # on the way: anyone can put another pip-cache in its place
     refused = run_safepip(workdir, [*argv[:3], "--cache-dir", str(cache), "somepackage"])
     assert refused.code == 77 and f"{workdir / 'shared'} is writable by every user" in refused.stderr
+
+
+def test_pips_own_python_in_a_commands_own_section_is_refused(fake_venv_python: str, workdir: Path) -> None:
+    config = workdir / "pip.conf"
+    config.write_text("[list]\npython = /elsewhere/python\n")
+    done = run_safepip(workdir, ["--python", fake_venv_python, "list"], PIP_CONFIG_FILE=str(config))
+    assert done.code == 2 and done.recorded is None, done.stderr
+    assert f"pip's --python /elsewhere/python (from {config})" in done.stderr
+    installs = run_safepip(
+        workdir, ["--python", fake_venv_python, "install", "x"], PIP_CONFIG_FILE=str(config)
+    )
+    assert installs.code == 0 and installs.recorded is not None, installs.stderr  # not install's section

@@ -46,3 +46,16 @@ def test_the_files_pip_reads(tmp_path: Path, config_file: str | None) -> None:
         key for key, setting in switches.settings.items() if not setting.source.startswith("PIP_")
     } == expected
     assert ("timeout" in expected) is (config_file != os.devnull)  # the case is what it claims to be
+
+
+def test_the_commands_own_section_wins_over_every_files_global_one(tmp_path: Path) -> None:
+    """As pip orders them: every file's [global], then every file's section of the command that runs."""
+    (tmp_path / "xdg" / "pip").mkdir(parents=True)
+    (tmp_path / "xdg" / "pip" / "pip.conf").write_text("[list]\npython = /a\n[install]\ntimeout = 3\n")
+    (tmp_path / "home" / ".config" / "pip").mkdir(parents=True)
+    (tmp_path / "home" / ".config" / "pip" / "pip.conf").write_text("[global]\npython = /b\ntimeout = 9\n")
+    environ = {"HOME": str(tmp_path / "home"), "XDG_CONFIG_DIRS": str(tmp_path / "xdg")}
+    listing = read_pip_switches(environ, environ["HOME"], None, command="list")
+    install = read_pip_switches(environ, environ["HOME"], None)
+    assert [s.value for s in (listing.settings["python"], listing.settings["timeout"])] == ["/a", "9"]
+    assert [s.value for s in (install.settings["python"], install.settings["timeout"])] == ["/b", "3"]
