@@ -169,7 +169,16 @@ def pips_own_python(decision: Decision) -> Plan | None:
     """pip's own `--python` (an argument, PIP_PYTHON or `python =` in a pip.conf) makes pip start itself again
     under that interpreter: past the target safepip chose and the Python it checked. Refused (exit 2), with
     safepip's `--python`, which means the same and is checked, as the fix."""
-    use = decision.request.pip_args.last("--python")
+    args = decision.request.pip_args
+    # and its abbreviations, which commands without --python-version (list, show, ...) take as --python
+    uses = [
+        u for u in args.options if u.name == "--python" or (len(u.name) > 3 and "--python".startswith(u.name))
+    ]
+    use = uses[-1] if uses else None
+    if use is not None and use.value is None and use.name != "--python":
+        use = use._replace(
+            value=args.argv[use.first_index + 1] if use.first_index + 1 < len(args.argv) else ""
+        )
     setting = decision.context.pip.get("python")
     if use is not None and use.value:
         value, where = use.value, "on the command line"

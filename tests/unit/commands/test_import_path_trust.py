@@ -297,3 +297,13 @@ def test_pips_own_python_in_a_commands_own_section_is_refused(fake_venv_python: 
         workdir, ["--python", fake_venv_python, "install", "x"], PIP_CONFIG_FILE=str(config)
     )
     assert installs.code == 0 and installs.recorded is not None, installs.stderr  # not install's section
+
+
+@pytest.mark.parametrize("spelling", [["--py", "/elsewhere/python"], ["--pyth=/elsewhere/python"]])
+def test_pips_own_python_abbreviated_is_refused(
+    fake_venv_python: str, workdir: Path, spelling: list[str]
+) -> None:
+    """`pip list --py X` is `--python X` to optparse (list has no --python-version to make it ambiguous)."""
+    done = run_safepip(workdir, ["--python", fake_venv_python, "list", *spelling])
+    assert done.code == 2 and done.recorded is None, done.stderr
+    assert "pip's --python /elsewhere/python (on the command line)" in done.stderr
