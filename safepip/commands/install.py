@@ -13,7 +13,7 @@ from safepip.commands.common import plan_for, require_target
 from safepip.commands.lines import shown
 from safepip.errors import SafepipError
 from safepip.policy.pip_command import own_pip
-from safepip.util.process import run_streaming
+from safepip.util.process import own_python_environment, run_streaming
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,7 +68,10 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
 
 
 def pip_help(request: Request) -> int:
-    return run_streaming(own_pip(request.command, *request.pip_args.argv), dict(os.environ))[0]
+    """pip's own help, from safepip's pip: nothing was checked for it, so no PYTHONPATH and the like."""
+    return run_streaming(
+        own_pip(request.command, *request.pip_args.argv), own_python_environment(os.environ)
+    )[0]
 
 
 def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None) -> int:

@@ -21,7 +21,7 @@ from safepip.facts.request import Options
 from safepip.facts.tool import Tool, archive_distrust, installed_tool, locate_tool, tool_python
 from safepip.policy.self_install import SelfStep, decide_self
 from safepip.util.archive import OWN_VERSION, archive_about, running_archive
-from safepip.util.process import python_file, replace_process
+from safepip.util.process import own_python_environment, python_file, replace_process
 
 Notify = Callable[[str], None]
 USAGE = "safepip self install | self update [PYZ] | self uninstall"
@@ -103,7 +103,8 @@ def update_from(pyz: str, options: Options) -> None:
         raise RefusedError(f"will not run {archive}: {problem}", USAGE)
     forwarded = [*(["-q"] if options.quiet else []), "--lock-timeout", str(options.lock_timeout)]
     python = tool_python()
-    replace_process(python_file(python, OWN_VERSION, archive, *forwarded, "self", "update"), os.environ)
+    argv = python_file(python, OWN_VERSION, archive, *forwarded, "self", "update")
+    replace_process(argv, own_python_environment(os.environ))
 
 
 def uninstall(tool: Tool, notify: Notify) -> int:

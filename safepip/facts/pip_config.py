@@ -3,7 +3,8 @@
 Every key is kept: the decision reads the few that move the target (user, target, prefix,
 require-virtualenv, break-system-packages, cache-dir, no-cache-dir), and the no-op check must know of any
 setting that changes what pip does. Mirrors pip's precedence: config files (global < user < site < PIP_CONFIG_FILE), the command's section
-(`[install]`, `[list]`, ...) over `[global]`, and `PIP_*` environment variables over all files. `--isolated` makes pip ignore both.
+(`[install]`, `[list]`, ...) over `[global]`, and `PIP_*` environment variables over all files; `--isolated`
+leaves out the user's files and the variables.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class PipSetting(NamedTuple):
 
 class PipSwitches(NamedTuple):
     settings: Mapping[str, PipSetting]
+    main: Mapping[str, PipSetting] = {}  # what pip's main parser sees (read_pip_switches)
 
     def get(self, key: str) -> PipSetting | None:
         return self.settings.get(key)
@@ -62,6 +64,13 @@ def config_files(environ: Mapping[str, str], home: str | None, site_prefix: str 
     return files
 
 
+def setting_key(name: str) -> str:
+    """A setting's name as pip normalises it: lower case, `_` as `-`, a leading `--` dropped (so that
+    PIP___PYTHON and `--python = …` in a file both set `python`)."""
+    key = name.lower().replace("_", "-")
+    return key[2:] if key.startswith("--") else key
+
+
 def read_pip_switches(
     environ: Mapping[str, str],
     home: str | None,
@@ -69,21 +78,31 @@ def read_pip_switches(
     isolated: bool = False,
     command: str = "install",
 ) -> PipSwitches:
-    """What pip running `command` will find set: its `[global]` section and the command's own."""
-    if isolated:
-        return PipSwitches({})
-    settings: dict[str, PipSetting] = {}
+    """What pip running `command` will find set: every file's [global] section, then every file's section of
+    the command, then the PIP_* variables, as pip orders them. The command's `--isolated` leaves out the
+    user's files and the variables; pip's main parser, which reads `--python` before the command, takes every
+    file's [global] and the variables whatever is given after the command (`main`)."""
     sections = ("global", command)
-    files = [read_config_file(path, sections) for path in config_files(environ, home, site_prefix)]
-    for index in range(
-        len(sections)
-    ):  # every file's [global], then every file's [command], as pip orders them
-        for found in files:
+    read = {path: read_config_file(path, sections) for path in config_files(environ, home, site_prefix)}
+    variables = {
+        setting_key(name[4:]): PipSetting(value, name)
+        for name, value in environ.items()
+        if name.startswith("PIP_") and name != "PIP_CONFIG_FILE"  # every one: the no-op check sees them all
+    }
+    main: dict[str, PipSetting] = {}
+    for found in read.values():
+        main.update(found[0])
+    main.update(variables)
+    kept = (
+        [read[path] for path in config_files(environ, None, site_prefix)] if isolated else list(read.values())
+    )
+    settings: dict[str, PipSetting] = {}
+    for index in range(len(sections)):
+        for found in kept:
             settings.update(found[index])
-    for name, value in environ.items():  # every PIP_* variable: the no-op check needs to see them all
-        if name.startswith("PIP_") and name != "PIP_CONFIG_FILE":
-            settings[name[4:].lower().replace("_", "-")] = PipSetting(value, name)
-    return PipSwitches(settings)
+    if not isolated:
+        settings.update(variables)
+    return PipSwitches(settings, main)
 
 
 def read_config_file(path: str, sections: tuple[str, ...]) -> list[dict[str, PipSetting]]:
@@ -98,7 +117,7 @@ def read_config_file(path: str, sections: tuple[str, ...]) -> list[dict[str, Pip
     except (OSError, configparser.Error, UnicodeDecodeError):
         return [{} for _ in sections]  # pip stops on a broken file; it will say so itself when it runs
     return [
-        {key.replace("_", "-"): PipSetting(value, path) for key, value in parser.items(section)}
+        {setting_key(key): PipSetting(value, path) for key, value in parser.items(section)}
         if parser.has_section(section)
         else {}
         for section in sections

@@ -352,7 +352,7 @@ def probe_context(
     cli_cache = request.pip_args.last("--cache-dir")
     pip_cache = probe_pip_cache(
         switches,
-        cli_cache.value if cli_cache else None,
+        os.path.expanduser(cli_cache.value) if cli_cache and cli_cache.value else None,  # pip expands `~`
         request.pip_args.has("--no-cache-dir"),
         environ,
         identity.home,

@@ -179,7 +179,10 @@ def pips_own_python(decision: Decision) -> Plan | None:
         use = use._replace(
             value=args.argv[use.first_index + 1] if use.first_index + 1 < len(args.argv) else ""
         )
-    setting = decision.context.pip.get("python")
+    # pip's main parser re-runs pip, whatever --isolated after the command says; the command's own parser
+    # stops on it (a `[list]` section): said here the same way
+    switches = decision.context.pip
+    setting = switches.main.get("python") or switches.get("python")
     if use is not None and use.value:
         value, where = use.value, "on the command line"
     elif setting is not None and setting.value.strip():  # pip ignores an empty one

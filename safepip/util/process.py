@@ -35,6 +35,9 @@ else:
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 RESTORED = (signal.SIGPIPE, signal.SIGXFSZ)  # Python ignores them; a child should not inherit that
+# what moves where a Python imports code or reads bytecode from (safepip/__main__.py keeps the same list: it
+# runs before anything can be imported; a test holds them equal)
+REDIRECTING = ("PYTHONPATH", "PYTHONPYCACHEPREFIX", "PYTHONUSERBASE", "PYTHONHOME", "PYTHONPLATLIBDIR")
 GRACE = 5.0  # seconds the rest of an interrupted tree gets before it is killed
 STDERR_TAIL = 64 * 1024  # enough of pip's error output to find the cause in
 
@@ -65,6 +68,12 @@ def python_path(environ: Mapping[str, str]) -> list[str]:
     """The PYTHONPATH entries a child of safepip's imports from (before the standard library): the absolute
     ones, as safe_python_environment leaves them."""
     return [entry for entry in environ.get("PYTHONPATH", "").split(os.pathsep) if os.path.isabs(entry)]
+
+
+def own_python_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """For safepip's own Python running what no check of a run looked at (pip's help, `self update`): none
+    of the variables that move where it imports code or reads bytecode from."""
+    return {name: value for name, value in environ.items() if name not in REDIRECTING}
 
 
 def pycache_prefix(environ: Mapping[str, str], cwd: str | None = None) -> str | None:
@@ -190,7 +199,7 @@ class Child:
         self.previous = {signum: signal.signal(signum, self.forward) for signum in FORWARDED}
         try:
             self.pid = spawn(
-                argv, environ, stdin_fd=stdin_fd, stdout_fd=stdout_fd, stderr_fd=stderr_fd,
+                argv, safe_python_environment(environ), stdin_fd=stdin_fd, stdout_fd=stdout_fd, stderr_fd=stderr_fd,
                 inherit=inherit, own_group=not self.foreground,
             )  # fmt: skip
         except BaseException:

@@ -107,3 +107,11 @@ def test_shell_init_refuses_a_safepip_found_only_in_the_working_directory() -> N
                           env=environ_with(), capture_output=True, text=True, timeout=TIMEOUT, check=False)  # fmt: skip
     assert done.returncode == 2 and done.stdout == "", done.stdout
     assert f"this safepip runs from the working directory ({CHECKOUT})" in done.stderr
+
+
+def test_the_launcher_restarts_for_the_variables_children_are_kept_from() -> None:
+    """safepip/__main__.py cannot import its list: it runs before anything may be imported."""
+    import safepip.__main__ as launcher
+    from safepip.util.process import REDIRECTING
+
+    assert launcher.REDIRECTING == REDIRECTING

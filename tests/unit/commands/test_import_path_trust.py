@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.fake_pip import run_safepip
-from tests.unit.planting import plant_bytecode
+from tests.unit.planting import plant_bytecode, plant_modules
 
 
 def site_of(python: str) -> Path:
@@ -307,3 +307,52 @@ def test_pips_own_python_abbreviated_is_refused(
     done = run_safepip(workdir, ["--python", fake_venv_python, "list", *spelling])
     assert done.code == 2 and done.recorded is None, done.stderr
     assert "pip's --python /elsewhere/python (on the command line)" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"PIP___PYTHON": "/elsewhere/python"}, {"PIP_PYTHON": "/elsewhere/python", "isolated": "1"},
+     {"config": "[global]\n--python = /elsewhere/python\n"}, {"config": "[global]\npython = /elsewhere/python\n",
+     "isolated": "1"}],
+    ids=["PIP___PYTHON", "PIP_PYTHON-isolated", "dashed-key", "config-isolated"],
+)  # fmt: skip
+def test_pips_own_python_however_spelled_is_refused(
+    fake_venv_python: str, workdir: Path, extra: dict[str, str]
+) -> None:
+    """pip's main parser, which re-runs pip under --python, normalises names (`PIP___PYTHON`, `--python =`)
+    and reads the config files and variables whatever `--isolated` after the command says."""
+    environ = {name: value for name, value in extra.items() if name.startswith("PIP_")}
+    if "config" in extra:
+        (workdir / "pip.conf").write_text(extra["config"])
+        environ["PIP_CONFIG_FILE"] = str(workdir / "pip.conf")
+    isolated = ["--isolated"] if "isolated" in extra else []
+    done = run_safepip(
+        workdir, ["--python", fake_venv_python, "install", *isolated, "somepackage"], **environ
+    )
+    assert done.code == 2 and done.recorded is None, done.stderr
+    assert "pip's --python /elsewhere/python" in done.stderr
+
+
+@pytest.mark.parametrize("pythonpath", ["lib", ":/nonexistent"])
+def test_pips_help_imports_nothing_from_pythonpath(workdir: Path, pythonpath: str) -> None:
+    """`install --help` runs safepip's own pip with no check of the run before it: without PYTHONPATH."""
+    marker = workdir / "imported"
+    planted = workdir / "cwd" / ("lib" if pythonpath == "lib" else "")
+    planted.mkdir(exist_ok=True)
+    plant_modules(planted, marker, ("pip",))
+    done = run_safepip(
+        workdir, ["install", "--help"], PYTHONPATH=str(planted) if pythonpath == "lib" else pythonpath
+    )
+    assert done.code == 0 and "Usage:" in done.stdout, done.stderr
+    assert not marker.exists()
+
+
+def test_a_cache_dir_argument_is_read_with_its_tilde_expanded(fake_venv_python: str, workdir: Path) -> None:
+    shared = workdir / "shared-cache"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    (workdir / "home" / "x").symlink_to(shared)
+    argv = ["--python", fake_venv_python, "install", "--cache-dir=~/x", "somepackage"]
+    refused = run_safepip(workdir, argv)
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert f"{shared} is writable by every user" in refused.stderr

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from safepip.facts.pip_config import read_pip_switches
+from safepip.facts.pip_config import PipSetting, read_pip_switches
 
 
 def pip_config_keys(environ: dict[str, str]) -> set[str]:
@@ -59,3 +60,28 @@ def test_the_commands_own_section_wins_over_every_files_global_one(tmp_path: Pat
     install = read_pip_switches(environ, environ["HOME"], None)
     assert [s.value for s in (listing.settings["python"], listing.settings["timeout"])] == ["/a", "9"]
     assert [s.value for s in (install.settings["python"], install.settings["timeout"])] == ["/b", "3"]
+
+
+def ours(settings: Mapping[str, PipSetting], tmp_path: Path) -> dict[str, PipSetting]:
+    """The settings from this test's files and variables, not the machine's own pip.conf files."""
+    return {k: s for k, s in settings.items() if s.source.startswith(("PIP_", str(tmp_path)))}
+
+
+def test_names_are_normalised_as_pip_does(tmp_path: Path) -> None:
+    (tmp_path / "pip.conf").write_text("[global]\n--cache-dir = /c\nNo_Compile = yes\n")
+    environ = {"PIP_CONFIG_FILE": str(tmp_path / "pip.conf"), "PIP___PYTHON": "/p", "PIP_USER": "1"}
+    switches = read_pip_switches(environ, None, None)
+    assert {key: s.value for key, s in ours(switches.settings, tmp_path).items()} == {
+        "cache-dir": "/c", "no-compile": "yes", "python": "/p", "user": "1",
+    }  # fmt: skip
+
+
+def test_isolated_leaves_out_the_users_files_and_the_variables_not_the_others(tmp_path: Path) -> None:
+    (tmp_path / "home" / ".config" / "pip").mkdir(parents=True)
+    (tmp_path / "home" / ".config" / "pip" / "pip.conf").write_text("[global]\ntimeout = 9\n")
+    (tmp_path / "xdg" / "pip").mkdir(parents=True)
+    (tmp_path / "xdg" / "pip" / "pip.conf").write_text("[global]\nretries = 2\n")
+    environ = {"HOME": str(tmp_path / "home"), "XDG_CONFIG_DIRS": str(tmp_path / "xdg"), "PIP_USER": "1"}
+    isolated = read_pip_switches(environ, environ["HOME"], None, isolated=True)
+    assert set(ours(isolated.settings, tmp_path)) == {"retries"}
+    assert set(ours(isolated.main, tmp_path)) == {"retries", "timeout", "user"}  # pip's main parser: all
