@@ -4,10 +4,12 @@ whether another user could change what pip reads from it (cached wheels are inst
 from __future__ import annotations
 
 import os
+import stat
 
 from safepip.facts.fs import probe_dir
 from safepip.facts.pip_config import PipSwitches
-from safepip.facts.trust import content_dir_distrust, distrust, owner_name
+from safepip.facts.site_trust import tree_distrust
+from safepip.facts.trust import content_dir_distrust, distrust, group_only_of, groups_of, owner_name
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -27,6 +29,7 @@ class CacheFact(NamedTuple):
     # another user can change it, a directory or link on the way, or one of its top parts (the trust rule;
     # deeper than that pip makes every directory itself)
     distrust: str | None = None
+    walked: bool = False  # others can reach below its top, so all of it was checked
 
 
 def default_pip_cache(environ: Mapping[str, str], home: str) -> str:
@@ -73,4 +76,28 @@ def probe_pip_cache(
             except OSError:
                 pass
             unsafe = found.reason() if found is not None else None
-    return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe)
+    walked = unsafe is None and os.path.isdir(path) and reachable_by_others(path, uid)
+    if walked:
+        # another user can get below its top: a directory pip made there writable for others (a cache pip
+        # filled under umask 000) would let them put their wheel in place; so all of it, as site dirs are
+        found = next(iter(tree_distrust(path, uid, groups_of(uid))), None)
+        unsafe = found.reason() if found is not None else None
+    return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe, walked)
+
+
+def reachable_by_others(path: str, uid: int) -> bool:
+    """Whether a user other than `uid` and root can search every directory down to `path` (where it
+    leads): one that only its owner may enter (`~/.cache` is often 0700) keeps everyone out of all below."""
+    current = "/"
+    for part in os.path.realpath(path).split("/"):
+        current = os.path.join(current, part)
+        try:
+            info = os.stat(current)
+        except OSError:
+            return False
+        if info.st_mode & stat.S_IXOTH:
+            continue
+        if info.st_mode & stat.S_IXGRP and not group_only_of(info.st_gid, uid):
+            continue
+        return False
+    return True

@@ -356,3 +356,33 @@ def test_a_cache_dir_argument_is_read_with_its_tilde_expanded(fake_venv_python: 
     refused = run_safepip(workdir, argv)
     assert refused.code == 77 and refused.recorded is None, refused.stderr
     assert f"{shared} is writable by every user" in refused.stderr
+
+
+def test_a_cache_others_can_reach_is_checked_all_the_way_down(fake_venv_python: str, workdir: Path) -> None:
+    """A directory deep in pip's cache that others can write (pip under umask 000 made it so) lets them put
+    their wheel in place, when they can reach it: then the whole cache is checked; behind a directory only its
+    owner may enter, nothing below needs to be."""
+    import tempfile
+
+    reachable = Path(tempfile.mkdtemp(prefix="safepip-cache-test-", dir="/tmp"))  # pytest's own dirs are 0700
+    try:
+        reachable.chmod(0o755)
+        deep = reachable / "pc" / "wheels" / "d8" / "13"
+        deep.mkdir(parents=True)
+        deep.parent.chmod(0o777)
+        argv = ["--python", fake_venv_python, "install", "somepackage"]
+        moved = run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc"))
+        assert moved.code == 0 and moved.cache_dir != str(reachable / "pc"), moved.stderr
+        assert f"{deep.parent} is writable by every user" in moved.stderr
+        deep.parent.chmod(0o755)
+        walked = [run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc")) for _ in range(2)]
+        assert [run.cache_dir for run in walked] == [str(reachable / "pc")] * 2, walked[0].stderr
+        assert [f"`chmod 700 {reachable / 'pc'}` spares that" in run.stderr for run in walked] == [
+            True,
+            False,
+        ]
+        reachable.chmod(0o700)  # now no one else gets below it
+        kept = run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc"))
+        assert kept.code == 0 and kept.cache_dir == str(reachable / "pc"), kept.stderr
+    finally:
+        shutil.rmtree(reachable)
