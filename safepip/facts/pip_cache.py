@@ -9,7 +9,18 @@ import stat
 from safepip.facts.fs import probe_dir
 from safepip.facts.pip_config import PipSwitches
 from safepip.facts.site_trust import tree_distrust
-from safepip.facts.trust import content_dir_distrust, distrust, group_only_of, groups_of, owner_name
+from safepip.facts.trust import (
+    ACL_EXECUTE,
+    ACL_GROUP,
+    ACL_USER,
+    acl_granted,
+    content_dir_distrust,
+    creatable_by_others,
+    distrust,
+    group_only_of,
+    groups_of,
+    owner_name,
+)
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
@@ -29,7 +40,9 @@ class CacheFact(NamedTuple):
     # another user can change it, a directory or link on the way, or one of its top parts (the trust rule;
     # deeper than that pip makes every directory itself)
     distrust: str | None = None
-    walked: bool = False  # others can reach below its top, so all of it was checked
+    # other users can get below its top: what pip made deeper cannot be vouched for without reading all of
+    # it (a cache filled under umask 000 or a shared group's umask 002), done only for a --cache-dir
+    reachable: bool = False
 
 
 def default_pip_cache(environ: Mapping[str, str], home: str) -> str:
@@ -61,6 +74,9 @@ def probe_pip_cache(
     owner: str | None = None
     fact = probe_dir(path)
     unsafe = fact.distrust
+    if unsafe is None and not fact.exists:  # pip will make it: no one else may make it first
+        found = creatable_by_others(path, uid)
+        unsafe = found.reason() if found is not None else None
     for entry in [path, *(os.path.join(path, part) for part in CACHE_PARTS)]:
         try:
             info = os.lstat(entry)
@@ -76,13 +92,11 @@ def probe_pip_cache(
             except OSError:
                 pass
             unsafe = found.reason() if found is not None else None
-    walked = unsafe is None and os.path.isdir(path) and reachable_by_others(path, uid)
-    if walked:
-        # another user can get below its top: a directory pip made there writable for others (a cache pip
-        # filled under umask 000) would let them put their wheel in place; so all of it, as site dirs are
-        found = next(iter(tree_distrust(path, uid, groups_of(uid))), None)
+    reachable = unsafe is None and os.path.isdir(path) and reachable_by_others(path, uid)
+    if reachable and source == "--cache-dir":  # pip takes the argument whatever safepip says: all of it
+        found = next(iter(tree_distrust(path, uid, groups_of(uid))), None)  # (about 10 us an entry)
         unsafe = found.reason() if found is not None else None
-    return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe, walked)
+    return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe, reachable)
 
 
 def reachable_by_others(path: str, uid: int) -> bool:
@@ -98,6 +112,12 @@ def reachable_by_others(path: str, uid: int) -> bool:
         if info.st_mode & stat.S_IXOTH:
             continue
         if info.st_mode & stat.S_IXGRP and not group_only_of(info.st_gid, uid):
+            continue
+        if any(  # an ACL's named users and groups (the mode's group bits show only its mask then)
+            (tag == ACL_USER and ident not in (uid, 0))
+            or (tag == ACL_GROUP and not group_only_of(ident, uid))
+            for tag, ident in acl_granted(current, ACL_EXECUTE)
+        ):
             continue
         return False
     return True

@@ -77,12 +77,17 @@ def group_only_of(gid: int, uid: int) -> bool:
 
 
 ACL_ACCESS = "system.posix_acl_access"
-ACL_USER, ACL_GROUP, ACL_MASK, ACL_WRITE = 0x02, 0x08, 0x10, 0x02
+ACL_USER, ACL_GROUP, ACL_MASK, ACL_WRITE, ACL_EXECUTE = 0x02, 0x08, 0x10, 0x02, 0x01
 
 
 def acl_writers(path: str) -> list[tuple[int, int]]:
     """The named users (tag 2) and groups (tag 8) a POSIX ACL lets write `path`: [(tag, id)]. The mode's
     group bits then show the ACL's mask, not who may write."""
+    return acl_granted(path, ACL_WRITE)
+
+
+def acl_granted(path: str, permission: int) -> list[tuple[int, int]]:
+    """The named users and groups a POSIX ACL gives `permission` (ACL_WRITE, ACL_EXECUTE) on `path`."""
     try:
         raw = os.getxattr(path, ACL_ACCESS, follow_symlinks=False)
     except OSError:
@@ -94,7 +99,7 @@ def acl_writers(path: str) -> list[tuple[int, int]]:
     return [
         (tag, ident)
         for tag, perm, ident in entries
-        if tag in (ACL_USER, ACL_GROUP) and perm & mask & ACL_WRITE
+        if tag in (ACL_USER, ACL_GROUP) and perm & mask & permission
     ]
 
 

@@ -14,6 +14,7 @@ class CacheChoice(NamedTuple):
     reason: str
     notice: str | None = None
     refusal: str | None = None  # pip would read a cache another user can change, and it cannot be moved
+    advice: str | None = None  # said once (actions/said.py)
 
 
 def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable: bool) -> CacheChoice:
@@ -25,6 +26,14 @@ def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable:
             return CacheChoice(None, why, refusal=why)
         return CacheChoice(own_cache, why, f"{why}; using {own_cache}")
     if fact.writable and not fact.foreign:
+        if fact.reachable and fact.source != "--cache-dir" and own_cache_writable:
+            # safepip's own is made 0700: no one else has ever been below its top
+            why = (
+                f"other users can get below the top of pip's cache {fact.path}, "
+                "so what pip cached there cannot be vouched for"
+            )
+            advice = f"{why}; pip uses {own_cache} (chmod 700 {fact.path} to use it again)"
+            return CacheChoice(own_cache, why, advice=advice)
         return CacheChoice(None, f"{fact.path} is {user}'s")
     why = (
         f"{fact.foreign[0]} is owned by {fact.foreign_owner}"

@@ -47,10 +47,8 @@ def decide_target(context: Context, request: Request) -> Plan:
             ),
         )
     notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
-    fact = context.pip_cache
-    if fact is not None and fact.walked and cache is not None and cache.redirect_to is None:
-        walk = f"other users can reach below pip's cache {fact.path}, so safepip checks all of it before pip runs"
-        plan = plan._replace(advice=(*plan.advice, f"{walk}; `chmod 700 {fact.path}` spares that"))
+    if cache is not None and cache.advice is not None:
+        plan = plan._replace(advice=(*plan.advice, cache.advice))
     if context.home_problem and context.private_root:
         # pip runs with the private directory as its home: neither its config, cache nor builds touch the other
         private = context.private_root

@@ -358,31 +358,47 @@ def test_a_cache_dir_argument_is_read_with_its_tilde_expanded(fake_venv_python: 
     assert f"{shared} is writable by every user" in refused.stderr
 
 
-def test_a_cache_others_can_reach_is_checked_all_the_way_down(fake_venv_python: str, workdir: Path) -> None:
-    """A directory deep in pip's cache that others can write (pip under umask 000 made it so) lets them put
-    their wheel in place, when they can reach it: then the whole cache is checked; behind a directory only its
-    owner may enter, nothing below needs to be."""
+def test_a_cache_others_can_get_below_is_not_vouched_for(fake_venv_python: str, workdir: Path) -> None:
+    """A directory deep in pip's cache that others can write (pip under umask 000, or a shared group's umask
+    002, made it so) lets them put their wheel in place, when they can get there. pip then gets safepip's
+    own cache (made 0700: no one else was ever below its top), said once; a --cache-dir, which pip takes
+    whatever safepip says, is checked all the way down. Behind a directory only its owner may enter, the
+    cache is used as it is."""
     import tempfile
 
     reachable = Path(tempfile.mkdtemp(prefix="safepip-cache-test-", dir="/tmp"))  # pytest's own dirs are 0700
     try:
         reachable.chmod(0o755)
-        deep = reachable / "pc" / "wheels" / "d8" / "13"
+        cache, deep = reachable / "pc", reachable / "pc" / "wheels" / "d8" / "13"
         deep.mkdir(parents=True)
         deep.parent.chmod(0o777)
         argv = ["--python", fake_venv_python, "install", "somepackage"]
-        moved = run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc"))
-        assert moved.code == 0 and moved.cache_dir != str(reachable / "pc"), moved.stderr
-        assert f"{deep.parent} is writable by every user" in moved.stderr
+        moved = [run_safepip(workdir, argv, PIP_CACHE_DIR=str(cache)) for _ in range(2)]
+        assert [run.code for run in moved] == [0, 0], moved[0].stderr
+        assert all(run.cache_dir and run.cache_dir.startswith(str(workdir / "home")) for run in moved)
+        said = f"other users can get below the top of pip's cache {cache}"
+        assert [said in run.stderr for run in moved] == [True, False]  # said once
+        refused = run_safepip(workdir, [*argv[:3], "--cache-dir", str(cache), "somepackage"])
+        assert refused.code == 77 and f"{deep.parent} is writable by every user" in refused.stderr
         deep.parent.chmod(0o755)
-        walked = [run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc")) for _ in range(2)]
-        assert [run.cache_dir for run in walked] == [str(reachable / "pc")] * 2, walked[0].stderr
-        assert [f"`chmod 700 {reachable / 'pc'}` spares that" in run.stderr for run in walked] == [
-            True,
-            False,
-        ]
+        checked = run_safepip(workdir, [*argv[:3], "--cache-dir", str(cache), "somepackage"])
+        assert checked.code == 0 and checked.recorded is not None, checked.stderr
         reachable.chmod(0o700)  # now no one else gets below it
-        kept = run_safepip(workdir, argv, PIP_CACHE_DIR=str(reachable / "pc"))
-        assert kept.code == 0 and kept.cache_dir == str(reachable / "pc"), kept.stderr
+        kept = run_safepip(workdir, argv, PIP_CACHE_DIR=str(cache))
+        assert kept.code == 0 and kept.cache_dir == str(cache), kept.stderr
     finally:
         shutil.rmtree(reachable)
+
+
+def test_a_cache_dir_anyone_could_create_first_is_not_used(fake_venv_python: str, workdir: Path) -> None:
+    """pip would make it; in /tmp anyone can make it first, a link to their own directory."""
+    import secrets
+
+    missing = Path("/tmp") / f"safepip-missing-cache-{secrets.token_hex(6)}"
+    argv = ["--python", fake_venv_python, "install", "somepackage"]
+    moved = run_safepip(workdir, argv, PIP_CACHE_DIR=str(missing))
+    assert moved.code == 0 and moved.cache_dir != str(missing), moved.stderr
+    assert "does not exist, and any user can create it in /tmp" in moved.stderr
+    refused = run_safepip(workdir, [*argv[:3], f"--cache-dir={missing}", "somepackage"])
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert not missing.exists()

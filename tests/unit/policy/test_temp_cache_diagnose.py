@@ -288,3 +288,18 @@ def test_a_cache_another_user_can_change_is_moved_or_refused(
     assert "not safe to use: /h/.cache/pip/wheels is writable by every user" in (
         choice.notice or choice.refusal or ""
     )
+
+
+def test_a_cache_others_can_get_below_goes_to_safepips_own_unless_given_or_taken() -> None:
+    reachable = CacheFact("/h/.cache/pip", "default", True, (), None, None, True)
+    choice = decide_cache(reachable, "alice", "/own", True)
+    assert choice.redirect_to == "/own" and choice.notice is None
+    assert choice.advice is not None and "chmod 700 /h/.cache/pip" in choice.advice
+    given = decide_cache(reachable._replace(source="--cache-dir"), "alice", "/own", True)
+    assert given.redirect_to is None and given.advice is None  # checked whole instead (facts/pip_cache.py)
+    taken = decide_cache(
+        reachable._replace(foreign=("/h/.cache/pip",), foreign_owner="root"), "alice", "/own", True
+    )
+    assert (
+        taken.notice is not None and "sudo chown -R alice" in taken.notice
+    )  # the sudo pip case says its fix
