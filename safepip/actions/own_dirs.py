@@ -1,11 +1,14 @@
-"""Make safepip's private fallback directory (facts/own_dirs.py says when it is needed)."""
+"""Make safepip's private fallback directory (facts/own_dirs.py says when it is needed), and safepip's own pip
+cache, where pip goes when the user's cannot be vouched for (policy/cache.py)."""
 
 from __future__ import annotations
 
 import os
+import stat
 
 from safepip.errors import RefusedError
 from safepip.facts.own_dirs import private_root_problem
+from safepip.util.dirs import make_dirs
 
 
 def make_private_root(path: str, uid: int) -> None:
@@ -25,3 +28,30 @@ def make_private_root(path: str, uid: int) -> None:
             f"safepip's private directory is not safe: {problem}",
             f"remove {path} (it should be yours, mode 700), or set HOME to a directory you can write",
         )
+
+
+def private_pip_cache(path: str, uid: int) -> str | None:
+    """safepip's own pip cache: the user's and 0700, so that no one else was ever below its top. One that is
+    not (made under the umask by a safepip before this rule, or opened since) is emptied and made again: what
+    others could have put below it cannot be vouched for. A line that says so, or None."""
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        make_dirs(path, 0o700)
+        return None
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not info.st_mode & 0o077:
+        return None
+    import shutil
+
+    try:
+        if stat.S_ISDIR(info.st_mode):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+        make_dirs(path, 0o700)
+    except OSError as error:
+        raise RefusedError(
+            f"safepip's own pip cache {path} was open to other users and cannot be emptied: {error.strerror}",
+            f"remove {path}, or run with --no-cache-dir",
+        ) from error
+    return f"emptied safepip's own pip cache {path}: it was open to other users"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.actions.own_dirs import make_private_root
+from safepip.actions.own_dirs import make_private_root, private_pip_cache
 from safepip.errors import RefusedError
 from safepip.facts.paths import runtime_lock_path
 from safepip.facts.pip_args import parse_pip_args
@@ -118,3 +118,13 @@ def make_venv(context: Context, target: Target, owned: bool, notify: Notify, loc
     )
     if made:
         notify(f"created the {'venv' if target.kind == 'venv' else target.kind + ' venv'} {target.path}")
+
+
+def pip_cache_variables(plan: Plan, uid: int, notify: Notify) -> dict[str, str]:
+    """PIP_CACHE_DIR for a pip sent to safepip's own cache (policy/cache.py), that cache made private first."""
+    if plan.cache is None or not plan.cache.redirect_to:
+        return {}
+    said = private_pip_cache(plan.cache.redirect_to, uid)
+    if said is not None:
+        notify(said)
+    return {"PIP_CACHE_DIR": plan.cache.redirect_to}

@@ -6,7 +6,7 @@ import os
 import shutil
 
 from safepip.actions.temp import private_temp
-from safepip.commands.common import locked_target, plan_for, require_target
+from safepip.commands.common import locked_target, pip_cache_variables, plan_for, require_target
 from safepip.errors import SafepipError
 from safepip.facts.records import Context
 from safepip.facts.request import Request
@@ -51,9 +51,8 @@ def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
         environ = {
             **target_environment(context, target, {**os.environ, **dict(plan.env_overrides)}),
             **temp.variables,
+            **pip_cache_variables(plan, context.identity.euid, notify),
         }
-        if plan.cache is not None and plan.cache.redirect_to:
-            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
         command = shutil.which(argv[0], path=environ.get("PATH")) or argv[0]
         try:
             return run_streaming([command, *argv[1:]], environ, tee_stderr=False)[0]

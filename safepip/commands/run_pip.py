@@ -20,7 +20,7 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import VENV_KINDS, locked_target
+from safepip.commands.common import VENV_KINDS, locked_target, pip_cache_variables
 from safepip.commands.lines import after_line, dist_state, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -114,9 +114,11 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         locked_target(context, target, request, notify) as lock_fd,
         private_temp(temp_parent, identity.euid) as temp,
     ):
-        environ = {**pip_environment(plan), **temp.variables}
-        if plan.cache is not None and plan.cache.redirect_to:
-            environ["PIP_CACHE_DIR"] = plan.cache.redirect_to
+        environ = {
+            **pip_environment(plan),
+            **temp.variables,
+            **pip_cache_variables(plan, identity.euid, notify),
+        }
         linked = target.kind in LINKED_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
         infos_before = dist_infos(site_packages(target.path)) if linked else set()
         dirs = install_dirs(context, target)

@@ -7,7 +7,7 @@ import os
 import stat
 
 from safepip.facts.fs import probe_dir
-from safepip.facts.pip_config import PipSwitches
+from safepip.facts.pip_config import PipSwitches, xdg_variable
 from safepip.facts.site_trust import tree_distrust
 from safepip.facts.trust import (
     ACL_EXECUTE,
@@ -46,7 +46,7 @@ class CacheFact(NamedTuple):
 
 
 def default_pip_cache(environ: Mapping[str, str], home: str) -> str:
-    base = environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    base = xdg_variable(environ, "XDG_CACHE_HOME", os.path.join(home, ".cache"))
     return os.path.join(base, "pip")
 
 

@@ -45,17 +45,23 @@ def env_name(key: str) -> str:
     return "PIP_" + key.upper().replace("-", "_")
 
 
+def xdg_variable(environ: Mapping[str, str], name: str, default: str) -> str:
+    """An XDG variable as pip's platformdirs reads it: a blank one is unset."""
+    value = environ.get(name, "")
+    return value if value.strip() else default
+
+
 def config_files(environ: Mapping[str, str], home: str | None, site_prefix: str | None) -> list[str]:
     """pip's config files in the order it loads them (later files win); none when PIP_CONFIG_FILE is
     os.devnull, as pip then loads none."""
     env_file = environ.get("PIP_CONFIG_FILE")
     if env_file == os.devnull:
         return []
-    xdg_dirs = environ.get("XDG_CONFIG_DIRS") or "/etc/xdg"
+    xdg_dirs = xdg_variable(environ, "XDG_CONFIG_DIRS", "/etc/xdg")
     files = [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d]
     files.append("/etc/pip.conf")
     if home is not None and not (env_file and os.path.exists(env_file)):  # None: a home not safepip's to read
-        config_home = environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        config_home = xdg_variable(environ, "XDG_CONFIG_HOME", os.path.join(home, ".config"))
         files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
     if site_prefix:
         files.append(os.path.join(site_prefix, "pip.conf"))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -372,9 +373,16 @@ def test_a_cache_others_can_get_below_is_not_vouched_for(fake_venv_python: str, 
         cache, deep = reachable / "pc", reachable / "pc" / "wheels" / "d8" / "13"
         deep.mkdir(parents=True)
         deep.parent.chmod(0o777)
+        own = workdir / "home" / ".cache" / "safepip" / "pip-cache"  # as a safepip before 0700 left it
+        (own / "wheels").mkdir(parents=True)
+        (own / "wheels" / "planted.whl").write_text("")
+        own.chmod(0o755)
         argv = ["--python", fake_venv_python, "install", "somepackage"]
         moved = [run_safepip(workdir, argv, PIP_CACHE_DIR=str(cache)) for _ in range(2)]
         assert [run.code for run in moved] == [0, 0], moved[0].stderr
+        assert [run.cache_dir for run in moved] == [str(own)] * 2
+        assert not (own / "wheels").exists() and stat.S_IMODE(own.stat().st_mode) == 0o700
+        assert f"emptied safepip's own pip cache {own}" in moved[0].stderr
         assert all(run.cache_dir and run.cache_dir.startswith(str(workdir / "home")) for run in moved)
         said = f"other users can get below the top of pip's cache {cache}"
         assert [said in run.stderr for run in moved] == [True, False]  # said once

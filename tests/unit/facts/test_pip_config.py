@@ -85,3 +85,12 @@ def test_isolated_leaves_out_the_users_files_and_the_variables_not_the_others(tm
     isolated = read_pip_switches(environ, environ["HOME"], None, isolated=True)
     assert set(ours(isolated.settings, tmp_path)) == {"retries"}
     assert set(ours(isolated.main, tmp_path)) == {"retries", "timeout", "user"}  # pip's main parser: all
+
+
+def test_a_blank_xdg_variable_is_unset_as_for_pip(tmp_path: Path) -> None:
+    from safepip.facts.pip_cache import default_pip_cache
+    from safepip.facts.pip_config import config_files
+
+    assert default_pip_cache({"XDG_CACHE_HOME": " "}, "/h") == "/h/.cache/pip"
+    files = config_files({"XDG_CONFIG_HOME": "  ", "XDG_CONFIG_DIRS": " "}, "/h", None)
+    assert "/h/.config/pip/pip.conf" in files and "/etc/xdg/pip/pip.conf" in files
