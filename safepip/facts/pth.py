@@ -84,10 +84,15 @@ def read_site_dirs(candidates: list[str], version: tuple[int, ...]) -> SiteDirs:
 
 
 def pth_lines(path: str, version: tuple[int, ...]) -> list[str]:
+    """The lines as site.py splits them: from 3.13 on with str.splitlines (form feeds, \\x1c-\\x1e, NEL,
+    U+2028 end a line too), before that only at \\n, \\r and \\r\\n, where a form feed is whitespace inside a
+    line (`import os\\f; exec(...)` is one line that runs the exec)."""
     encoding = "utf-8-sig" if version >= (3, 13) else "utf-8"  # 3.13 reads a .pth file as UTF-8, BOM and all
     try:
         with open(path, encoding=encoding, errors="replace") as handle:
-            return [line.rstrip() for line in handle.read().splitlines()]
+            if version >= (3, 13):
+                return [line.rstrip() for line in handle.read().splitlines()]
+            return [line.rstrip() for line in handle]  # universal newlines, as site.py iterates the file
     except OSError:
         return []
 

@@ -104,3 +104,13 @@ def test_a_dir_on_the_path_already_still_has_its_pth_files_read_when_addsitedir_
     (extra / "c.pth").write_text("import p6mod\n")
     found = read_site_dirs([str(site)], (3, 11))
     assert "p6mod" in found.pth_imports and str(extra / "c.pth") in found.pth_files
+
+
+@pytest.mark.parametrize("version", [(3, 11), (3, 12), (3, 13)])
+def test_lines_end_where_site_py_ends_them(tmp_path: Path, version: tuple[int, int]) -> None:
+    """Before 3.13 site.py iterates the file (only \\n, \\r, \\r\\n end a line), and a form feed is whitespace
+    in code: `import os\\f; exec(...)` runs the exec. From 3.13 on it splits as str.splitlines: the exec is a
+    path line there, never run."""
+    (tmp_path / "x.pth").write_text("import os\x0c; exec(open('/tmp/hook.py').read())\n")
+    opaque = read_site_dirs([str(tmp_path)], version).opaque
+    assert opaque == ([] if version >= (3, 13) else [str(tmp_path / "x.pth")])
