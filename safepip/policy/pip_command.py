@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 from safepip.util.archive import own_module
-from safepip.util.process import python_module, safe_python_environment
+from safepip.util.process import python_module
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -38,6 +38,5 @@ def pip_command(plan: Plan, command: str) -> list[str]:
 
 
 def pip_environment(plan: Plan, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    environ = safe_python_environment(os.environ if base is None else base)
-    environ.update(plan.env_overrides)
-    return environ
+    """The environment with the plan's overrides; util/process.py's Child makes it safe for every child."""
+    return {**(os.environ if base is None else base), **dict(plan.env_overrides)}

@@ -178,7 +178,8 @@ class Child:
     """A child process whose whole tree is signalled when safepip is, and waited for.
 
     In the terminal's foreground it shares safepip's process group (the terminal's Ctrl-C reaches all of it,
-    and it can prompt); otherwise, or when `own_group`, it leads a group of its own, signalled as a whole."""
+    and it can prompt); otherwise, or when `own_group`, it leads a group of its own, signalled as a whole.
+    Every child gets safe_python_environment: the one place it is applied."""
 
     def __init__(
         self,

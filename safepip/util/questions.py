@@ -10,7 +10,7 @@ import time
 
 from safepip.errors import Interrupted
 from safepip.util.named_tuple import NamedTuple
-from safepip.util.process import Child, kill_group, safe_python_environment
+from safepip.util.process import Child, kill_group
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class Question:
         null = os.open(os.devnull, os.O_RDONLY)
         try:
             self.child = Child(
-                argv, safe_python_environment(environ), stdin_fd=null, stdout_fd=out_write,
+                argv, environ, stdin_fd=null, stdout_fd=out_write,
                 stderr_fd=err_write, inherit=inherit, own_group=True,
             )  # fmt: skip
         except OSError as error:
