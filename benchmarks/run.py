@@ -73,7 +73,7 @@ SYSTEM_PYTHON = "/usr/bin/python3"  # externally managed on Debian and Ubuntu: s
 # what safepip does without on its hot path (typer only where installed: safepip no longer depends on it)
 HOT_PATH_IMPORTS = [
     "typer", "filelock", "platformdirs", "packaging.requirements", "subprocess", "tempfile", "hashlib",
-    "argparse", "virtualenv", "json", "re", "signal", "ast", "ctypes", "contextlib",
+    "argparse", "virtualenv", "json", "re", "signal", "ast", "_ast", "ctypes", "contextlib",
 ]  # fmt: skip
 # the modules `safepip install` imports before pip starts
 HOT_PATH_MODULES = ["safepip.cli.main", "safepip.commands.common", "safepip.commands.install", "safepip.policy.noop",

@@ -105,6 +105,8 @@ sys.stdout.buffer.write(marshal.dumps({
     "site_candidates": site_dirs,
     "markers": markers,
 }, 2))  # the version of safepip's records (util/files.py): the same bytes from every Python 3
+sys.stdout.flush()
+os._exit(0)  # the answer is whole: safepip reads until the pipe closes, which needs no interpreter teardown
 """
 
 

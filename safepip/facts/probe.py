@@ -3,170 +3,29 @@
 from __future__ import annotations
 
 import os
-import pwd
-import sys
 
 from safepip.errors import SafepipError
 from safepip.facts import paths
+from safepip.facts.choice import choose_interpreter, find_project_venvs, own_environment, probe_identity
 from safepip.facts.fs import probe_dir
 from safepip.facts.interpreter import start_query
 from safepip.facts.own_dirs import own_dirs
-from safepip.facts.pip_cache import probe_pip_cache
-from safepip.facts.pip_config import read_pip_switches
-from safepip.facts.python_trust import platlibdir_distrust, python_distrust, python_home_distrust
-from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
-from safepip.facts.request import Request
-from safepip.facts.site_trust import builds_in_target, likely_trees, site_distrust, walk_trees
-from safepip.facts.temp import TempFact, probe_temp, temp_candidates
-from safepip.facts.trust import Distrust, distrust, group_shared, owner_name
-from safepip.util.archive import running_archive
-from safepip.util.named_tuple import NamedTuple
+from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
+from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Interpreter
+from safepip.facts.trust import distrust, group_shared
 from safepip.util.process import pycache_prefix, python_path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-PROJECT_VENV_NAMES = (".venv", "venv")
+    from safepip.facts.interpreter import PendingQuery
+    from safepip.facts.request import Request
+    from safepip.facts.temp import TempFact
+    from safepip.facts.trust import Distrust
+
 # pip builds without isolation, importing the backend (setuptools) from the target's site dirs
 NOT_ISOLATED = ("--no-build-isolation", "--no-use-pep517")
-
-
-def probe_identity(environ: Mapping[str, str]) -> Identity:
-    uid, euid = os.getuid(), os.geteuid()
-    try:
-        entry = pwd.getpwuid(euid)
-        name, passwd_home = entry.pw_name, entry.pw_dir
-    except KeyError:
-        name, passwd_home = str(euid), "/"
-    sudo_uid = environ.get("SUDO_UID", "")
-    return Identity(
-        uid=uid,
-        euid=euid,
-        name=name,
-        home=environ.get("HOME") or passwd_home,
-        sudo_uid=int(sudo_uid) if sudo_uid.isdigit() else None,
-    )
-
-
-def find_project_venvs(cwd: str, home: str, uid: int) -> tuple[ProjectVenv, ...]:
-    """`.venv` or `venv` holding a pyvenv.cfg in cwd and its parents, up to home or `/` (by stat only)."""
-    found: list[ProjectVenv] = []
-    current = os.path.abspath(cwd)
-    stop = os.path.abspath(home)
-    while True:
-        for name in PROJECT_VENV_NAMES:
-            candidate = os.path.join(current, name)
-            if os.path.isfile(os.path.join(candidate, "pyvenv.cfg")):
-                found.append(describe_project_venv(candidate, uid))
-        parent = os.path.dirname(current)
-        if current in (stop, parent):
-            return tuple(found)
-        current = parent
-
-
-def describe_project_venv(path: str, uid: int) -> ProjectVenv:
-    python = paths.venv_python(path)
-    owner = os.stat(path).st_uid
-    found = python_distrust(python, uid)
-    reason = found.reason() if found is not None else None
-    return ProjectVenv(path, python, owner, owner_name(owner), reason is None, reason)
-
-
-def conda_env(environ: Mapping[str, str]) -> str | None:
-    prefix = environ.get("CONDA_PREFIX")
-    if (
-        not prefix
-        or environ.get("CONDA_DEFAULT_ENV") == "base"
-        or os.path.isdir(os.path.join(prefix, "condabin"))
-    ):
-        return None
-    return prefix
-
-
-class InterpreterChoice(NamedTuple):
-    python: str | None
-    source: str  # "--python", "--venv", "VIRTUAL_ENV", "CONDA_PREFIX", "project venv", "PATH"
-    active_env: str | None = None
-    refused: str | None = None  # an explicit choice that is not trusted: why
-    notices: tuple[str, ...] = ()
-
-
-def own_environment() -> str:
-    """safepip's own venv (pipx, `self install`), never a target by accident; "" when safepip runs from
-    safepip.pyz or from a Python that is no venv (`pip install --user`): that Python is the user's own."""
-    if sys.prefix == sys.base_prefix or running_archive() is not None:
-        return ""
-    return sys.prefix
-
-
-def path_pythons(environ: Mapping[str, str], own_prefix: str) -> list[str]:
-    """The python3/python files on PATH, in order, safepip's own environment left out (pipx installs)."""
-    own_bin = os.path.realpath(os.path.join(own_prefix, "bin")) if own_prefix else None
-    found = []
-    for directory in environ.get("PATH", "").split(os.pathsep):
-        if not directory or not os.path.isabs(directory) or os.path.realpath(directory) == own_bin:
-            continue
-        for name in ("python3", "python"):
-            candidate = os.path.join(directory, name)
-            if os.path.isfile(candidate) and os.access(candidate, os.X_OK):  # what shutil.which checks
-                found.append(candidate)
-    return found
-
-
-def from_path(environ: Mapping[str, str], own_prefix: str, uid: int) -> InterpreterChoice:
-    """The first trusted python on PATH; each one passed over says whose it is."""
-    notices: list[str] = []
-    for python in path_pythons(environ, own_prefix):
-        found = python_distrust(python, uid)
-        if found is None:
-            return InterpreterChoice(python, "PATH", notices=tuple(notices))
-        notices.append(f"passed over {python} on PATH: {found.reason()}; safepip never runs it")
-    return InterpreterChoice(None, "PATH", notices=tuple(notices))
-
-
-def explicit(python: str, source: str, uid: int, active_env: str | None = None) -> InterpreterChoice:
-    """A Python the user named or activated: used when trusted; an activated environment that only a group
-    of the user's can also change is used with a notice; anything else is refused."""
-    found = python_distrust(python, uid)
-    if found is None:
-        return InterpreterChoice(python, source, active_env)
-    if found.error and not os.path.lexists(python):
-        return InterpreterChoice(python, source, active_env)  # the query says what is wrong
-    if group_shared(found) and source in ("VIRTUAL_ENV", "CONDA_PREFIX"):
-        notice = f"{active_env} is shared: {found.reason()}, a group you are in; using it as you activated it"
-        return InterpreterChoice(python, source, active_env, notices=(notice,))
-    return InterpreterChoice(python, source, active_env, refused=found.reason())
-
-
-def choose_interpreter(
-    request: Request, environ: Mapping[str, str], project_venvs: tuple[ProjectVenv, ...], own_prefix: str,
-    uid: int,
-) -> InterpreterChoice:  # fmt: skip
-    options = request.options
-    if options.python:
-        python = options.python
-        if "/" not in python:  # a name, as a shell would find it
-            python = next((os.path.join(d, python) for d in environ.get("PATH", "").split(os.pathsep)
-                           if d and os.access(os.path.join(d, python), os.X_OK)), python)  # fmt: skip
-        if os.path.isdir(python):
-            python = paths.venv_python(python)
-        return explicit(os.path.abspath(python), "--python", uid)
-    if options.system:  # the system environment: activated and project venvs do not count
-        return from_path(environ, own_prefix, uid)
-    if options.venv and os.path.lexists(paths.venv_python(options.venv)):
-        return explicit(paths.venv_python(options.venv), "--venv", uid, os.path.abspath(options.venv))
-    virtual_env = environ.get("VIRTUAL_ENV")
-    if virtual_env and os.path.isabs(virtual_env) and os.path.lexists(paths.venv_python(virtual_env)):
-        return explicit(paths.venv_python(virtual_env), "VIRTUAL_ENV", uid, os.path.abspath(virtual_env))
-    conda = conda_env(environ)
-    if conda and os.path.isabs(conda):
-        return explicit(os.path.join(conda, "bin", "python"), "CONDA_PREFIX", uid, conda)
-    if not options.venv:
-        for venv in project_venvs:
-            if venv.trusted:
-                return InterpreterChoice(venv.python, "project venv", venv.path)
-    return from_path(environ, own_prefix, uid)
 
 
 def scheme_facts(scheme: Mapping[str, str], cache: dict[str, DirFact]) -> dict[str, DirFact]:
@@ -202,6 +61,8 @@ def within(path: str, directory: str) -> bool:
 
 
 def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
+    from safepip.facts.temp import probe_temp, temp_candidates  # see probe_context
+
     return tuple(
         probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
         for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
@@ -253,6 +114,7 @@ def probe_context(
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None
     walked: dict[str, list[Distrust]] = {}
+    query: PendingQuery | None = None
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
     elif python is not None and not os.path.lexists(python):
@@ -261,18 +123,30 @@ def probe_context(
         error = "no python3 or python on PATH that is yours or root's"
     else:
         try:
-            with start_query(python, own_cache, environ, keep=writes and own.private_root is None) as query:
+            query = start_query(python, own_cache, environ, keep=writes and own.private_root is None)
+        except SafepipError as failure:
+            error = failure.message
+    # What only the rest of the probe needs is imported now that the interpreter is asked: on a first run
+    # its loading fills the wait for the answer instead of delaying the question.
+    from safepip.facts.pip_cache import probe_pip_cache
+    from safepip.facts.pip_config import read_pip_switches
+    from safepip.facts.site_trust import builds_in_target, likely_trees, site_distrust, walk_trees
+    from safepip.facts.temp import probe_temp
+
+    if query is not None:
+        with query:
+            try:
                 if query.asking:  # the interpreter takes a while to answer: meanwhile, what needs no answer
                     temp = probe_temps(environ, own.cache.path)
-                    likely = paths.likely_site_dir(python)  # a guess, taken where the answer agrees
+                    likely = paths.likely_site_dir(query.python)  # a guess, taken where the answer agrees
                     if likely is not None:
                         walked = walk_trees(likely_trees(likely[0]), identity.euid)
                         query.read_ahead([likely[0]], likely[1])
                     if meanwhile is not None:
                         meanwhile()
                 interpreter = query.result()
-        except SafepipError as failure:
-            error = failure.message
+            except SafepipError as failure:
+                error = failure.message
     switches = read_pip_switches(
         environ,
         None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read

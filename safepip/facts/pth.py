@@ -19,6 +19,18 @@ if TYPE_CHECKING:
 RUNS_CODE = frozenset({"exec", "eval", "compile", "execfile", "run_path", "run_module", "exec_module",
                        "load_module", "spec_from_file_location", "insert", "append", "extend"})  # fmt: skip
 IMPORTS_NAMED = frozenset({"__import__", "import_module"})
+# The import lines most venvs hold (setuptools' distutils-precedence.pth, its defaults before and since
+# setuptools 60), read by parse_code_line once and kept here: parsing needs `_ast`, whose import costs more
+# than all the rest of a first run's .pth reading (the benchmark's import costs, row (f)). A test keeps each
+# entry equal to what parse_code_line reads.
+DISTUTILS_PRECEDENCE = (
+    "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, '{}') == 'local'; "
+    "enabled and __import__('_distutils_hack').add_shim(); "
+)
+KNOWN_LINES: dict[str, tuple[list[str], list[str], bool]] = {
+    DISTUTILS_PRECEDENCE.format(default).rstrip(): (["os", "_distutils_hack"], [], True)
+    for default in ("local", "stdlib")
+}
 
 
 class SiteDirs(NamedTuple):
@@ -98,13 +110,21 @@ def pth_lines(path: str, version: tuple[int, ...]) -> list[str]:
 
 
 def read_code_line(line: str) -> tuple[list[str], list[str], bool]:
+    """parse_code_line's reading, from KNOWN_LINES when the line is one of them."""
+    known = KNOWN_LINES.get(line)
+    if known is not None:
+        imports, added, readable = known
+        return list(imports), list(added), readable
+    return parse_code_line(line)
+
+
+def parse_code_line(line: str) -> tuple[list[str], list[str], bool]:
     """(modules the line imports, site dirs it adds, whether that is all it can import): read from its
     syntax, never run. `import a as b, c`, `from a import b`, `__import__("a")`,
     `importlib.import_module("a")` and `site.addsitedir("/dir")` with a literal are read, and so is the code
     of `exec("…")` with a literal; `exec` of anything else, a computed name or directory, or a change to
     sys.path make the line one whose imports cannot be known."""
-    # `_ast`, the C module `ast` wraps: `ast` itself imports `enum` (the benchmark's import costs), and this
-    # runs on every first run in a venv with a .pth file (setuptools' distutils-precedence.pth is one)
+    # `_ast`, the C module `ast` wraps: `ast` itself imports `enum` (the benchmark's import costs)
     import _ast as ast
 
     try:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
 from safepip.facts.fs import DirFact
-from safepip.facts.pip_cache import CacheFact
-from safepip.facts.pip_config import PipSwitches
-from safepip.facts.temp import TempFact
 from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from safepip.facts.pip_cache import CacheFact
+    from safepip.facts.pip_config import PipSwitches
+    from safepip.facts.temp import TempFact
+
+MappingProxyType = type(type.__dict__)  # as the types module defines it, without importing that module
 
 __all__ = ["SCHEME_KEYS", "Context", "DirFact", "Identity", "Interpreter", "ProjectVenv"]
 

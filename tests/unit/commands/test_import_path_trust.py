@@ -194,12 +194,12 @@ def test_for_an_externally_managed_python_the_builds_are_judged_for_the_pip_that
 ) -> None:
     """Its packages are seen by a managed venv whose pip is safepip's seed (23.1 or later), not its own older
     pip; with --break-system-packages its own pip runs."""
-    from safepip.facts import probe
+    from safepip.facts import probe, site_trust
     from safepip.facts.pip_args import parse_pip_args
     from safepip.facts.request import Options, Request
 
     asked: list[str | None] = []
-    monkeypatch.setattr(probe, "builds_in_target", lambda _path, version: asked.append(version) or False)
+    monkeypatch.setattr(site_trust, "builds_in_target", lambda _path, version: asked.append(version) or False)
     for argv in (["x"], ["--break-system-packages", "x"]):
         request = Request("install", parse_pip_args(argv), Options(python="/usr/bin/python3"))
         context = probe.probe_context(request, dict(os.environ), str(tmp_path), writes=False)

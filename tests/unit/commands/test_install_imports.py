@@ -14,10 +14,12 @@ import pytest
 from tests.unit.fake_pip import TIMEOUT, clean_environment, run_safepip
 
 # json, re, enum (signal's and re's), typing, argparse, subprocess, ctypes, packaging, importlib.metadata,
-# tempfile, shutil, and contextlib with the collections and functools it imports: each one costs a visible
-# share of the one-wheel install's 10 % (benchmark row (f))
+# tempfile, shutil, contextlib with the collections and functools it imports, and `_ast` for setuptools' .pth
+# line (facts/pth.py, KNOWN_LINES): each one costs a visible share of the one-wheel install's 10 % (benchmark
+# row (f))
 KEPT_OFF = ("json", "re", "enum", "typing", "argparse", "subprocess", "ctypes", "packaging", "importlib.metadata",
-            "tempfile", "shutil", "threading", "hashlib", "contextlib", "collections", "functools", "ast")  # fmt: skip
+            "tempfile", "shutil", "threading", "hashlib", "contextlib", "collections", "functools", "ast",
+            "_ast")  # fmt: skip
 
 
 def imported(stderr: str) -> set[str]:
@@ -64,8 +66,13 @@ def test_an_install_imports_none_of_the_costly_modules(venv_with_pth: str, workd
 
 def test_an_installs_later_stages_are_not_imported_before_its_interpreter_is_asked() -> None:
     """The decision, the lock and running pip are imported once the probe has started the interpreter's
-    question (commands/install.py, import_later_stages), so that on a first run they load during its wait."""
+    question (commands/install.py, import_later_stages), and so are the facts only the rest of the probe
+    needs (facts/probe.py), so that on a first run they load during its wait."""
     later = [
+        "safepip.facts.pip_cache",
+        "safepip.facts.pip_config",
+        "safepip.facts.site_trust",
+        "safepip.facts.temp",
         "safepip.policy.decide",
         "safepip.commands.run_pip",
         "safepip.actions.locks",

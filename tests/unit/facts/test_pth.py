@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.facts.pth import read_site_dirs
+from safepip.facts.pth import KNOWN_LINES, parse_code_line, read_site_dirs
 
 
 def test_pth_lines_add_paths_site_dirs_and_imported_modules(tmp_path: Path) -> None:
@@ -83,6 +83,29 @@ def test_what_an_import_line_imports_is_read_from_its_syntax(
 def test_a_line_whose_imports_cannot_be_read_makes_its_file_opaque(tmp_path: Path, line: str) -> None:
     (tmp_path / "x.pth").write_text(line + "\n")
     assert read_site_dirs([str(tmp_path)], (3, 11)).opaque == [str(tmp_path / "x.pth")]
+
+
+@pytest.mark.parametrize("line", sorted(KNOWN_LINES))
+def test_a_known_line_is_read_as_its_syntax_reads(tmp_path: Path, line: str) -> None:
+    """The lines kept in KNOWN_LINES (so that `_ast` is not imported for them) say what parsing them says,
+    and a line that differs from one of them in the least is parsed."""
+    assert KNOWN_LINES[line] == parse_code_line(line)
+    (tmp_path / "distutils-precedence.pth").write_text(line + "\n")
+    assert read_site_dirs([str(tmp_path)], (3, 11)).pth_imports == ["_distutils_hack", "os"]
+    (tmp_path / "distutils-precedence.pth").write_text(
+        line.replace("add_shim()", "add_shim(); import evil") + "\n"
+    )
+    assert read_site_dirs([str(tmp_path)], (3, 11)).pth_imports == ["_distutils_hack", "evil", "os"]
+
+
+def test_setuptools_own_line_is_a_known_one() -> None:
+    """setuptools' distutils-precedence.pth, as the venv of this test run has it (when it does)."""
+    import sysconfig
+
+    pth = Path(sysconfig.get_path("purelib")) / "distutils-precedence.pth"
+    if not pth.exists():
+        pytest.skip("no setuptools .pth file in this venv")
+    assert pth.read_text().rstrip() in KNOWN_LINES
 
 
 def test_a_bom_hides_no_import_line_from_3_13(tmp_path: Path) -> None:
