@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from safepip.facts.interpreter import PendingQuery
     from safepip.facts.request import Request
+    from safepip.facts.site_trust import TreeCheck
     from safepip.facts.temp import TempFact
     from safepip.facts.trust import Distrust
 
@@ -88,7 +89,8 @@ def probe_context(
     meanwhile: Callable[[], None] | None = None,
 ) -> Context:
     """Every fact. `meanwhile` (the caller's own work that needs no fact) runs while the interpreter is
-    asked, when it is: after what the probe itself does in that time."""
+    asked, when it is, after what the probe itself does in that time; else while the trees its kept answer
+    names are checked."""
     environ = os.environ if environ is None else environ
     cwd = cwd or os.getcwd()
     own_prefix = own_environment()
@@ -114,6 +116,7 @@ def probe_context(
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None
     walked: dict[str, list[Distrust]] = {}
+    check: TreeCheck | None = None
     query: PendingQuery | None = None
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
@@ -130,7 +133,14 @@ def probe_context(
     # its loading fills the wait for the answer instead of delaying the question.
     from safepip.facts.pip_cache import probe_pip_cache
     from safepip.facts.pip_config import read_pip_switches
-    from safepip.facts.site_trust import builds_in_target, likely_trees, site_distrust, walk_trees
+    from safepip.facts.site_trust import (
+        TreeCheck,
+        builds_in_target,
+        likely_trees,
+        site_distrust,
+        startup_trees,
+        walk_trees,
+    )
     from safepip.facts.temp import probe_temp
 
     if query is not None:
@@ -144,7 +154,15 @@ def probe_context(
                         query.read_ahead([likely[0]], likely[1])
                     if meanwhile is not None:
                         meanwhile()
-                interpreter = query.result()
+                    interpreter = query.result()
+                else:  # the answer was kept: the trees it names are checked by find while safepip goes on
+                    interpreter = query.result()
+                    check = TreeCheck(
+                        startup_trees(interpreter.site_dirs, interpreter.pth_imports), identity.euid
+                    )
+                    temp = probe_temps(environ, own.cache.path)
+                    if meanwhile is not None:
+                        meanwhile()
             except SafepipError as failure:
                 error = failure.message
     switches = read_pip_switches(
@@ -154,6 +172,8 @@ def probe_context(
         request.pip_args.has("--isolated"),
         request.command,
     )
+    if check is not None:
+        walked = check.walked()
     if interpreter is not None:
         # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
         # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole

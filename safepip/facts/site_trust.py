@@ -181,3 +181,53 @@ def walk_trees(roots: list[str], uid: int) -> dict[str, list[Distrust]]:
     """tree_distrust of each root, for site_distrust's `walked`."""
     groups = groups_of(uid)
     return {root: tree_distrust(root, uid, groups) for root in roots}
+
+
+def startup_trees(site_dirs: tuple[str, ...], imported: tuple[str, ...]) -> list[str]:
+    """The trees site_distrust checks whole in any case: the modules the .pth files import, sitecustomize,
+    usercustomize and pip, and each site dir's bytecode."""
+    return module_trees(site_dirs, (*imported, *STARTUP_MODULES))
+
+
+FIND = "/usr/bin/find"
+
+
+class TreeCheck:
+    """tree_distrust of some trees, on its way: `find` looks for any entry that tree_distrust would read
+    closer (another owner than the user or root, writable by group or others, a link) in a child, on another
+    core, while safepip goes on; `walked` waits for it. Where find names such an entry, fails, or is not a
+    `find` of root's that nobody else can change, the trees are walked here, by tree_distrust itself: find
+    only ever says that there is nothing to find. (The benchmark's (a) rows measure what it saves: pip's
+    tree read while the later stages load.)"""
+
+    def __init__(self, roots: list[str], uid: int) -> None:
+        from safepip.util.questions import NoAnswer, Question
+
+        self.roots, self.uid = roots, uid
+        self.question: Question | None = None
+        there = [root for root in roots if os.path.lexists(root)]  # a missing one has nothing to find
+        # a link is not taken: busybox's applets are links, and only a find of its own is relied on
+        if not there or os.path.islink(FIND) or distrust(FIND, uid) is not None:
+            return
+        owners = ["!", "-uid", str(uid), "!", "-uid", "0"] if uid != 0 else ["!", "-uid", "0"]
+        argv = [FIND, "-P", *there, "(", "-perm", "/022", "-o", *owners, ")", "-print", "-quit"]
+        try:
+            self.question = Question(argv, {"LC_ALL": "C", "PATH": "/usr/bin:/bin"}, TREE_CHECK_TIMEOUT)
+        except NoAnswer:
+            self.question = None
+
+    def walked(self) -> dict[str, list[Distrust]]:
+        from safepip.util.questions import NoAnswer
+
+        if self.question is not None:
+            with self.question:
+                try:
+                    answer = self.question.answer()
+                except NoAnswer:
+                    answer = None
+            if answer is not None and answer.code == 0 and not answer.stdout and not answer.stderr:
+                return {root: [] for root in self.roots}
+        return walk_trees(self.roots, self.uid)
+
+
+TREE_CHECK_TIMEOUT = 30.0  # seconds; find reads pip's tree in a few milliseconds

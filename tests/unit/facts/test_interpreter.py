@@ -97,12 +97,13 @@ def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_t
         assert "hook_after" in query.result().pth_imports
 
 
-def test_the_callers_own_work_runs_while_the_interpreter_answers_and_only_then(
+def test_the_callers_own_work_runs_while_the_interpreter_answers_or_its_trees_are_checked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """probe_context's `meanwhile` (an install imports its later stages there) runs while the interpreter
-    is asked, before its answer is read; with the answer cached there is no wait to fill and it does not run."""
-    from safepip.facts import probe
+    """probe_context's `meanwhile` (an install imports its later stages there) runs once: while the
+    interpreter is asked, before its answer is read; with the answer kept, while find checks the trees
+    that answer names (site_trust.TreeCheck), before its verdict is read."""
+    from safepip.facts import probe, site_trust
     from safepip.facts.pip_args import parse_pip_args
     from safepip.facts.request import Options, Request
 
@@ -113,14 +114,20 @@ def test_the_callers_own_work_runs_while_the_interpreter_answers_and_only_then(
     environ = dict(os.environ)
     calls: list[bool] = []
 
+    read: list[str] = []
+    walked = site_trust.TreeCheck.walked
+    monkeypatch.setattr(site_trust.TreeCheck, "walked", lambda check: read.append("walked") or walked(check))
+
     def meanwhile() -> None:  # the cache entry is written once the answer is read: not yet
         calls.append(any((tmp_path / "cache").rglob("interpreters/*")))
+        read.append("meanwhile")
 
     first = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
-    assert calls == [False]
+    assert calls == [False] and read == ["meanwhile"]
     assert any((tmp_path / "cache").rglob("interpreters/*"))
     second = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
-    assert calls == [False] and second.interpreter == first.interpreter
+    assert calls == [False, True] and second.interpreter == first.interpreter
+    assert read == ["meanwhile", "meanwhile", "walked"]
 
 
 def test_a_pth_file_that_appears_while_the_site_dir_is_read_makes_the_cached_answer_stale(

@@ -310,3 +310,65 @@ def test_a_sticky_directory_anyone_can_write_is_trusted_on_the_way_but_not_to_im
     assert distrust(str(sessions / "x.pyc"), uid, missing_ok=True) is None  # on the way: fine, as before
     found = top_distrust(str(sessions), uid, groups)
     assert found and found[0].who == "every user"
+
+
+def check_and_walk(roots: list[str], uid: int) -> tuple[dict[str, list[str]], dict[str, list[str]], bool]:
+    """TreeCheck's verdict and walk_trees' on the same trees, as reasons; and whether find was asked."""
+    from safepip.facts.site_trust import TreeCheck, walk_trees
+
+    check = TreeCheck(roots, uid)
+    asked = check.question is not None
+    checked = {root: sorted(p.reason() for p in found) for root, found in check.walked().items()}
+    walked = {root: sorted(p.reason() for p in found) for root, found in walk_trees(roots, uid).items()}
+    return checked, walked, asked
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/find"), reason="no /usr/bin/find here")
+def test_a_tree_checked_by_find_gives_what_walking_it_gives(tmp_path: Path) -> None:
+    """TreeCheck (find, on another core) says only that a tree is plainly clean; whatever find names there
+    (a file or directory others can write, a link, another owner) makes safepip walk the tree itself, so the
+    verdict is tree_distrust's in every case."""
+    pip = tmp_path / "site-packages" / "pip"
+    deep = pip / "_internal" / "commands" / "nested"
+    deep.mkdir(parents=True)
+    for number in range(30):
+        (deep / f"m{number}.py").write_text("")
+    cache = tmp_path / "site-packages" / "__pycache__"
+    cache.mkdir()
+    roots, uid = [str(pip), str(cache), str(tmp_path / "missing")], os.geteuid()
+    checked, walked, asked = check_and_walk(roots, uid)
+    assert asked and checked == walked == {root: [] for root in roots}
+
+    changes = [
+        lambda: (deep / "m7.py").chmod(0o666),  # every user
+        lambda: (deep / "m8.py").chmod(0o664),  # the group
+        lambda: deep.chmod(0o777),
+        lambda: (pip / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True),
+    ]
+    (tmp_path / "elsewhere").mkdir(mode=0o777)
+    (tmp_path / "elsewhere").chmod(0o777)
+    if ROOT:
+        changes.append(lambda: os.chown(deep / "m9.py", STRANGER, STRANGER))
+    for change in changes:
+        change()
+        checked, walked, asked = check_and_walk(roots, uid)
+        assert asked and checked == walked and checked[str(pip)] != []
+
+
+def test_without_a_trusted_find_the_trees_are_walked_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A `find` that is missing, or that another user could have changed, is never run."""
+    from safepip.facts import site_trust
+
+    (tmp_path / "pip").mkdir()
+    (tmp_path / "pip" / "open.py").write_text("")
+    (tmp_path / "pip" / "open.py").chmod(0o666)
+    fake = tmp_path / "bin" / "find"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexit 0\n")  # would say "nothing there" about anything
+    fake.chmod(0o777)
+    for path in (str(fake), str(tmp_path / "missing")):
+        monkeypatch.setattr(site_trust, "FIND", path)
+        checked, walked, asked = check_and_walk([str(tmp_path / "pip")], os.geteuid())
+        assert not asked and checked == walked and checked[str(tmp_path / "pip")] != []
