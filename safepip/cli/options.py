@@ -7,7 +7,7 @@ parser, so `-r file`, `--`, `--help` and every other argument reach pip byte for
 from __future__ import annotations
 
 import os
-from types import SimpleNamespace
+import sys
 
 from safepip import __version__
 from safepip.errors import UsageError
@@ -19,7 +19,10 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable, Mapping, Sequence
+    from types import SimpleNamespace
     from typing import Any, NoReturn
+else:  # as the types module defines it, without importing that module
+    SimpleNamespace = type(sys.implementation)
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "on")
 FALSE_WORDS = ("0", "false", "f", "no", "n", "off", "")

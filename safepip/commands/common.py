@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from safepip.actions.own_dirs import make_private_root, private_pip_cache
 from safepip.errors import RefusedError
 from safepip.facts.paths import runtime_lock_path
 from safepip.facts.pip_args import parse_pip_args
@@ -75,6 +74,7 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     """The target's lock for the block, its venv made first under that lock when the plan needs one. Yields
     the lock's descriptor, for the processes started for the target to inherit."""
     from safepip.actions.locks import target_lock  # imported lazily: see commands/install.py
+    from safepip.actions.own_dirs import make_private_root
 
     if context.private_root is not None:
         make_private_root(context.private_root, context.identity.euid)
@@ -124,6 +124,8 @@ def pip_cache_variables(plan: Plan, uid: int, notify: Notify) -> dict[str, str]:
     """PIP_CACHE_DIR for a pip sent to safepip's own cache (policy/cache.py), that cache made private first."""
     if plan.cache is None or not plan.cache.redirect_to:
         return {}
+    from safepip.actions.own_dirs import private_pip_cache
+
     said = private_pip_cache(plan.cache.redirect_to, uid)
     if said is not None:
         notify(said)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import os
 
 from safepip.commands.common import plan_for, require_target
-from safepip.commands.lines import shown
 from safepip.errors import SafepipError
-from safepip.policy.pip_command import own_pip
 from safepip.util.process import own_python_environment, run_streaming
 
 TYPE_CHECKING = False
@@ -34,6 +32,7 @@ def import_later_stages() -> None:
     pip. Imported lazily, and here while a first run's interpreter answers (plan_for's `meanwhile`), so that
     their loading fills that wait instead of delaying the question."""
     import safepip.actions.locks
+    import safepip.actions.own_dirs
     import safepip.commands.run_pip
     import safepip.facts.installed
     import safepip.policy.decide
@@ -69,6 +68,8 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
 
 def pip_help(request: Request) -> int:
     """pip's own help, from safepip's pip: nothing was checked for it, so no PYTHONPATH and the like."""
+    from safepip.policy.pip_command import own_pip
+
     return run_streaming(
         own_pip(request.command, *request.pip_args.argv), own_python_environment(os.environ)
     )[0]
@@ -87,6 +88,8 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
         if satisfied is not None:
             for notice in plan.notices:
                 notify(notice)
+            from safepip.commands.lines import shown
+
             where = shown(target.path, context.identity.home)
             notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
             return 0
