@@ -117,6 +117,7 @@ def probe_context(
     temp: tuple[TempFact, ...] | None = None
     walked: dict[str, list[Distrust]] = {}
     check: TreeCheck | None = None
+    trees: list[str] | None = None  # the start-up trees of a kept answer
     query: PendingQuery | None = None
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
@@ -157,9 +158,8 @@ def probe_context(
                     interpreter = query.result()
                 else:  # the answer was kept: the trees it names are checked by find while safepip goes on
                     interpreter = query.result()
-                    check = TreeCheck(
-                        startup_trees(interpreter.site_dirs, interpreter.pth_imports), identity.euid
-                    )
+                    trees = startup_trees(interpreter.site_dirs, interpreter.pth_imports)
+                    check = TreeCheck(trees, identity.euid)
                     temp = probe_temps(environ, own.cache.path)
                     if meanwhile is not None:
                         meanwhile()
@@ -201,6 +201,7 @@ def probe_context(
             (*interpreter.pth_paths, *extra),
             walked,
             whole=(*extra, *(() if isolated else interpreter.site_dirs)),
+            trees=trees,
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:

@@ -21,6 +21,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from safepip.util.questions import Question
+
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (
     "a line of it runs code whose imports cannot be checked (exec, a computed name, a change to sys.path)"
@@ -145,13 +147,15 @@ def site_distrust(
     named: tuple[str, ...] = (),
     walked: Mapping[str, list[Distrust]] | None = None,
     whole: tuple[str, ...] = (),
+    trees: Sequence[str] | None = None,
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
     Whole: the modules the .pth files import (`imported`), sitecustomize, usercustomize and pip. The first
     entry another user can change; a group-shared one only when nothing else is. `walked`: trees already
     walked in this run (walk_trees), by their roots. `whole`: directories (or files) checked with everything
-    below them (PYTHONPATH's entries; the site dirs when pip builds without isolation)."""
+    below them (PYTHONPATH's entries; the site dirs when pip builds without isolation). `trees`: the
+    startup_trees of these site dirs and imports, when the caller has them already."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
     found: list[Distrust | None] = []
@@ -164,7 +168,7 @@ def site_distrust(
     for tree in whole:  # the directories and links on the way (as the kernel follows them), then all below
         if os.path.lexists(tree):
             found += [distrust(tree, uid), *tree_distrust(tree, uid, groups)]
-    for tree in module_trees(site_dirs, (*imported, *STARTUP_MODULES)):
+    for tree in startup_trees(site_dirs, imported) if trees is None else trees:
         found += walked[tree] if walked and tree in walked else tree_distrust(tree, uid, groups)
     problems = [problem for problem in found if problem is not None]
     return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)
@@ -190,44 +194,52 @@ def startup_trees(site_dirs: tuple[str, ...], imported: tuple[str, ...]) -> list
 
 
 FIND = "/usr/bin/find"
+TREE_CHECK_TIMEOUT = 30.0  # seconds; find reads pip's tree in a few milliseconds
 
 
 class TreeCheck:
     """tree_distrust of some trees, on its way: `find` looks for any entry that tree_distrust would read
-    closer (another owner than the user or root, writable by group or others, a link) in a child, on another
-    core, while safepip goes on; `walked` waits for it. Where find names such an entry, fails, or is not a
-    `find` of root's that nobody else can change, the trees are walked here, by tree_distrust itself: find
-    only ever says that there is nothing to find. (The benchmark's (a) rows measure what it saves: pip's
-    tree read while the later stages load.)"""
+    closer (another owner than the user or root, writable by group or others, a link) in a child, on the
+    other core, while safepip goes on; `walked` waits for it. Where find names such an entry, fails, or is
+    not a `find` of root's that nobody else can change, the trees are walked here, by tree_distrust itself:
+    find only ever says that there is nothing to find. (The benchmark's (a) rows measure what it saves:
+    pip's tree read while the later stages load.)"""
 
     def __init__(self, roots: list[str], uid: int) -> None:
-        from safepip.util.questions import NoAnswer, Question
-
         self.roots, self.uid = roots, uid
-        self.question: Question | None = None
-        there = [root for root in roots if os.path.lexists(root)]  # a missing one has nothing to find
-        # a link is not taken: busybox's applets are links, and only a find of its own is relied on
-        if not there or os.path.islink(FIND) or distrust(FIND, uid) is not None:
-            return
-        owners = ["!", "-uid", str(uid), "!", "-uid", "0"] if uid != 0 else ["!", "-uid", "0"]
-        argv = [FIND, "-P", *there, "(", "-perm", "/022", "-o", *owners, ")", "-print", "-quit"]
-        try:
-            self.question = Question(argv, {"LC_ALL": "C", "PATH": "/usr/bin:/bin"}, TREE_CHECK_TIMEOUT)
-        except NoAnswer:
-            self.question = None
+        self.question = ask_find(uid, [root for root in roots if os.path.lexists(root)])
 
     def walked(self) -> dict[str, list[Distrust]]:
-        from safepip.util.questions import NoAnswer
-
-        if self.question is not None:
-            with self.question:
-                try:
-                    answer = self.question.answer()
-                except NoAnswer:
-                    answer = None
-            if answer is not None and answer.code == 0 and not answer.stdout and not answer.stderr:
-                return {root: [] for root in self.roots}
+        """tree_distrust of each root."""
+        if nothing_found(self.question):
+            return {root: [] for root in self.roots}
         return walk_trees(self.roots, self.uid)
 
 
-TREE_CHECK_TIMEOUT = 30.0  # seconds; find reads pip's tree in a few milliseconds
+def ask_find(uid: int, paths: list[str]) -> Question | None:
+    """find, asked for the first entry at or below `paths` that is not plainly trusted; None when there is
+    nothing to ask or no find to trust (a link is not taken: busybox's applets are links)."""
+    from safepip.util.questions import NoAnswer, Question
+
+    if not paths or os.path.islink(FIND) or distrust(FIND, uid) is not None:
+        return None
+    owners = ["!", "-uid", str(uid), "!", "-uid", "0"] if uid != 0 else ["!", "-uid", "0"]
+    argv = [FIND, "-P", *paths, "(", "-perm", "/022", "-o", *owners, ")", "-print", "-quit"]
+    try:
+        return Question(argv, {"LC_ALL": "C", "PATH": "/usr/bin:/bin"}, TREE_CHECK_TIMEOUT)
+    except NoAnswer:
+        return None
+
+
+def nothing_found(question: Question | None) -> bool:
+    """find ran, said nothing and ended well."""
+    from safepip.util.questions import NoAnswer
+
+    if question is None:
+        return False
+    with question:
+        try:
+            answer = question.answer()
+        except NoAnswer:
+            return False
+    return answer.code == 0 and not answer.stdout and not answer.stderr

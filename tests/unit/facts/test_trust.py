@@ -339,20 +339,26 @@ def test_a_tree_checked_by_find_gives_what_walking_it_gives(tmp_path: Path) -> N
     checked, walked, asked = check_and_walk(roots, uid)
     assert asked and checked == walked == {root: [] for root in roots}
 
-    changes = [
-        lambda: (deep / "m7.py").chmod(0o666),  # every user
-        lambda: (deep / "m8.py").chmod(0o664),  # the group
-        lambda: deep.chmod(0o777),
-        lambda: (pip / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True),
-    ]
     (tmp_path / "elsewhere").mkdir(mode=0o777)
     (tmp_path / "elsewhere").chmod(0o777)
+    link = pip / "link"
+    changes = [  # each made, judged, undone; the group's write is a problem unless the group is the user's own
+        (lambda: (deep / "m7.py").chmod(0o666), lambda: (deep / "m7.py").chmod(0o644)),
+        (lambda: (deep / "m8.py").chmod(0o664), lambda: (deep / "m8.py").chmod(0o644)),
+        (lambda: deep.chmod(0o777), lambda: deep.chmod(0o755)),
+        (lambda: link.symlink_to(tmp_path / "elsewhere", target_is_directory=True), lambda: link.unlink()),
+    ]
     if ROOT:
-        changes.append(lambda: os.chown(deep / "m9.py", STRANGER, STRANGER))
-    for change in changes:
-        change()
+        changes.append(
+            (lambda: os.chown(deep / "m9.py", STRANGER, STRANGER), lambda: os.chown(deep / "m9.py", 0, 0))
+        )
+    for number, (make, undo) in enumerate(changes):
+        make()
         checked, walked, asked = check_and_walk(roots, uid)
-        assert asked and checked == walked and checked[str(pip)] != []
+        assert asked and checked == walked
+        assert number == 1 or checked[str(pip)] != []
+        undo()
+        assert check_and_walk(roots, uid)[0] == {root: [] for root in roots}
 
 
 def test_without_a_trusted_find_the_trees_are_walked_here(
