@@ -115,7 +115,8 @@ def probe_context(
     interpreter: Interpreter | None = None
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None
-    walked: dict[str, list[Distrust]] = {}
+    walked: dict[str, list[Distrust]] = {}  # trees read whole in the wait for the answer, or by find
+    tops: dict[str, list[Distrust]] = {}  # site dirs whose top was read in that wait
     check: TreeCheck | None = None
     trees: list[str] | None = None  # the start-up trees of a kept answer
     query: PendingQuery | None = None
@@ -138,6 +139,7 @@ def probe_context(
         TreeCheck,
         builds_in_target,
         likely_trees,
+        read_tops,
         site_distrust,
         startup_trees,
         walk_trees,
@@ -152,6 +154,7 @@ def probe_context(
                     likely = paths.likely_site_dir(query.python)  # a guess, taken where the answer agrees
                     if likely is not None:
                         walked = walk_trees(likely_trees(likely[0]), identity.euid)
+                        tops = read_tops([likely[0]], identity.euid)
                         query.read_ahead([likely[0]], likely[1])
                     if meanwhile is not None:
                         meanwhile()
@@ -202,6 +205,7 @@ def probe_context(
             walked,
             whole=(*extra, *(() if isolated else interpreter.site_dirs)),
             trees=trees,
+            tops=tops,
         )
         shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
         if unsafe is not None and not shared_ok:

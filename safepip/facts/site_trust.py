@@ -148,6 +148,7 @@ def site_distrust(
     walked: Mapping[str, list[Distrust]] | None = None,
     whole: tuple[str, ...] = (),
     trees: Sequence[str] | None = None,
+    tops: Mapping[str, list[Distrust]] | None = None,
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
@@ -155,12 +156,13 @@ def site_distrust(
     entry another user can change; a group-shared one only when nothing else is. `walked`: trees already
     walked in this run (walk_trees), by their roots. `whole`: directories (or files) checked with everything
     below them (PYTHONPATH's entries; the site dirs when pip builds without isolation). `trees`: the
-    startup_trees of these site dirs and imports, when the caller has them already."""
+    startup_trees of these site dirs and imports, when the caller has them already; `tops`: site dirs whose
+    top was read already in this run (read_tops)."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
     found: list[Distrust | None] = []
     for directory in site_dirs:
-        found += top_distrust(directory, uid, groups)
+        found += tops[directory] if tops and directory in tops else top_distrust(directory, uid, groups)
     found += [distrust(path, uid) for path in pth_files]
     found += [Distrust(path, "", error=OPAQUE) for path in opaque]
     # a directory a .pth line names that is missing now is added by Python if it exists when pip starts
@@ -185,6 +187,12 @@ def walk_trees(roots: list[str], uid: int) -> dict[str, list[Distrust]]:
     """tree_distrust of each root, for site_distrust's `walked`."""
     groups = groups_of(uid)
     return {root: tree_distrust(root, uid, groups) for root in roots}
+
+
+def read_tops(directories: list[str], uid: int) -> dict[str, list[Distrust]]:
+    """top_distrust of each directory, for site_distrust's `tops`."""
+    groups = groups_of(uid)
+    return {directory: top_distrust(directory, uid, groups) for directory in directories}
 
 
 def startup_trees(site_dirs: tuple[str, ...], imported: tuple[str, ...]) -> list[str]:

@@ -378,3 +378,26 @@ def test_without_a_trusted_find_the_trees_are_walked_here(
         monkeypatch.setattr(site_trust, "FIND", path)
         checked, walked, asked = check_and_walk([str(tmp_path / "pip")], os.geteuid())
         assert not asked and checked == walked and checked[str(tmp_path / "pip")] != []
+
+
+def test_a_site_dirs_top_read_while_its_python_answers_is_the_reading_site_distrust_takes(
+    tmp_path: Path,
+) -> None:
+    """probe reads the top of the site dir a venv most likely has while its interpreter is asked; site_distrust
+    takes that reading for that dir and reads every other site dir itself."""
+    from safepip.facts.site_trust import read_tops
+
+    site, other = tmp_path / "site-packages", tmp_path / "other-site-packages"
+    for directory in (site, other):
+        directory.mkdir()
+        (directory / "module.py").write_text("")
+    (site / "module.py").chmod(0o666)
+    tops = read_tops([str(site)], os.geteuid())
+    assert [problem.who for problem in tops[str(site)]] == ["every user"]
+    (site / "module.py").chmod(0o644)  # changed after the reading: the reading's verdict is the one taken
+    found = site_distrust((str(site), str(other)), (), tops=tops)
+    assert found is not None and found.path == str(site / "module.py")
+    assert site_distrust((str(site), str(other)), ()) is None
+    (other / "module.py").chmod(0o666)  # a site dir not read before is read here
+    found = site_distrust((str(site), str(other)), (), tops=read_tops([str(site)], os.geteuid()))
+    assert found is not None and found.path == str(other / "module.py")
