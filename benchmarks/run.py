@@ -64,7 +64,7 @@ from bench_support import (
 )
 
 SECTIONS = "abcdefg"
-A_REPS = 3  # (a) runs 3 x reps: its margin is the smallest, and one busy moment moves a median of few
+A_REPS = 5  # (a) runs 5 x reps: its margin is the smallest, and the median of 30 pairs still moved by 0.03
 STDLIB_VENV_REPS = 3  # `python -m venv`, slow with its pip, is for comparison only: in 3 at most
 F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
 ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
