@@ -110,7 +110,7 @@ os._exit(0)  # the answer is whole: safepip reads until the pipe closes, which n
 """
 
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9  # 9: the stamps hold every site candidate
 # Environment variables that change what an interpreter reports (its user site, its sys.path, Debian's layout).
 AFFECTING = ("HOME", "DEB_PYTHON_INSTALL_LAYOUT")
 NOT_ASKED_WITH = ("PYTHONPATH", "PYTHONPYCACHEPREFIX")  # code and bytecode the query could load unchecked
@@ -138,7 +138,8 @@ STAMPS = {"file": file_stamp, "pth": pth_stamp, "exists": exists_stamp}
 
 def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
     """What the answer depends on: the interpreter, pyvenv.cfg, the PEP 668 marker, pip's own metadata,
-    the site directories' .pth files, and whether the user site exists."""
+    the site directories' .pth files, and whether the user site and each site dir site.main() starts from
+    exist."""
     prefix, stdlib, scheme = raw["prefix"], raw["stdlib"], raw["scheme"]
     pip_home = raw.get("pip_home")
     pip_info = (
@@ -150,7 +151,12 @@ def stamps_for(python: str, raw: Mapping[str, Any]) -> list[list[object]]:
         d for d in (scheme.get("purelib"), scheme.get("platlib"), *raw.get("site_dirs", ())) if d
     )
     user_site = raw["user_scheme"].get("purelib")
-    added = dict.fromkeys([*sites, *raw.get("pth_paths", ()), *([user_site] if user_site else [])])
+    # every site dir site.main() would start from, there or not (Debian's names dist-packages dirs a venv
+    # does not have): one that appears later is read at start-up, so the answer is asked again
+    candidates = [str(path) for path in raw.get("site_candidates", ())]
+    added = dict.fromkeys(
+        [*sites, *candidates, *raw.get("pth_paths", ()), *([user_site] if user_site else [])]
+    )
     read = {str(stamp[1]): stamp for stamp in raw.get("pth_stamps", ())}  # as they were before being read
     return [
         file_stamp(os.path.realpath(python)),

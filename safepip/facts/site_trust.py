@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -15,6 +16,7 @@ from safepip.facts.trust import (
     groups_of,
     listed_distrust,
     top_distrust,
+    unlisted,
 )
 
 TYPE_CHECKING = False
@@ -98,7 +100,8 @@ def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]
             problem = listed_distrust(path, info, uid, groups)
             if problem is not None:
                 problems.append(problem)
-                return
+                if not group_shared(problem):
+                    return  # below a group-shared one, what a member put there is still judged
         if stat.S_ISLNK(info.st_mode):
             try:
                 info = os.stat(name, dir_fd=dir_fd)  # where the link leads
@@ -109,7 +112,8 @@ def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]
             problem = content_dir_distrust(path, info, uid)  # sticky: not for what Python imports from
             if problem is not None:
                 problems.append(problem)
-                return
+                if not group_shared(problem):
+                    return
             pending.append(path)
 
     try:
@@ -120,7 +124,9 @@ def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]
         top = pending.pop()
         try:
             fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError:
+        except OSError as error:
+            if error.errno not in (errno.ENOENT, errno.ENOTDIR):  # gone since: nothing there to import
+                problems.append(unlisted(top, error))
             continue
         try:
             with os.scandir(fd) as scan:

@@ -11,6 +11,7 @@ As root (uid 0) only root's own files pass.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -225,6 +226,12 @@ def group_shared(found: Distrust | None) -> bool:
     return found is not None and found.group is not None and not found.error
 
 
+def unlisted(directory: str, error: OSError) -> Distrust:
+    """A directory whose entries cannot be read: Python still imports from it when it can search it, and
+    what it would find there is unknown."""
+    return Distrust(directory, "", error=f"its entries cannot be read ({error.strerror})")
+
+
 def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
     """A directory (and every directory and link on the way) and each entry at its top, links followed."""
     found = [distrust(directory, uid)]
@@ -235,8 +242,10 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
     trusted = (uid, 0)
     try:
         entries = lstat_entries(directory)
-    except OSError:
+    except OSError as error:
         entries = []
+        if error.errno not in (errno.ENOENT, errno.ENOTDIR):  # missing: nothing there to import
+            found.append(unlisted(directory, error))
     for name, info in entries:
         if info.st_uid in trusted and not info.st_mode & 0o022:  # plainly trusted (a link's mode is 0777)
             continue

@@ -556,3 +556,83 @@ def test_sudo_install_completion_writes_nothing_root_owned_into_the_users_home(
 
     assert root_owned_under(alice.home) == [], describe(proc)
     assert "Traceback" not in proc.stderr, describe(proc)
+
+
+# ---------------------------------------------------------------- a team's shared venv
+
+
+@pytest.fixture
+def team(alice_cleanup: User, bob: User) -> Iterator[str]:
+    """A group of alice's and bob's: the team a shared venv belongs to (removed after the test); named after
+    alice, so that each pytest-xdist worker has its own."""
+    name = f"{alice_cleanup.name}-team"
+    subprocess.run(["groupdel", name], check=False, capture_output=True)  # left by an interrupted run
+    subprocess.run(["groupadd", name], check=True)
+    try:
+        subprocess.run(
+            ["gpasswd", "-M", f"{alice_cleanup.name},{bob.name}", name], check=True, capture_output=True
+        )
+        yield name
+    finally:
+        subprocess.run(["groupdel", name], check=True)
+
+
+def shared_venv(template_venv: Path, alice: User, team: str) -> Path:
+    """alice's venv, made writable by her team (every directory setgid, as teams set them up)."""
+    venv = copy_venv(template_venv, alice.home / "team-venv", alice)
+    subprocess.run(["chgrp", "-R", team, str(venv)], check=True)
+    subprocess.run(["chmod", "-R", "g+w", str(venv)], check=True)
+    subprocess.run(["find", str(venv), "-type", "d", "-exec", "chmod", "g+s", "{}", "+"], check=True)
+    return venv
+
+
+def test_a_shared_venv_still_judges_what_a_member_put_below_its_shared_directories(
+    safepip: Safepip, template_venv: Path, alice_cleanup: User, bob: User, team: str, markers: Path
+) -> None:
+    """alice's activated venv that her team can write is used, with a notice; but bob, in that team, put
+    pip's `cli/main.py` there as his own file: a shared directory is no reason to stop looking below it.
+    First run and repeated run (pip's tree read by find, then walked) alike."""
+    alice = alice_cleanup
+    venv = shared_venv(template_venv, alice, team)
+    env = activated(venv)
+    cli = next(venv.glob("lib/python3*/site-packages/pip/_internal/cli"))
+    first = safepip.install(alice, ["spcli"], env=env)
+    assert first.returncode == 0 and "is shared" in first.stderr, describe(first)
+    run_ok(bob, ["sh", "-c", f"cd {shlex.quote(str(cli))} && cp main.py m2 && mv -f m2 main.py"])
+    with (cli / "main.py").open("a") as main:
+        main.write("\n" + TRAP_PTH.format(markers=str(markers)))
+    assert (cli / "main.py").stat().st_uid == bob.uid
+    armed = run_as(alice, [venv / "bin/python", "-m", "pip", "--version"], env=env)  # imports cli/main.py
+    assert executed(markers) == [f"executed-by-{alice.uid}"], describe(armed)
+    (markers / f"executed-by-{alice.uid}").unlink()
+    for cached in (True, False):  # the interpreter's answer kept (find reads pip's tree), then asked again
+        if not cached:
+            shutil.rmtree(alice.home / ".cache/safepip/interpreters")
+        proc = safepip.install(alice, ["--force-reinstall", "--no-deps", "spcli"], env=env)
+        assert_refused(proc, str(cli / "main.py"), bob.name)
+        assert executed(markers) == [], describe(proc)
+    assert_user_aftermath(alice)
+
+
+def test_a_site_dir_that_appears_after_the_answer_was_kept_is_checked_before_pip_runs(
+    safepip: Safepip, template_venv: Path, alice_cleanup: User, bob: User, team: str, markers: Path
+) -> None:
+    """Debian's Python names site dirs a venv does not have (`lib/python3/dist-packages`): bob, in alice's
+    team, made one in their shared venv after safepip had kept its interpreter's answer, with a `.pth` file
+    in it. Python reads it at start-up; the kept answer, which did not know it, is asked again."""
+    alice = alice_cleanup
+    venv = shared_venv(template_venv, alice, team)
+    env = activated(venv)
+    first = safepip.install(alice, ["spcli"], env=env)
+    assert first.returncode == 0, describe(first)
+    appeared = venv / "lib/python3/dist-packages"
+    run_ok(bob, ["mkdir", "-p", str(appeared)])
+    write_as(bob, appeared / "zz.pth", TRAP_PTH.format(markers=str(markers)))
+    # armed: the venv's Python reads it at start-up
+    assert_trap_armed(alice, venv / "bin/python", markers)
+
+    proc = safepip.install(alice, ["--force-reinstall", "--no-deps", "spcli"], env=env)
+
+    assert_refused(proc, str(venv / "lib/python3"), bob.name)
+    assert executed(markers) == [], describe(proc)
+    assert_user_aftermath(alice)

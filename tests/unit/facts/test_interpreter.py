@@ -159,3 +159,26 @@ def test_a_pth_file_that_appears_while_the_site_dir_is_read_makes_the_cached_ans
     (site / "late.pth").write_text("import later_hook\n")  # the same name, other content
     with start_query(python, cache) as query:
         assert query.asking and "later_hook" in query.result().pth_imports
+
+
+def test_a_site_dir_that_appears_after_the_answer_was_kept_makes_it_stale(tmp_path: Path) -> None:
+    """Every site dir site.main() would start from is in the answer's stamps, there or not (Debian's Python
+    names dist-packages dirs a venv does not have): one that appears later is read at start-up, unchecked
+    by an answer that did not know it, so the answer is asked again."""
+    import subprocess
+
+    from safepip.facts.interpreter import cached_answer, keep_answer
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    with start_query(python) as query:
+        query.result()
+        raw = dict(query.raw or {})
+    later = venv / "lib" / "python3" / "dist-packages"
+    raw["site_candidates"] = [*raw["site_candidates"], str(later)]
+    entry = str(tmp_path / "entry")
+    keep_answer(entry, python, raw)
+    assert cached_answer(entry) is not None
+    later.mkdir(parents=True)
+    assert cached_answer(entry) is None

@@ -401,3 +401,26 @@ def test_a_site_dirs_top_read_while_its_python_answers_is_the_reading_site_distr
     (other / "module.py").chmod(0o666)  # a site dir not read before is read here
     found = site_distrust((str(site), str(other)), (), tops=read_tops([str(site)], os.geteuid()))
     assert found is not None and found.path == str(other / "module.py")
+
+
+@pytest.mark.skipif(ROOT, reason="root reads any directory")
+def test_a_directory_whose_entries_cannot_be_read_is_not_trusted(tmp_path: Path) -> None:
+    """Python imports from a directory it can search but not list (mode 0311): what is there is unknown, in
+    pip's tree or at a site dir's top alike."""
+    from safepip.facts.site_trust import tree_distrust
+
+    pip = tmp_path / "site-packages" / "pip"
+    hidden = pip / "_internal"
+    hidden.mkdir(parents=True)
+    (hidden / "__init__.py").write_text("")
+    hidden.chmod(0o311)
+    try:
+        found = tree_distrust(str(pip), os.geteuid(), frozenset(os.getgroups()))
+        assert [problem.path for problem in found] == [str(hidden)]
+        assert "cannot be read" in found[0].reason()
+        (tmp_path / "site-packages").chmod(0o311)
+        unread = site_distrust((str(tmp_path / "site-packages"),), ())
+        assert unread is not None and unread.path == str(tmp_path / "site-packages")
+    finally:
+        (tmp_path / "site-packages").chmod(0o755)
+        hidden.chmod(0o755)
