@@ -11,7 +11,7 @@ import sys
 from safepip.facts import paths
 from safepip.facts.python_trust import python_distrust
 from safepip.facts.records import Identity, ProjectVenv
-from safepip.facts.trust import group_shared, owner_name
+from safepip.facts.trust import Distrust, owner_name, shared_in
 from safepip.util.archive import running_archive
 from safepip.util.named_tuple import NamedTuple
 
@@ -119,16 +119,24 @@ def from_path(environ: Mapping[str, str], own_prefix: str, uid: int) -> Interpre
 
 def explicit(python: str, source: str, uid: int, active_env: str | None = None) -> InterpreterChoice:
     """A Python the user named or activated: used when trusted; an activated environment that only a group
-    of the user's can also change is used with a notice; anything else is refused."""
-    found = python_distrust(python, uid)
+    of the user's can also change is used with a notice (that group's, inside that environment only);
+    anything else is refused."""
+    shared_env = active_env if source in ("VIRTUAL_ENV", "CONDA_PREFIX") else None
+    found = python_distrust(python, uid, shared_env)
     if found is None:
         return InterpreterChoice(python, source, active_env)
     if found.error and not os.path.lexists(python):
         return InterpreterChoice(python, source, active_env)  # the query says what is wrong
-    if group_shared(found) and source in ("VIRTUAL_ENV", "CONDA_PREFIX"):
-        notice = f"{active_env} is shared: {found.reason()}, a group you are in; using it as you activated it"
-        return InterpreterChoice(python, source, active_env, notices=(notice,))
+    if shared_in(found, shared_env):
+        return InterpreterChoice(python, source, active_env, notices=(shared_notice(shared_env, found),))
     return InterpreterChoice(python, source, active_env, refused=found.reason())
+
+
+def shared_notice(env: str | None, found: Distrust) -> str:
+    return (
+        f"{env} is shared: {found.reason()}, a group you are in, whose members can change what runs"
+        " when you use it; using it as you activated it"
+    )
 
 
 def choose_interpreter(

@@ -6,13 +6,19 @@ import os
 
 from safepip.errors import SafepipError
 from safepip.facts import paths
-from safepip.facts.choice import choose_interpreter, find_project_venvs, own_environment, probe_identity
+from safepip.facts.choice import (
+    choose_interpreter,
+    find_project_venvs,
+    own_environment,
+    probe_identity,
+    shared_notice,
+)
 from safepip.facts.fs import probe_dir
 from safepip.facts.interpreter import start_query
 from safepip.facts.own_dirs import own_dirs
 from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Interpreter
-from safepip.facts.trust import distrust, group_shared
+from safepip.facts.trust import distrust, shared_in, within
 from safepip.util.process import pycache_prefix, python_path
 
 TYPE_CHECKING = False
@@ -55,10 +61,6 @@ def temp_target_dirs(
     if interpreter is not None:
         dirs += [interpreter.prefix if interpreter.is_venv else None, interpreter.user_base]
     return list(dict.fromkeys(path for path in dirs if path))
-
-
-def within(path: str, directory: str) -> bool:
-    return path == directory or path.startswith(directory.rstrip("/") + "/")
 
 
 def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
@@ -112,6 +114,7 @@ def probe_context(
     if platlib is not None:
         choice = choice._replace(refused=f"PYTHONPLATLIBDIR: {platlib.reason()}")
     python, source, active_env = choice.python, choice.source, choice.active_env
+    shared_env = active_env if source in ("VIRTUAL_ENV", "CONDA_PREFIX") else None  # see choice.explicit
     interpreter: Interpreter | None = None
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None
@@ -206,9 +209,9 @@ def probe_context(
             whole=(*extra, *(() if isolated else interpreter.site_dirs)),
             trees=trees,
             tops=tops,
+            env=shared_env,
         )
-        shared_ok = unsafe is not None and group_shared(unsafe) and source in ("VIRTUAL_ENV", "CONDA_PREFIX")
-        if unsafe is not None and not shared_ok:
+        if unsafe is not None and not shared_in(unsafe, shared_env):
             where = next(
                 # the entry itself or below it, or a directory on the way to it
                 (
@@ -222,10 +225,7 @@ def probe_context(
             choice = choice._replace(refused=unsafe.reason())
             interpreter = None
         elif unsafe is not None:
-            shared = (
-                f"{active_env} is shared: {unsafe.reason()}, a group you are in; using it as you activated it"
-            )
-            choice = choice._replace(notices=(*choice.notices, shared))
+            choice = choice._replace(notices=(*choice.notices, shared_notice(shared_env, unsafe)))
     if interpreter is not None and interpreter.is_venv and active_env is None:
         active_env = interpreter.prefix  # --python pointing into a venv
     cache: dict[str, DirFact] = {}

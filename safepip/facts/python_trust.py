@@ -10,6 +10,7 @@ from safepip.facts.trust import (
     Distrust,
     creatable_by_others,
     distrust,
+    first_problem,
     group_shared,
     groups_of,
     top_distrust,
@@ -59,28 +60,38 @@ def environment_distrust(prefix: str, uid: int | None = None) -> Distrust | None
     return shared
 
 
-def python_distrust(python: str, uid: int | None = None) -> Distrust | None:
+def python_distrust(python: str, uid: int | None = None, env: str | None = None) -> Distrust | None:
     """Why `python` must not be run: the interpreter (every link on the way) and, when it belongs to a venv
-    or conda prefix (`<prefix>/bin/python`), that environment."""
-    found = distrust(python, uid)
-    if found is not None and not group_shared(found):
+    or conda prefix (`<prefix>/bin/python`), that environment, with the standard library it takes. What
+    only a group of the user's can change is reported when nothing else is, one outside `env` (the
+    environment the user activated) first (trust.first_problem)."""
+    shared: list[Distrust] = []
+
+    def worse(found: Distrust | None) -> Distrust | None:  # a group-shared one is kept for the end
+        if found is not None and group_shared(found):
+            shared.append(found)
+            return None
+        return found
+
+    found = worse(distrust(python, uid))
+    if found is not None:
         return found
     prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
     if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
         home = venv_home(prefix)  # where the venv's Python takes its standard library from
         for path in [home, os.path.join(os.path.dirname(home), "lib")] if home else []:
-            problem = distrust(path, uid) if os.path.exists(path) else None
-            if problem is not None and not group_shared(problem):
-                return problem
-        problem = stdlib_distrust(os.path.dirname(home), uid) if home else None
-        if problem is not None:
-            return problem
-        return environment_distrust(prefix, uid) or found
-    if os.path.isdir(os.path.join(prefix, "conda-meta")):
-        return environment_distrust(prefix, uid) or found
-    # a plain interpreter takes its standard library from its own prefix: that runs before anything else
-    real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(python)))
-    return stdlib_distrust(real_prefix, uid) or found
+            found = worse(distrust(path, uid)) if os.path.exists(path) else None
+            if found is not None:
+                return found
+        found = worse(stdlib_distrust(os.path.dirname(home), uid)) if home else None
+        found = found or worse(environment_distrust(prefix, uid))
+    elif os.path.isdir(os.path.join(prefix, "conda-meta")):
+        found = worse(environment_distrust(prefix, uid))
+    else:
+        # a plain interpreter takes its standard library from its own prefix: that runs before anything else
+        real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(python)))
+        found = worse(stdlib_distrust(real_prefix, uid))
+    return found or first_problem(shared, env)
 
 
 def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
@@ -89,21 +100,23 @@ def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
 
 
 def lib_distrust(lib: str, uid: int | None = None) -> Distrust | None:
-    """`<lib>/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top."""
+    """`<lib>/pythonX.Y` (and its lib-dynload): the directory on the way and each entry at its top; a
+    group-shared problem only when nothing else is."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
     try:
         names = [name for name in os.listdir(lib) if name.startswith("python3")]
     except OSError:
         return None
+    problems: list[Distrust] = []
     for name in names:
         for directory in (os.path.join(lib, name), os.path.join(lib, name, "lib-dynload")):
             if not os.path.isdir(directory):
                 continue
-            problem = next((p for p in top_distrust(directory, uid, groups) if not group_shared(p)), None)
-            if problem is not None:
-                return problem
-    return None
+            problems += top_distrust(directory, uid, groups)
+            if any(not group_shared(problem) for problem in problems):
+                return first_problem(problems)
+    return first_problem(problems)
 
 
 def python_home_distrust(environ: Mapping[str, str], uid: int | None = None) -> Distrust | None:

@@ -12,6 +12,7 @@ from safepip.facts.trust import (
     content_dir_distrust,
     creatable_by_others,
     distrust,
+    first_problem,
     group_shared,
     groups_of,
     listed_distrust,
@@ -155,6 +156,7 @@ def site_distrust(
     whole: tuple[str, ...] = (),
     trees: Sequence[str] | None = None,
     tops: Mapping[str, list[Distrust]] | None = None,
+    env: str | None = None,
 ) -> Distrust | None:
     """What a Python imports at start-up and pip then runs from: every site dir (and every directory and
     link on the way), each entry at its top (a package, a module, `sitecustomize.py`), and the .pth files.
@@ -163,7 +165,8 @@ def site_distrust(
     walked in this run (walk_trees), by their roots. `whole`: directories (or files) checked with everything
     below them (PYTHONPATH's entries; the site dirs when pip builds without isolation). `trees`: the
     startup_trees of these site dirs and imports, when the caller has them already; `tops`: site dirs whose
-    top was read already in this run (read_tops)."""
+    top was read already in this run (read_tops); `env`: the environment the user activated, inside which
+    alone a group-shared problem can be taken (trust.first_problem)."""
     uid = os.geteuid() if uid is None else uid
     groups = groups_of(uid)
     found: list[Distrust | None] = []
@@ -178,8 +181,7 @@ def site_distrust(
             found += [distrust(tree, uid), *tree_distrust(tree, uid, groups)]
     for tree in startup_trees(site_dirs, imported) if trees is None else trees:
         found += walked[tree] if walked and tree in walked else tree_distrust(tree, uid, groups)
-    problems = [problem for problem in found if problem is not None]
-    return next((p for p in problems if not group_shared(p)), problems[0] if problems else None)
+    return first_problem(found, env)
 
 
 def likely_trees(site: str) -> list[str]:

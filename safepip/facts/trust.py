@@ -20,7 +20,7 @@ from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    pass
+    from collections.abc import Iterable
 
 MAX_LINKS = 40  # as the kernel's ELOOP
 
@@ -224,6 +224,27 @@ def distrust(path: str, uid: int | None = None, *, missing_ok: bool = False) -> 
 def group_shared(found: Distrust | None) -> bool:
     """Only a group the user belongs to can change it (a team's shared venv)."""
     return found is not None and found.group is not None and not found.error
+
+
+def within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip("/") + "/")
+
+
+def shared_in(found: Distrust | None, env: str | None) -> bool:
+    """A problem only a group of the user's can change, inside the environment the user activated (a team's
+    shared venv): the one kind safepip accepts, with a notice. Outside it (the standard library it takes,
+    a PYTHONPATH entry) it is refused as any other."""
+    return found is not None and group_shared(found) and env is not None and within(found.path, env)
+
+
+def first_problem(problems: Iterable[Distrust | None], env: str | None = None) -> Distrust | None:
+    """The problem to act on: the first one that not only a group of the user's can change; else the first
+    group-shared one outside `env`; else the first."""
+    found = [problem for problem in problems if problem is not None]
+    return next(
+        (problem for problem in found if not group_shared(problem)),
+        next((problem for problem in found if not shared_in(problem, env)), found[0] if found else None),
+    )
 
 
 def unlisted(directory: str, error: OSError) -> Distrust:

@@ -636,3 +636,26 @@ def test_a_site_dir_that_appears_after_the_answer_was_kept_is_checked_before_pip
     assert_refused(proc, str(venv / "lib/python3"), bob.name)
     assert executed(markers) == [], describe(proc)
     assert_user_aftermath(alice)
+
+
+def test_a_group_writable_directory_outside_the_activated_venv_is_not_taken_as_shared(
+    safepip: Safepip, template_venv: Path, alice_cleanup: User, bob: User, team: str, markers: Path
+) -> None:
+    """The shared-venv notice covers the venv alice activated, nothing beyond it: a PYTHONPATH entry of hers
+    that her team can write (bob rewrote her module there) is refused as any other directory others can
+    change."""
+    alice = alice_cleanup
+    venv = copy_venv(template_venv, alice.home / "own-venv", alice)
+    team_dir = owned_dir(alice.home / "team-modules", alice, 0o2775)
+    subprocess.run(["chgrp", team, str(team_dir)], check=True)
+    team_dir.chmod(0o2775)
+    write_as(alice, team_dir / "urllib3_secure_extra.py", "")
+    (team_dir / "urllib3_secure_extra.py").chmod(0o664)
+    write_as(bob, team_dir / "urllib3_secure_extra.py", TRAP_PTH.format(markers=str(markers)))
+    env = {**activated(venv), "PYTHONPATH": str(team_dir)}
+
+    proc = safepip.install(alice, ["spcli"], env=env)
+
+    assert_refused(proc, "PYTHONPATH", str(team_dir), team)
+    assert executed(markers) == [], describe(proc)
+    assert_user_aftermath(alice)

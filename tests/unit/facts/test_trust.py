@@ -424,3 +424,21 @@ def test_a_directory_whose_entries_cannot_be_read_is_not_trusted(tmp_path: Path)
     finally:
         (tmp_path / "site-packages").chmod(0o755)
         hidden.chmod(0o755)
+
+
+def test_a_group_shared_problem_is_taken_only_inside_the_activated_environment() -> None:
+    """first_problem acts on what no group alone can change first, then on a group-shared problem outside
+    the environment the user activated; only one inside it is what shared_in accepts (with a notice)."""
+    from safepip.facts.trust import Distrust, first_problem, shared_in
+
+    env = "/home/alice/team-venv"
+    other = Distrust("/home/alice/team-venv/lib/x.py", "bob")
+    outside = Distrust("/srv/team-modules", "group team", group=1234)
+    inside = Distrust("/home/alice/team-venv/lib", "group team", group=1234)
+    assert first_problem([inside, outside, None, other], env) == other
+    assert first_problem([inside, outside], env) == outside
+    assert first_problem([inside, None], env) == inside
+    assert first_problem([None]) is None
+    assert shared_in(inside, env) and not shared_in(outside, env) and not shared_in(other, env)
+    assert not shared_in(inside, None)  # a venv found by itself, or named: no exception
+    assert not shared_in(Distrust("/home/alice/team-venv-2/x", "group team", group=1234), env)
