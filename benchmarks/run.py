@@ -14,7 +14,7 @@ Measured:
   (a) `safepip install` of one local wheel vs `python -m pip install` of it, with the venv active: into a
       fresh venv and into a venv of 300 packages (~90,000 files); a first run (a new, empty HOME: nothing
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
-      for comparison. (a) has the smallest margin: it runs 3 x reps.
+      for comparison. (a) has the smallest margin: it runs 5 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
