@@ -19,6 +19,7 @@ from safepip.facts.own_dirs import own_dirs
 from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Interpreter
 from safepip.facts.trust import distrust, shared_in, within
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import pycache_prefix, python_path
 
 TYPE_CHECKING = False
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from safepip.facts.interpreter import PendingQuery
+    from safepip.facts.pip_config import PipSwitches
     from safepip.facts.request import Request
     from safepip.facts.site_trust import TreeCheck
     from safepip.facts.temp import TempFact
@@ -83,6 +85,72 @@ def venv_option_distrust(request: Request, uid: int) -> str | None:
     return found.reason() if found is not None else None
 
 
+class Read(NamedTuple):
+    """What of an interpreter's start-up imports was read before its site dirs are judged."""
+
+    walked: dict[str, list[Distrust]]  # trees read whole in the wait for its answer, or checked by find
+    tops: dict[str, list[Distrust]]  # site dirs whose top was read in that wait
+    trees: list[str] | None  # the start-up trees of a kept answer
+
+
+def import_path_distrust(
+    request: Request,
+    interpreter: Interpreter,
+    switches: PipSwitches,
+    environ: Mapping[str, str],
+    cwd: str,
+    uid: int,
+    read: Read,
+    shared_env: str | None,
+) -> tuple[Distrust | None, str]:
+    """What pip's Python imports from that another user could change (site_trust.site_distrust), and where
+    that is for the message: "its site dir", or the variable that put it there."""
+    from safepip.facts.site_trust import builds_in_target, site_distrust
+
+    # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
+    # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole
+    use_pep517 = request.pip_args.has("--use-pep517") or switches.enabled("use-pep517")
+    # the pip that builds: the interpreter's own; for an externally managed one, whose packages a managed
+    # venv sees, safepip's seed (23.1 or later: None), unless told to break the system's packages
+    breaks = request.pip_args.has("--break-system-packages") or switches.enabled("break-system-packages")
+    builder = interpreter.pip_version if breaks or not interpreter.externally_managed else None
+    isolated = (
+        not any(request.pip_args.has(option) for option in NOT_ISOLATED)
+        and not any(switches.get(option[2:]) for option in NOT_ISOLATED)
+        and (use_pep517 or not builds_in_target(interpreter.sys_path, builder))
+    )
+    # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
+    pycache = pycache_prefix(environ, cwd)
+    sources = [("PYTHONPATH", entry) for entry in python_path(environ)]
+    sources += [("PYTHONPYCACHEPREFIX", pycache)] if pycache is not None else []
+    extra = [entry for _name, entry in sources]
+    unsafe = site_distrust(
+        interpreter.site_dirs,
+        interpreter.pth_files,
+        uid,
+        interpreter.pth_imports,
+        interpreter.pth_opaque,
+        (*interpreter.pth_paths, *extra),
+        read.walked,
+        whole=(*extra, *(() if isolated else interpreter.site_dirs)),
+        trees=read.trees,
+        tops=read.tops,
+        env=shared_env,
+    )
+    if unsafe is None:
+        return None, ""
+    where = next(
+        # the entry itself or below it, or a directory on the way to it
+        (
+            f"{name} has"
+            for name, entry in sources
+            if within(unsafe.path, entry) or within(entry, unsafe.path)
+        ),
+        "its site dir",
+    )
+    return unsafe, where
+
+
 def probe_context(
     request: Request,
     environ: Mapping[str, str] | None = None,
@@ -118,10 +186,10 @@ def probe_context(
     interpreter: Interpreter | None = None
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None
-    walked: dict[str, list[Distrust]] = {}  # trees read whole in the wait for the answer, or by find
-    tops: dict[str, list[Distrust]] = {}  # site dirs whose top was read in that wait
+    walked: dict[str, list[Distrust]] = {}  # see Read
+    tops: dict[str, list[Distrust]] = {}
     check: TreeCheck | None = None
-    trees: list[str] | None = None  # the start-up trees of a kept answer
+    trees: list[str] | None = None
     query: PendingQuery | None = None
     if choice.refused is not None:
         error = f"{python} ({source}) is not safe to run: {choice.refused}"
@@ -138,15 +206,7 @@ def probe_context(
     # its loading fills the wait for the answer instead of delaying the question.
     from safepip.facts.pip_cache import probe_pip_cache
     from safepip.facts.pip_config import read_pip_switches
-    from safepip.facts.site_trust import (
-        TreeCheck,
-        builds_in_target,
-        likely_trees,
-        read_tops,
-        site_distrust,
-        startup_trees,
-        walk_trees,
-    )
+    from safepip.facts.site_trust import TreeCheck, likely_trees, read_tops, startup_trees, walk_trees
     from safepip.facts.temp import probe_temp
 
     if query is not None:
@@ -181,46 +241,10 @@ def probe_context(
     if check is not None:
         walked = check.walked()
     if interpreter is not None:
-        # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
-        # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole
-        use_pep517 = request.pip_args.has("--use-pep517") or switches.enabled("use-pep517")
-        # the pip that builds: the interpreter's own; for an externally managed one, whose packages a managed
-        # venv sees, safepip's seed (23.1 or later: None), unless told to break the system's packages
-        breaks = request.pip_args.has("--break-system-packages") or switches.enabled("break-system-packages")
-        builder = interpreter.pip_version if breaks or not interpreter.externally_managed else None
-        isolated = (
-            not any(request.pip_args.has(option) for option in NOT_ISOLATED)
-            and not any(switches.get(option[2:]) for option in NOT_ISOLATED)
-            and (use_pep517 or not builds_in_target(interpreter.sys_path, builder))
-        )
-        # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
-        pycache = pycache_prefix(environ, cwd)
-        sources = [("PYTHONPATH", entry) for entry in python_path(environ)]
-        sources += [("PYTHONPYCACHEPREFIX", pycache)] if pycache is not None else []
-        extra = [entry for _name, entry in sources]
-        unsafe = site_distrust(
-            interpreter.site_dirs,
-            interpreter.pth_files,
-            identity.euid,
-            interpreter.pth_imports,
-            interpreter.pth_opaque,
-            (*interpreter.pth_paths, *extra),
-            walked,
-            whole=(*extra, *(() if isolated else interpreter.site_dirs)),
-            trees=trees,
-            tops=tops,
-            env=shared_env,
+        unsafe, where = import_path_distrust(
+            request, interpreter, switches, environ, cwd, identity.euid, Read(walked, tops, trees), shared_env
         )
         if unsafe is not None and not shared_in(unsafe, shared_env):
-            where = next(
-                # the entry itself or below it, or a directory on the way to it
-                (
-                    f"{name} has"
-                    for name, entry in sources
-                    if within(unsafe.path, entry) or within(entry, unsafe.path)
-                ),
-                "its site dir",
-            )
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             choice = choice._replace(refused=unsafe.reason())
             interpreter = None
