@@ -83,6 +83,16 @@ class InterpreterChoice(NamedTuple):
     refused: str | None = None  # an explicit choice that is not trusted: why
     notices: tuple[str, ...] = ()
 
+    @property
+    def shared_env(self) -> str | None:
+        return shared_env_of(self.source, self.active_env)
+
+
+def shared_env_of(source: str, active_env: str | None) -> str | None:
+    """The environment inside which alone a problem only a group of the user's can change is accepted: one
+    the user activated (trust.shared_in); none for a Python named or found."""
+    return active_env if source in ("VIRTUAL_ENV", "CONDA_PREFIX") else None
+
 
 def own_environment() -> str:
     """safepip's own venv (pipx, `self install`), never a target by accident; "" when safepip runs from
@@ -121,7 +131,7 @@ def explicit(python: str, source: str, uid: int, active_env: str | None = None) 
     """A Python the user named or activated: used when trusted; an activated environment that only a group
     of the user's can also change is used with a notice (that group's, inside that environment only);
     anything else is refused."""
-    shared_env = active_env if source in ("VIRTUAL_ENV", "CONDA_PREFIX") else None
+    shared_env = shared_env_of(source, active_env)
     found = python_distrust(python, uid, shared_env)
     if found is None:
         return InterpreterChoice(python, source, active_env)

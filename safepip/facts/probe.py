@@ -182,7 +182,7 @@ def probe_context(
     if platlib is not None:
         choice = choice._replace(refused=f"PYTHONPLATLIBDIR: {platlib.reason()}")
     python, source, active_env = choice.python, choice.source, choice.active_env
-    shared_env = active_env if source in ("VIRTUAL_ENV", "CONDA_PREFIX") else None  # see choice.explicit
+    shared_env = choice.shared_env
     interpreter: Interpreter | None = None
     error: str | None = None
     temp: tuple[TempFact, ...] | None = None

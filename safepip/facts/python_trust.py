@@ -108,14 +108,12 @@ def lib_distrust(lib: str, uid: int | None = None) -> Distrust | None:
         names = [name for name in os.listdir(lib) if name.startswith("python3")]
     except OSError:
         return None
+    tops = [os.path.join(lib, name, *below) for name in names for below in ((), ("lib-dynload",))]
     problems: list[Distrust] = []
-    for name in names:
-        for directory in (os.path.join(lib, name), os.path.join(lib, name, "lib-dynload")):
-            if not os.path.isdir(directory):
-                continue
-            problems += top_distrust(directory, uid, groups)
-            if any(not group_shared(problem) for problem in problems):
-                return first_problem(problems)
+    for directory in (top for top in tops if os.path.isdir(top)):
+        problems += top_distrust(directory, uid, groups)
+        if any(not group_shared(problem) for problem in problems):
+            break  # one no group alone can change: that is the answer
     return first_problem(problems)
 
 

@@ -586,6 +586,17 @@ def shared_venv(template_venv: Path, alice: User, team: str) -> Path:
     return venv
 
 
+def used_shared_venv(
+    safepip: Safepip, template_venv: Path, alice: User, team: str
+) -> tuple[Path, dict[str, str], subprocess.CompletedProcess[str]]:
+    """alice's shared venv, activated, and her first install into it (which keeps its interpreter's answer)."""
+    venv = shared_venv(template_venv, alice, team)
+    env = activated(venv)
+    first = safepip.install(alice, ["spcli"], env=env)
+    assert first.returncode == 0, describe(first)
+    return venv, env, first
+
+
 def test_a_shared_venv_still_judges_what_a_member_put_below_its_shared_directories(
     safepip: Safepip, template_venv: Path, alice_cleanup: User, bob: User, team: str, markers: Path
 ) -> None:
@@ -593,11 +604,9 @@ def test_a_shared_venv_still_judges_what_a_member_put_below_its_shared_directori
     pip's `cli/main.py` there as his own file: a shared directory is no reason to stop looking below it.
     First run and repeated run (pip's tree read by find, then walked) alike."""
     alice = alice_cleanup
-    venv = shared_venv(template_venv, alice, team)
-    env = activated(venv)
+    venv, env, first = used_shared_venv(safepip, template_venv, alice, team)
+    assert "is shared" in first.stderr, describe(first)
     cli = next(venv.glob("lib/python3*/site-packages/pip/_internal/cli"))
-    first = safepip.install(alice, ["spcli"], env=env)
-    assert first.returncode == 0 and "is shared" in first.stderr, describe(first)
     run_ok(bob, ["sh", "-c", f"cd {shlex.quote(str(cli))} && cp main.py m2 && mv -f m2 main.py"])
     with (cli / "main.py").open("a") as main:
         main.write("\n" + TRAP_PTH.format(markers=str(markers)))
@@ -621,10 +630,7 @@ def test_a_site_dir_that_appears_after_the_answer_was_kept_is_checked_before_pip
     team, made one in their shared venv after safepip had kept its interpreter's answer, with a `.pth` file
     in it. Python reads it at start-up; the kept answer, which did not know it, is asked again."""
     alice = alice_cleanup
-    venv = shared_venv(template_venv, alice, team)
-    env = activated(venv)
-    first = safepip.install(alice, ["spcli"], env=env)
-    assert first.returncode == 0, describe(first)
+    venv, env, _first = used_shared_venv(safepip, template_venv, alice, team)
     appeared = venv / "lib/python3/dist-packages"
     run_ok(bob, ["mkdir", "-p", str(appeared)])
     write_as(bob, appeared / "zz.pth", TRAP_PTH.format(markers=str(markers)))
