@@ -149,10 +149,9 @@ def shared_notice(env: str | None, found: Distrust) -> str:
     )
 
 
-def choose_interpreter(
-    request: Request, environ: Mapping[str, str], project_venvs: tuple[ProjectVenv, ...], own_prefix: str,
-    uid: int,
-) -> InterpreterChoice:  # fmt: skip
+def named_python(request: Request, environ: Mapping[str, str]) -> tuple[str, str, str | None] | None:
+    """The Python the user named or activated (--python, --venv, VIRTUAL_ENV, CONDA_PREFIX), its source and
+    the environment it was activated as, before any check; None when the choice is the system's or found."""
     options = request.options
     if options.python:
         python = options.python
@@ -161,18 +160,30 @@ def choose_interpreter(
                            if d and os.access(os.path.join(d, python), os.X_OK)), python)  # fmt: skip
         if os.path.isdir(python):
             python = paths.venv_python(python)
-        return explicit(os.path.abspath(python), "--python", uid)
+        return os.path.abspath(python), "--python", None
     if options.system:  # the system environment: activated and project venvs do not count
-        return from_path(environ, own_prefix, uid)
+        return None
     if options.venv and os.path.lexists(paths.venv_python(options.venv)):
-        return explicit(paths.venv_python(options.venv), "--venv", uid, os.path.abspath(options.venv))
+        return paths.venv_python(options.venv), "--venv", os.path.abspath(options.venv)
     virtual_env = environ.get("VIRTUAL_ENV")
     if virtual_env and os.path.isabs(virtual_env) and os.path.lexists(paths.venv_python(virtual_env)):
-        return explicit(paths.venv_python(virtual_env), "VIRTUAL_ENV", uid, os.path.abspath(virtual_env))
+        return paths.venv_python(virtual_env), "VIRTUAL_ENV", os.path.abspath(virtual_env)
     conda = conda_env(environ)
     if conda and os.path.isabs(conda):
-        return explicit(os.path.join(conda, "bin", "python"), "CONDA_PREFIX", uid, conda)
-    if not options.venv:
+        return os.path.join(conda, "bin", "python"), "CONDA_PREFIX", conda
+    return None
+
+
+def choose_interpreter(
+    request: Request, environ: Mapping[str, str], project_venvs: tuple[ProjectVenv, ...], own_prefix: str,
+    uid: int, named: tuple[str, str, str | None] | None,
+) -> InterpreterChoice:  # fmt: skip
+    """The interpreter (SPEC, "Words"): the one named or activated (`named`, named_python's answer), else a
+    trusted project venv's, else the first trusted one on PATH."""
+    if named is not None:
+        python, source, active_env = named
+        return explicit(python, source, uid, active_env)
+    if not request.options.system and not request.options.venv:
         for venv in project_venvs:
             if venv.trusted:
                 return InterpreterChoice(venv.python, "project venv", venv.path)

@@ -1,4 +1,5 @@
-"""Ask one Python interpreter, in one subprocess, for every fact safepip needs about it; cache the answer.
+"""Ask one Python interpreter, in one subprocess, for every fact safepip needs about it (or, for a venv of
+safepip's own Python, read them here: same_python.py); cache the answer.
 
 The answer is kept in safepip's cache dir, keyed by the interpreter's path and the environment variables that
 change it, and used again while the files it depends on (the interpreter, pyvenv.cfg, the EXTERNALLY-MANAGED
@@ -12,6 +13,7 @@ import os
 
 from safepip.errors import SafepipError
 from safepip.facts.records import Interpreter
+from safepip.facts.same_python import read_pyvenv_cfg, same_python_answer, same_python_venv
 from safepip.facts.stamps import pth_stamp
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
@@ -27,87 +29,37 @@ if TYPE_CHECKING:
 
     from safepip.facts.pth import SiteDirs
 
-# Runs inside the target interpreter (any CPython >= 3.8): stdlib only, writes one record (util/files.py): what
-# only the interpreter knows. The .pth files its site dirs hold are read by safepip itself (facts/pth.py).
-QUERY_SCRIPT = r"""
-import os, sys
+# The query, run with -S in the interpreter asked: self_report.py's text, then these lines, which write its
+# answer as one record (util/files.py).
+QUERY_RUN = r"""
 # -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
-# sysconfig is imported: it reads sys.prefix then)
+# describe() imports sysconfig: it reads sys.prefix then)
 exe_dir = os.path.dirname(os.path.abspath(sys.executable))
 for venv_cfg in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
     if os.path.isfile(venv_cfg):
         sys.prefix = sys.exec_prefix = os.path.dirname(venv_cfg)
         break
-import site, sysconfig
-def scheme_paths(kind):
-    get = getattr(sysconfig, "get_preferred_scheme", None)
-    name = get(kind) if get else (sysconfig.get_default_scheme() if kind == "prefix" else os.name + "_user")
-    return sysconfig.get_paths(scheme=name, expand=True), name
-ver = "%d.%d" % sys.version_info[:2]
-in_venv = sys.prefix != getattr(sys, "base_prefix", sys.prefix)
-paths, name = scheme_paths("prefix")
-if in_venv:
-    paths["include"] = os.path.join(sys.prefix, "include", "site", "python" + ver)
-user_base = site.getuserbase()
-try:
-    user_paths, _ = scheme_paths("user")
-except Exception:
-    user_paths = {}
-# Run with -S: nothing a site dir holds has run. The site dirs site.main() would start from:
-def pyvenv_cfg(prefix):
-    values = {}
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
-            for line in handle:
-                key, sep, value = line.partition("=")
-                if sep:
-                    values[key.strip().lower()] = value.strip().lower()
-    except OSError:
-        pass
-    return values
-system_site = in_venv and pyvenv_cfg(sys.prefix).get("include-system-site-packages") == "true"
-user_active = bool(site.check_enableusersite()) and (not in_venv or system_site)
-site_dirs = [site.getusersitepackages()] if user_active else []
-site_dirs += site.getsitepackages([sys.prefix] + ([sys.base_prefix] if system_site else []))
-if hasattr(os, "uname"):  # what platform reports on POSIX, without importing it
-    uname = os.uname()
-    machine, release, system, kernel = uname.machine, uname.release, uname.sysname, uname.version
-    full_version = sys.version.split()[0]
-    full_version += ".0" if full_version.count(".") == 1 else ""
-    implementation = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name)
-if not hasattr(os, "uname") or implementation is None:
-    import platform
-    machine, release, system, kernel = platform.machine(), platform.release(), platform.system(), platform.version()
-    full_version, implementation = platform.python_version(), platform.python_implementation()
-markers = {
-    "implementation_name": sys.implementation.name,
-    "implementation_version": "%d.%d.%d" % sys.implementation.version[:3],
-    "os_name": os.name, "platform_machine": machine, "platform_release": release,
-    "platform_system": system, "platform_version": kernel,
-    "python_full_version": full_version, "platform_python_implementation": implementation,
-    "python_version": ver, "sys_platform": sys.platform,
-}
-stdlib = sysconfig.get_path("stdlib", sysconfig.get_default_scheme() if hasattr(sysconfig, "get_default_scheme") else None)
-import marshal
-sys.stdout.buffer.write(marshal.dumps({
-    "executable": sys.executable,
-    "version": "%d.%d.%d" % sys.version_info[:3],
-    "tag": {"cpython": "cp"}.get(sys.implementation.name, sys.implementation.name[:2]) + ver.replace(".", ""),
-    "prefix": sys.prefix,
-    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
-    "user_site_enabled": bool(site.check_enableusersite()),
-    "user_base": user_base,
-    "stdlib": stdlib,
-    "externally_managed": (not in_venv) and os.path.isfile(os.path.join(stdlib, "EXTERNALLY-MANAGED")),
-    "scheme": {k: paths[k] for k in ("purelib", "platlib", "scripts", "data", "include")},
-    "user_scheme": {k: user_paths[k] for k in ("purelib", "platlib", "scripts", "data", "include") if k in user_paths},
-    "sys_path": [p for p in sys.path if p and os.path.isabs(p)],
-    "site_candidates": site_dirs,
-    "markers": markers,
-}, 2))  # the version of safepip's records (util/files.py): the same bytes from every Python 3
+import marshal, site
+sys.stdout.buffer.write(marshal.dumps(describe(
+    sys.executable, sys.prefix, sys.exec_prefix, getattr(sys, "base_prefix", sys.prefix), site.getuserbase(),
+    bool(site.check_enableusersite()), [p for p in sys.path if p and os.path.isabs(p)],
+), 2))  # the version of safepip's records (util/files.py): the same bytes from every Python 3
 sys.stdout.flush()
 os._exit(0)  # the answer is whole: safepip reads until the pipe closes, which needs no interpreter teardown
 """
+
+
+def query_script() -> str:
+    """The query's text. self_report.py's own text is read through its loader: from a file, or from
+    safepip.pyz."""
+    from safepip.facts import self_report
+
+    loader: Any = self_report.__loader__  # a file's, or zipimport's
+    try:
+        source: bytes = loader.get_data(self_report.__file__)
+    except OSError as error:
+        raise SafepipError(f"cannot read safepip's own {self_report.__file__}: {error.strerror}") from None
+    return source.decode("utf-8") + QUERY_RUN
 
 
 CACHE_FORMAT = 9  # 9: the stamps hold every site candidate
@@ -198,23 +150,29 @@ class ReadAhead(NamedTuple):
 
 
 class PendingQuery:
-    """The facts of one interpreter, on their way: read from the cache at once, or asked of the interpreter
-    in a child that runs while safepip goes on (`result` waits for it). Used as a context manager, which
-    ends the child if its answer was never read."""
+    """The facts of one interpreter, on their way: read from the cache at once; or, for a venv of safepip's
+    own Python, read here when `result` is called (same_python.py); or asked of the interpreter in a child
+    that runs while safepip goes on (`result` waits for it). Used as a context manager, which ends the child
+    if its answer was never read."""
 
     def __init__(self, python: str, cache_path: str | None, keep: bool) -> None:
         self.python, self.cache_path, self.keep = python, cache_path, keep
         self.question: Question | None = None
         self.ahead: ReadAhead | None = None
+        self.same: str | None = None  # the venv read here
+        self.fresh = False  # an answer made in this run, to be kept
         self.raw = cached_answer(cache_path) if cache_path else None
         if not describes_itself(self.raw):
             self.raw = None
+            self.same = same_python_venv(python, os.environ)
+            if self.same is not None:
+                return
             try:
                 # without PYTHONPATH and PYTHONPYCACHEPREFIX: what is there is checked only once the answer
                 # is in (probe.py), and the answer does not depend on them
                 quiet = {name: value for name, value in os.environ.items() if name not in NOT_ASKED_WITH}
                 self.question = Question(
-                    python_code(python, QUERY_SCRIPT, no_site=True), quiet, QUERY_TIMEOUT
+                    python_code(python, query_script(), no_site=True), quiet, QUERY_TIMEOUT
                 )
             except NoAnswer as error:
                 raise SafepipError(str(error)) from None
@@ -223,6 +181,11 @@ class PendingQuery:
     def asking(self) -> bool:
         """The interpreter is being asked (no cached answer): there is time for other work."""
         return self.question is not None
+
+    @property
+    def reading(self) -> bool:
+        """The answer is still to be read here (same_python.py), by `result`."""
+        return self.same is not None and self.raw is None
 
     def read_ahead(self, candidates: list[str], version: tuple[int, int]) -> None:
         """While the interpreter is asked: read the .pth files of the site dirs it will most likely name
@@ -233,11 +196,14 @@ class PendingQuery:
         self.ahead = ReadAhead(candidates, version, read_site_dirs(candidates, version))
 
     def result(self) -> Interpreter:
-        if self.raw is None:
+        if self.raw is None and self.same is not None:
+            self.raw, self.fresh = with_site_dirs(same_python_answer(self.python, self.same)), True
+        elif self.raw is None:
             assert self.question is not None
-            self.raw = read_answer(self.python, self.question, self.ahead)
-            if self.cache_path and self.keep:
-                keep_answer(self.cache_path, self.python, self.raw)
+            self.raw, self.fresh = read_answer(self.python, self.question, self.ahead), True
+        if self.fresh and self.cache_path and self.keep:
+            keep_answer(self.cache_path, self.python, self.raw)
+            self.fresh = False
         return interpreter_from(self.python, self.raw)
 
     def __enter__(self) -> PendingQuery:
@@ -348,18 +314,3 @@ def interpreter_from(python: str, raw: Mapping[str, Any]) -> Interpreter:
         pth_paths=tuple(raw.get("pth_paths", ())),
         markers=raw.get("markers", {}),
     )
-
-
-def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
-            for line in handle:
-                key, sep, value = line.partition("=")
-                if sep:
-                    values[key.strip().lower()] = (
-                        value.strip().lower() if key.strip() != "home" else value.strip()
-                    )
-    except OSError:
-        pass
-    return values

@@ -4,37 +4,19 @@ from __future__ import annotations
 
 import os
 
-from safepip.errors import SafepipError
 from safepip.facts import paths
-from safepip.facts.choice import (
-    choose_interpreter,
-    find_project_venvs,
-    own_environment,
-    probe_identity,
-    shared_notice,
-)
+from safepip.facts.choice import find_project_venvs, own_environment, probe_identity
+from safepip.facts.chosen import probe_interpreter
 from safepip.facts.fs import probe_dir
-from safepip.facts.interpreter import start_query
 from safepip.facts.own_dirs import own_dirs
-from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Interpreter
-from safepip.facts.trust import distrust, shared_in, within
-from safepip.util.named_tuple import NamedTuple
-from safepip.util.process import pycache_prefix, python_path
+from safepip.facts.trust import distrust
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
-    from safepip.facts.interpreter import PendingQuery
-    from safepip.facts.pip_config import PipSwitches
     from safepip.facts.request import Request
-    from safepip.facts.site_trust import TreeCheck
-    from safepip.facts.temp import TempFact
-    from safepip.facts.trust import Distrust
-
-# pip builds without isolation, importing the backend (setuptools) from the target's site dirs
-NOT_ISOLATED = ("--no-build-isolation", "--no-use-pep517")
 
 
 def scheme_facts(scheme: Mapping[str, str], cache: dict[str, DirFact]) -> dict[str, DirFact]:
@@ -65,15 +47,6 @@ def temp_target_dirs(
     return list(dict.fromkeys(path for path in dirs if path))
 
 
-def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
-    from safepip.facts.temp import probe_temp, temp_candidates  # see probe_context
-
-    return tuple(
-        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
-        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
-    )
-
-
 def venv_option_distrust(request: Request, uid: int) -> str | None:
     """A `--venv` that safepip would create: its path must be one nobody else can change on the way."""
     venv = request.options.venv
@@ -85,72 +58,6 @@ def venv_option_distrust(request: Request, uid: int) -> str | None:
     return found.reason() if found is not None else None
 
 
-class Read(NamedTuple):
-    """What of an interpreter's start-up imports was read before its site dirs are judged."""
-
-    walked: dict[str, list[Distrust]]  # trees read whole in the wait for its answer, or checked by find
-    tops: dict[str, list[Distrust]]  # site dirs whose top was read in that wait
-    trees: list[str] | None  # the start-up trees of a kept answer
-
-
-def import_path_distrust(
-    request: Request,
-    interpreter: Interpreter,
-    switches: PipSwitches,
-    environ: Mapping[str, str],
-    cwd: str,
-    uid: int,
-    read: Read,
-    shared_env: str | None,
-) -> tuple[Distrust | None, str]:
-    """What pip's Python imports from that another user could change (site_trust.site_distrust), and where
-    that is for the message: "its site dir", or the variable that put it there."""
-    from safepip.facts.site_trust import builds_in_target, site_distrust
-
-    # pip imports from PYTHONPATH before anything else; without build isolation a build imports its
-    # backend, and a setup.py whatever it likes, from anywhere in the site dirs: those are checked whole
-    use_pep517 = request.pip_args.has("--use-pep517") or switches.enabled("use-pep517")
-    # the pip that builds: the interpreter's own; for an externally managed one, whose packages a managed
-    # venv sees, safepip's seed (23.1 or later: None), unless told to break the system's packages
-    breaks = request.pip_args.has("--break-system-packages") or switches.enabled("break-system-packages")
-    builder = interpreter.pip_version if breaks or not interpreter.externally_managed else None
-    isolated = (
-        not any(request.pip_args.has(option) for option in NOT_ISOLATED)
-        and not any(switches.get(option[2:]) for option in NOT_ISOLATED)
-        and (use_pep517 or not builds_in_target(interpreter.sys_path, builder))
-    )
-    # PYTHONPATH's entries come before the standard library; bytecode is read from PYTHONPYCACHEPREFIX
-    pycache = pycache_prefix(environ, cwd)
-    sources = [("PYTHONPATH", entry) for entry in python_path(environ)]
-    sources += [("PYTHONPYCACHEPREFIX", pycache)] if pycache is not None else []
-    extra = [entry for _name, entry in sources]
-    unsafe = site_distrust(
-        interpreter.site_dirs,
-        interpreter.pth_files,
-        uid,
-        interpreter.pth_imports,
-        interpreter.pth_opaque,
-        (*interpreter.pth_paths, *extra),
-        read.walked,
-        whole=(*extra, *(() if isolated else interpreter.site_dirs)),
-        trees=read.trees,
-        tops=read.tops,
-        env=shared_env,
-    )
-    if unsafe is None:
-        return None, ""
-    where = next(
-        # the entry itself or below it, or a directory on the way to it
-        (
-            f"{name} has"
-            for name, entry in sources
-            if within(unsafe.path, entry) or within(entry, unsafe.path)
-        ),
-        "its site dir",
-    )
-    return unsafe, where
-
-
 def probe_context(
     request: Request,
     environ: Mapping[str, str] | None = None,
@@ -158,98 +65,21 @@ def probe_context(
     writes: bool = True,
     meanwhile: Callable[[], None] | None = None,
 ) -> Context:
-    """Every fact. `meanwhile` (the caller's own work that needs no fact) runs while the interpreter is
-    asked, when it is, after what the probe itself does in that time; else while the trees its kept answer
-    names are checked."""
+    """Every fact. `meanwhile` (the caller's own work that needs no fact) runs while the interpreter answers
+    or find reads its trees (chosen.py)."""
     environ = os.environ if environ is None else environ
     cwd = cwd or os.getcwd()
     own_prefix = own_environment()
     identity = probe_identity(environ)
     project_venvs = find_project_venvs(cwd, identity.home, identity.euid)
     own = own_dirs(identity.euid)
-    # the home's dirs when they are usable or the private fallback is used; none at all when neither can be:
-    # never a cache that another user could have written into
-    own_cache = own.cache.path if own.home_problem is None or own.private_root is not None else None
-    choice = choose_interpreter(request, environ, project_venvs, own_prefix, identity.euid)
-    home = python_home_distrust(environ, identity.euid) if choice.refused is None else None
-    if home is not None:  # every Python takes its standard library from there: none can run
-        choice = choice._replace(refused=f"PYTHONHOME: {home.reason()}")
-    platlib = (
-        platlibdir_distrust(choice.python, environ, identity.euid)
-        if choice.refused is None and choice.python
-        else None
-    )
-    if platlib is not None:
-        choice = choice._replace(refused=f"PYTHONPLATLIBDIR: {platlib.reason()}")
-    python, source, active_env = choice.python, choice.source, choice.active_env
-    shared_env = choice.shared_env
-    interpreter: Interpreter | None = None
-    error: str | None = None
-    temp: tuple[TempFact, ...] | None = None
-    walked: dict[str, list[Distrust]] = {}  # see Read
-    tops: dict[str, list[Distrust]] = {}
-    check: TreeCheck | None = None
-    trees: list[str] | None = None
-    query: PendingQuery | None = None
-    if choice.refused is not None:
-        error = f"{python} ({source}) is not safe to run: {choice.refused}"
-    elif python is not None and not os.path.lexists(python):
-        error = f"{python} does not exist"  # never run what appears there later
-    elif python is None:
-        error = "no python3 or python on PATH that is yours or root's"
-    else:
-        try:
-            query = start_query(python, own_cache, environ, keep=writes and own.private_root is None)
-        except SafepipError as failure:
-            error = failure.message
-    # What only the rest of the probe needs is imported now that the interpreter is asked: on a first run
-    # its loading fills the wait for the answer instead of delaying the question.
-    from safepip.facts.pip_cache import probe_pip_cache
-    from safepip.facts.pip_config import read_pip_switches
-    from safepip.facts.site_trust import TreeCheck, likely_trees, read_tops, startup_trees, walk_trees
-    from safepip.facts.temp import probe_temp
+    keep = writes and own.private_root is None  # not into a private fallback dir the run has not made yet
+    chosen = probe_interpreter(request, environ, cwd, identity, project_venvs, own, keep, meanwhile)
+    choice, interpreter, error, switches = chosen.choice, chosen.interpreter, chosen.error, chosen.switches
+    source, active_env = choice.source, choice.active_env
+    from safepip.facts.pip_cache import probe_pip_cache  # imported in probe_interpreter's wait
+    from safepip.facts.temp import probe_temp, probe_temps
 
-    if query is not None:
-        with query:
-            try:
-                if query.asking:  # the interpreter takes a while to answer: meanwhile, what needs no answer
-                    temp = probe_temps(environ, own.cache.path)
-                    likely = paths.likely_site_dir(query.python)  # a guess, taken where the answer agrees
-                    if likely is not None:
-                        walked = walk_trees(likely_trees(likely[0]), identity.euid)
-                        tops = read_tops([likely[0]], identity.euid)
-                        query.read_ahead([likely[0]], likely[1])
-                    if meanwhile is not None:
-                        meanwhile()
-                    interpreter = query.result()
-                else:  # the answer was kept: the trees it names are checked by find while safepip goes on
-                    interpreter = query.result()
-                    trees = startup_trees(interpreter.site_dirs, interpreter.pth_imports)
-                    check = TreeCheck(trees, identity.euid)
-                    temp = probe_temps(environ, own.cache.path)
-                    if meanwhile is not None:
-                        meanwhile()
-            except SafepipError as failure:
-                error = failure.message
-    switches = read_pip_switches(
-        environ,
-        None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
-        interpreter.prefix if interpreter else None,
-        request.pip_args.has("--isolated"),
-        request.command,
-    )
-    if check is not None:
-        walked = check.walked()
-    if interpreter is not None:
-        unsafe, where = import_path_distrust(
-            request, interpreter, switches, environ, cwd, identity.euid, Read(walked, tops, trees), shared_env
-        )
-        if unsafe is not None and not shared_in(unsafe, shared_env):
-            error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
-            choice = choice._replace(refused=unsafe.reason())
-            interpreter = None
-        elif unsafe is not None:
-            choice = choice._replace(notices=(*choice.notices, shared_notice(shared_env, unsafe)))
     if interpreter is not None and interpreter.is_venv and active_env is None:
         active_env = interpreter.prefix  # --python pointing into a venv
     cache: dict[str, DirFact] = {}
@@ -262,7 +92,7 @@ def probe_context(
         prefix_setting.value if prefix_setting else None,
     )
     root = own.data.path
-    temp = probe_temps(environ, own.cache.path) if temp is None else temp
+    temp = probe_temps(environ, own.cache.path) if chosen.temp is None else chosen.temp
     managed = overlay = None
     if interpreter is not None:
         managed = paths.managed_venv_path(root, interpreter.tag, interpreter.real_path)
@@ -301,7 +131,7 @@ def probe_context(
         temp=temp,
         target_temp=target_temp,
         pip_cache=pip_cache,
-        own_cache=own.cache if own_cache is not None else None,
+        own_cache=own.cache if own.home_problem is None or own.private_root is not None else None,
         private_root=own.private_root,
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,

@@ -24,7 +24,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from safepip.util.questions import Question
 
 STARTUP_MODULES = ("sitecustomize", "usercustomize", "pip")  # what Python and pip import from site dirs
 OPAQUE = (
@@ -184,13 +183,6 @@ def site_distrust(
     return first_problem(found, env)
 
 
-def likely_trees(site: str) -> list[str]:
-    """Where a venv's pip and its site dir's bytecode are, in its likely site dir (paths.likely_site_dir)."""
-    return [
-        tree for tree in (os.path.join(site, "pip"), os.path.join(site, "__pycache__")) if os.path.isdir(tree)
-    ]
-
-
 def walk_trees(roots: list[str], uid: int) -> dict[str, list[Distrust]]:
     """tree_distrust of each root, for site_distrust's `walked`."""
     groups = groups_of(uid)
@@ -207,55 +199,3 @@ def startup_trees(site_dirs: tuple[str, ...], imported: tuple[str, ...]) -> list
     """The trees site_distrust checks whole in any case: the modules the .pth files import, sitecustomize,
     usercustomize and pip, and each site dir's bytecode."""
     return module_trees(site_dirs, (*imported, *STARTUP_MODULES))
-
-
-FIND = "/usr/bin/find"
-TREE_CHECK_TIMEOUT = 30.0  # seconds; find reads pip's tree in a few milliseconds
-
-
-class TreeCheck:
-    """tree_distrust of some trees, on its way: `find` looks for any entry that tree_distrust would read
-    closer (another owner than the user or root, writable by group or others, a link) in a child, on the
-    other core, while safepip goes on; `walked` waits for it. Where find names such an entry, fails, or is
-    not a `find` of root's that nobody else can change, the trees are walked here, by tree_distrust itself:
-    find only ever says that there is nothing to find. (The benchmark's (a) rows measure what it saves:
-    pip's tree read while the later stages load.)"""
-
-    def __init__(self, roots: list[str], uid: int) -> None:
-        self.roots, self.uid = roots, uid
-        self.question = ask_find(uid, [root for root in roots if os.path.lexists(root)])
-
-    def walked(self) -> dict[str, list[Distrust]]:
-        """tree_distrust of each root."""
-        if nothing_found(self.question):
-            return {root: [] for root in self.roots}
-        return walk_trees(self.roots, self.uid)
-
-
-def ask_find(uid: int, paths: list[str]) -> Question | None:
-    """find, asked for the first entry at or below `paths` that is not plainly trusted; None when there is
-    nothing to ask or no find to trust (a link is not taken: busybox's applets are links)."""
-    from safepip.util.questions import NoAnswer, Question
-
-    if not paths or os.path.islink(FIND) or distrust(FIND, uid) is not None:
-        return None
-    owners = ["!", "-uid", str(uid), "!", "-uid", "0"] if uid != 0 else ["!", "-uid", "0"]
-    argv = [FIND, "-P", *paths, "(", "-perm", "/022", "-o", *owners, ")", "-print", "-quit"]
-    try:
-        return Question(argv, {"LC_ALL": "C", "PATH": "/usr/bin:/bin"}, TREE_CHECK_TIMEOUT)
-    except NoAnswer:
-        return None
-
-
-def nothing_found(question: Question | None) -> bool:
-    """find ran, said nothing and ended well."""
-    from safepip.util.questions import NoAnswer
-
-    if question is None:
-        return False
-    with question:
-        try:
-            answer = question.answer()
-        except NoAnswer:
-            return False
-    return answer.code == 0 and not answer.stdout and not answer.stderr

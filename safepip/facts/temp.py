@@ -74,3 +74,11 @@ def probe_temp(path: str, source: str, own: bool = False) -> TempFact:
         error=error,
         distrust=temp_root_problem(path, info.st_uid, mode, uid),
     )
+
+
+def probe_temps(environ: Mapping[str, str], own_cache: str) -> tuple[TempFact, ...]:
+    """Each temp candidate, the fallback in safepip's own cache dir last."""
+    return tuple(
+        probe_temp(path, source, own=source == "fallback" and path.startswith(own_cache))
+        for path, source in temp_candidates(environ, os.path.join(own_cache, "tmp"))
+    )

@@ -4,6 +4,7 @@ again when the cache entry is damaged; the answer reads the same from any Python
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,28 +15,42 @@ from safepip.facts.interpreter import query_interpreter, start_query
 OTHER_PYTHONS = [python for python in ("/usr/bin/python3",) if os.path.exists(python)]
 
 
+def make_venv(base: str, where: Path, *options: str) -> str:
+    """`base -m venv --without-pip [options] where`; its python."""
+    subprocess.run([base, "-m", "venv", "--without-pip", *options, str(where)], check=True)
+    return str(where / "bin" / "python")
+
+
+def asked_venv(where: Path, base: str = sys.executable) -> str:
+    """A venv whose interpreter is asked: a copy of the binary (`--copies`) is not safepip's own Python, so
+    its answer is not read here (same_python.py)."""
+    return make_venv(base, where, "--copies")
+
+
 def test_the_answer_is_asked_once_then_read_from_the_cache(tmp_path: Path) -> None:
-    with start_query(sys.executable, str(tmp_path)) as query:
+    python = asked_venv(tmp_path / "venv")
+    with start_query(python, str(tmp_path / "cache")) as query:
         assert query.asking
         first = query.result()
-    [entry] = (tmp_path / "interpreters").iterdir()
+    [entry] = (tmp_path / "cache" / "interpreters").iterdir()
     assert oct(entry.stat().st_mode & 0o777) == "0o600"
-    with start_query(sys.executable, str(tmp_path)) as query:
-        assert not query.asking
+    with start_query(python, str(tmp_path / "cache")) as query:
+        assert not query.asking and not query.reading
         assert query.result() == first
     assert first.version == ".".join(map(str, sys.version_info[:3]))
     assert (
-        first.prefix == sys.prefix
+        first.prefix == str(tmp_path / "venv")
         and first.markers["python_version"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
     )
 
 
 @pytest.mark.parametrize("damage", [b"", b"\x00garbage", b"[\x00\x00\x00\x00"])
 def test_a_damaged_cache_entry_is_asked_again(tmp_path: Path, damage: bytes) -> None:
-    first = query_interpreter(sys.executable, str(tmp_path))
-    [entry] = (tmp_path / "interpreters").iterdir()
+    python = asked_venv(tmp_path / "venv")
+    first = query_interpreter(python, str(tmp_path / "cache"))
+    [entry] = (tmp_path / "cache" / "interpreters").iterdir()
     entry.write_bytes(damage)
-    with start_query(sys.executable, str(tmp_path)) as query:
+    with start_query(python, str(tmp_path / "cache")) as query:
         assert query.asking
         assert query.result() == first
 
@@ -71,13 +86,9 @@ def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_t
     """The .pth files of the site dir a venv most likely has are read while its interpreter is asked; the
     answer takes that reading when that site dir is the one of those it names that exists (Debian's Python
     names dist-packages dirs too), and reads its own otherwise."""
-    import subprocess
-
     from safepip.facts.paths import likely_site_dir
 
-    venv = tmp_path / "venv"
-    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
+    python = asked_venv(tmp_path / "venv", base)
     guessed = likely_site_dir(python)
     assert guessed is not None
     site = Path(guessed[0])
@@ -97,17 +108,21 @@ def test_pth_files_read_while_the_python_answers_are_taken_only_where_it_names_t
         assert "hook_after" in query.result().pth_imports
 
 
+@pytest.mark.parametrize("kind", ["asked", "read here"])
 def test_the_callers_own_work_runs_while_the_interpreter_answers_or_its_trees_are_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
 ) -> None:
     """probe_context's `meanwhile` (an install imports its later stages there) runs once: while the
-    interpreter is asked, before its answer is read; with the answer kept, while find checks the trees
-    that answer names (site_trust.TreeCheck), before its verdict is read."""
-    from safepip.facts import probe, site_trust
+    interpreter is asked, before its answer is read; else (the answer read here, or kept) while find checks
+    the venv's trees (tree_check.TreeCheck), before its verdict is read."""
+    from safepip.facts import probe, tree_check
     from safepip.facts.pip_args import parse_pip_args
     from safepip.facts.request import Options, Request
 
-    request = Request("install", parse_pip_args(["x"]), Options(python=sys.executable))
+    venv = tmp_path / "venv"
+    python = asked_venv(venv) if kind == "asked" else make_venv(sys.executable, venv)
+    (venv / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}" / "site-packages" / "pip").mkdir()
+    request = Request("install", parse_pip_args(["x"]), Options(python=python))
     monkeypatch.setenv("HOME", str(tmp_path))  # safepip's own dirs: a new home's
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
@@ -115,19 +130,20 @@ def test_the_callers_own_work_runs_while_the_interpreter_answers_or_its_trees_ar
     calls: list[bool] = []
 
     read: list[str] = []
-    walked = site_trust.TreeCheck.walked
-    monkeypatch.setattr(site_trust.TreeCheck, "walked", lambda check: read.append("walked") or walked(check))
+    walked = tree_check.TreeCheck.walked
+    monkeypatch.setattr(tree_check.TreeCheck, "walked", lambda check: read.append("walked") or walked(check))
 
-    def meanwhile() -> None:  # the cache entry is written once the answer is read: not yet
+    def meanwhile() -> None:
         calls.append(any((tmp_path / "cache").rglob("interpreters/*")))
         read.append("meanwhile")
 
     first = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
-    assert calls == [False] and read == ["meanwhile"]
-    assert any((tmp_path / "cache").rglob("interpreters/*"))
+    # an asked answer is written once read, after the caller's work; one read here before it
+    assert calls == [kind != "asked"] and read == ["meanwhile", "walked"]
+    assert first.interpreter is not None and any((tmp_path / "cache").rglob("interpreters/*"))
     second = probe.probe_context(request, environ, str(tmp_path), meanwhile=meanwhile)
-    assert calls == [False, True] and second.interpreter == first.interpreter
-    assert read == ["meanwhile", "meanwhile", "walked"]
+    assert calls[1:] == [True] and second.interpreter == first.interpreter
+    assert read == ["meanwhile", "walked", "meanwhile", "walked"]
 
 
 def test_a_pth_file_that_appears_while_the_site_dir_is_read_makes_the_cached_answer_stale(
@@ -136,13 +152,9 @@ def test_a_pth_file_that_appears_while_the_site_dir_is_read_makes_the_cached_ans
     """The cache keeps the .pth files' stamps as they were before they were read: one that appears (or
     changes) after the reading, while the interpreter still answers, is not missing from every later run's
     answer; the next run asks again and reads it."""
-    import subprocess
-
     from safepip.facts.paths import likely_site_dir
 
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
+    python = asked_venv(tmp_path / "venv")
     guessed = likely_site_dir(python)
     assert guessed is not None
     site = Path(guessed[0])
@@ -165,13 +177,10 @@ def test_a_site_dir_that_appears_after_the_answer_was_kept_makes_it_stale(tmp_pa
     """Every site dir site.main() would start from is in the answer's stamps, there or not (Debian's Python
     names dist-packages dirs a venv does not have): one that appears later is read at start-up, unchecked
     by an answer that did not know it, so the answer is asked again."""
-    import subprocess
-
     from safepip.facts.interpreter import cached_answer, keep_answer
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    python = str(venv / "bin" / "python")
+    python = make_venv(sys.executable, venv)
     with start_query(python) as query:
         query.result()
         raw = dict(query.raw or {})

@@ -197,7 +197,8 @@ def test_a_venvs_pip_walked_while_its_python_answers_is_the_walk_site_distrust_t
     """probe walks a venv's pip while its interpreter is asked (paths.likely_site_dir: read off the venv);
     site_distrust takes that walk for those roots and walks every other tree itself."""
     from safepip.facts.paths import likely_site_dir
-    from safepip.facts.site_trust import likely_trees, walk_trees
+    from safepip.facts.site_trust import walk_trees
+    from safepip.facts.tree_check import likely_trees
 
     venv = tmp_path / "venv"
     site = venv / "lib" / "python3.11" / "site-packages"
@@ -314,7 +315,8 @@ def test_a_sticky_directory_anyone_can_write_is_trusted_on_the_way_but_not_to_im
 
 def check_and_walk(roots: list[str], uid: int) -> tuple[dict[str, list[str]], dict[str, list[str]], bool]:
     """TreeCheck's verdict and walk_trees' on the same trees, as reasons; and whether find was asked."""
-    from safepip.facts.site_trust import TreeCheck, walk_trees
+    from safepip.facts.site_trust import walk_trees
+    from safepip.facts.tree_check import TreeCheck
 
     check = TreeCheck(roots, uid)
     asked = check.question is not None
@@ -365,7 +367,7 @@ def test_without_a_trusted_find_the_trees_are_walked_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A `find` that is missing, or that another user could have changed, is never run."""
-    from safepip.facts import site_trust
+    from safepip.facts import tree_check
 
     (tmp_path / "pip").mkdir()
     (tmp_path / "pip" / "open.py").write_text("")
@@ -375,7 +377,7 @@ def test_without_a_trusted_find_the_trees_are_walked_here(
     fake.write_text("#!/bin/sh\nexit 0\n")  # would say "nothing there" about anything
     fake.chmod(0o777)
     for path in (str(fake), str(tmp_path / "missing")):
-        monkeypatch.setattr(site_trust, "FIND", path)
+        monkeypatch.setattr(tree_check, "FIND", path)
         checked, walked, asked = check_and_walk([str(tmp_path / "pip")], os.geteuid())
         assert not asked and checked == walked and checked[str(tmp_path / "pip")] != []
 
