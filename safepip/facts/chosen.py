@@ -20,7 +20,7 @@ from safepip.facts.choice import (
     own_environment,
     shared_notice,
 )
-from safepip.facts.interpreter import start_query
+from safepip.facts.interpreter import answer_known, start_query
 from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
 from safepip.facts.records import Interpreter
 from safepip.facts.tree_check import TreeCheck, likely_check, likely_trees
@@ -156,12 +156,13 @@ def probe_interpreter(
     # never a cache that another user could have written into
     own_cache = own.cache.path if own.home_problem is None or own.private_root is not None else None
     named = named_python(request, environ)
-    check = likely_check(named[0], uid) if named else None  # find starts reading now
+    # find starts reading now, unless the interpreter will be asked: three processes on two cores
+    check = likely_check(named[0], uid) if named and answer_known(named[0], own_cache, environ) else None
     try:
         choice = checked_choice(request, environ, project_venvs, own_environment(), uid, named)
         python, source = choice.python, choice.source
-        if check is None and choice.refused is None and python:  # a project venv's, or PATH's
-            check = likely_check(python, uid)
+        if not named and choice.refused is None and python and answer_known(python, own_cache, environ):
+            check = likely_check(python, uid)  # a project venv's, or PATH's
         error: str | None = None
         query: PendingQuery | None = None
         if choice.refused is not None:

@@ -33,11 +33,11 @@ if TYPE_CHECKING:
 # answer as one record (util/files.py).
 QUERY_RUN = r"""
 # -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
-# describe() imports sysconfig: it reads sys.prefix then)
+# describe() imports sysconfig: it reads sys.prefix then), the prefix always the executable's dir's parent
 exe_dir = os.path.dirname(os.path.abspath(sys.executable))
 for venv_cfg in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
     if os.path.isfile(venv_cfg):
-        sys.prefix = sys.exec_prefix = os.path.dirname(venv_cfg)
+        sys.prefix = sys.exec_prefix = os.path.dirname(exe_dir)
         break
 import marshal, site
 sys.stdout.buffer.write(marshal.dumps(describe(
@@ -223,6 +223,14 @@ def start_query(
     environ = os.environ if environ is None else environ
     path = os.path.join(cache_dir, "interpreters", cache_key(python, environ)) if cache_dir else None
     return PendingQuery(python, path, keep)
+
+
+def answer_known(python: str, cache_dir: str | None, environ: Mapping[str, str]) -> bool:
+    """Whether start_query would have an answer without asking: one kept (not yet checked for staleness), or
+    one read here (same_python.py)."""
+    if cache_dir and os.path.exists(os.path.join(cache_dir, "interpreters", cache_key(python, environ))):
+        return True
+    return same_python_venv(python, os.environ) is not None
 
 
 def query_interpreter(

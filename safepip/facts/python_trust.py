@@ -73,7 +73,7 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
             return None
         return found
 
-    found = worse(distrust(python, uid))
+    found = worse(distrust(python, uid)) or layout_distrust(python)
     if found is not None:
         return found
     prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
@@ -154,12 +154,41 @@ def platlibdir_distrust(python: str, environ: Mapping[str, str], uid: int | None
 
 
 def venv_home(prefix: str) -> str | None:
+    return read_venv_home(prefix)[0]
+
+
+def read_venv_home(prefix: str) -> tuple[str | None, str | None]:
+    """The `home` of `<prefix>/pyvenv.cfg` as Python's start-up takes it (the first `home` line), and why
+    the file is ambiguous, when it is: another `home` line, or a carriage return on its own (a line break
+    to one reader and not to another)."""
     try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8", errors="replace") as cfg:
-            for line in cfg:
-                key, sep, value = line.partition("=")
-                if sep and key.strip().lower() == "home":
-                    return value.strip()
+        with open(os.path.join(prefix, "pyvenv.cfg"), "rb") as cfg:
+            text = cfg.read(1 << 20).decode("utf-8", errors="replace")
     except OSError:
-        return None
+        return None, None
+    lines = (line.partition("=") for line in text.split("\n"))
+    homes = [value.strip() for key, sep, value in lines if sep and key.strip().lower() == "home"]
+    home = homes[0] if homes else None
+    if "\r" in text.replace("\r\n", "\n"):
+        return home, "a carriage return on its own"
+    return home, f"{len(homes)} home lines" if len(homes) > 1 else None
+
+
+def layout_distrust(python: str) -> Distrust | None:
+    """What would have `python` start from an import path that safepip does not read: a ._pth file beside
+    it or its binary (it sets the whole path, and can import site even under -S), a pyvenv.cfg beside it
+    (Python reads that one, safepip the one of the venv's prefix), or an ambiguous pyvenv.cfg."""
+    executable = os.path.abspath(python)
+    for path in dict.fromkeys([executable + "._pth", os.path.realpath(python) + "._pth"]):
+        if os.path.lexists(path):
+            return Distrust(path, "", error="a ._pth file sets the interpreter's import path, unchecked")
+    beside = os.path.join(os.path.dirname(executable), "pyvenv.cfg")
+    if os.path.lexists(beside):
+        return Distrust(beside, "", error="a pyvenv.cfg beside the interpreter, not in its venv's prefix")
+    prefix = os.path.dirname(os.path.dirname(executable))
+    ambiguous = read_venv_home(prefix)[1]
+    if ambiguous is not None:
+        return Distrust(
+            os.path.join(prefix, "pyvenv.cfg"), "", error=f"Python could read it otherwise ({ambiguous})"
+        )
     return None

@@ -14,6 +14,8 @@ import os
 import site
 import sys
 
+from safepip.facts.python_trust import read_venv_home
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -43,12 +45,12 @@ def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
 
 
 def venv_prefix(python: str) -> str | None:
-    """The venv `python` starts in, found as Python finds it: a pyvenv.cfg beside it or one level up."""
+    """The venv `python` starts in: a pyvenv.cfg one level up, and none beside it."""
     exe_dir = os.path.dirname(os.path.abspath(python))
-    for config in (os.path.join(exe_dir, "pyvenv.cfg"), os.path.join(os.path.dirname(exe_dir), "pyvenv.cfg")):
-        if os.path.isfile(config):
-            return os.path.dirname(config)
-    return None
+    if os.path.lexists(os.path.join(exe_dir, "pyvenv.cfg")):
+        return None
+    prefix = os.path.dirname(exe_dir)
+    return prefix if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")) else None
 
 
 def module_search_path() -> list[str] | None:
@@ -83,8 +85,8 @@ def same_python_venv(python: str, environ: Mapping[str, str]) -> str | None:
     prefix = venv_prefix(python)
     if prefix is None or os.path.realpath(python) != os.path.realpath(sys.executable):
         return None
-    home = read_pyvenv_cfg(prefix).get("home")
-    return prefix if home and home == read_pyvenv_cfg(sys.prefix).get("home") else None
+    (home, ambiguous), (own_home, own_ambiguous) = read_venv_home(prefix), read_venv_home(sys.prefix)
+    return prefix if home and home == own_home and ambiguous is None and own_ambiguous is None else None
 
 
 def same_python_answer(python: str, prefix: str) -> dict[str, Any]:

@@ -140,6 +140,14 @@ def other_home(tmp_path: Path) -> tuple[str, dict[str, str]]:
     return str(venv / "bin" / "python"), {}
 
 
+def two_homes(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """Python takes the first `home` line: another one first, this Python's last."""
+    venv = make_venv(sys.executable, tmp_path / "venv")
+    config = venv / "pyvenv.cfg"
+    config.write_text(f"home = {tmp_path / 'elsewhere'}\n{config.read_text()}")
+    return str(venv / "bin" / "python"), {}
+
+
 def with_variable(name: str, value: str) -> Callable[[Path], tuple[str, dict[str, str]]]:
     def venv(tmp_path: Path) -> tuple[str, dict[str, str]]:
         return plain(tmp_path), {name: value}
@@ -156,6 +164,7 @@ def not_a_venv(_tmp_path: Path) -> tuple[str, dict[str, str]]:
 ASKED: list[Callable[[Path], tuple[str, dict[str, str]]]] = [
     copied,
     other_home,
+    two_homes,
     not_a_venv,
     with_variable("PYTHONUSERBASE", "/elsewhere"),
     with_variable("PYTHONNOUSERSITE", "1"),

@@ -50,6 +50,47 @@ def test_a_venv_whose_home_is_someone_elses_is_not_run(tmp_path: Path) -> None:
     assert found is not None and found.path == str(home)
 
 
+def real_venv(where: Path) -> Path:
+    """A venv of this Python (no pip): its interpreter, standard library and home are trusted here."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(where)], check=True)
+    return where
+
+
+@pytest.mark.parametrize("layout", ["python._pth", "bin/pyvenv.cfg", "two homes", "a lone CR"])
+def test_a_venv_whose_import_path_python_would_read_otherwise_is_not_run(tmp_path: Path, layout: str) -> None:
+    """What moves a Python's import path where safepip does not read it is refused before it runs: a ._pth
+    file (CPython honours `<executable>._pth` on POSIX too), a pyvenv.cfg beside the interpreter (Python reads
+    that one first), a pyvenv.cfg whose `home` Python could take otherwise than safepip."""
+    venv = real_venv(tmp_path / "venv")
+    python = str(venv / "bin" / "python")
+    assert python_distrust(python) is None
+    config = venv / "pyvenv.cfg"
+    home = next(
+        line.split("=", 1)[1].strip() for line in config.read_text().splitlines() if line.startswith("home")
+    )
+    elsewhere = tmp_path / "elsewhere" / "bin"
+    if layout == "python._pth":
+        (venv / "bin" / "python._pth").write_text(f"{tmp_path}\nimport site\n")
+    elif layout == "bin/pyvenv.cfg":
+        (venv / "bin" / "pyvenv.cfg").write_text(f"home = {elsewhere}\n")
+    elif layout == "two homes":
+        config.write_text(f"home = {elsewhere}\n{config.read_text()}")
+    else:
+        config.write_text(f"junk\rhome = {home}\nhome = {elsewhere}\n{config.read_text()}")
+    found = python_distrust(python)
+    assert found is not None and found.error, found
+
+
+def test_a_pyvenv_cfg_with_crlf_line_ends_is_read_as_python_reads_it(tmp_path: Path) -> None:
+    venv = real_venv(tmp_path / "venv")
+    config = venv / "pyvenv.cfg"
+    config.write_bytes(config.read_bytes().replace(b"\n", b"\r\n"))
+    assert python_distrust(str(venv / "bin" / "python")) is None
+
+
 def test_a_writable_file_inside_a_package_a_pth_imports_is_found(tmp_path: Path) -> None:
     site = tmp_path / "site-packages"
     (site / "hook").mkdir(parents=True)
