@@ -220,6 +220,7 @@ def probe_interpreter(
         )
         if check is not None:
             walked = {**walked, **check.walked()}
+            tops = {**tops, **check.tops()}
     finally:
         if check is not None:
             check.close()

@@ -253,13 +253,19 @@ def unlisted(directory: str, error: OSError) -> Distrust:
     return Distrust(directory, "", error=f"its entries cannot be read ({error.strerror})")
 
 
-def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
-    """A directory (and every directory and link on the way) and each entry at its top, links followed."""
+def top_way_distrust(directory: str, uid: int) -> list[Distrust]:
+    """A directory itself, and every directory and link on the way: top_distrust without its entries."""
     found = [distrust(directory, uid)]
     try:
         found.append(content_dir_distrust(directory, os.stat(directory), uid))
     except OSError:
         pass
+    return [problem for problem in found if problem is not None]
+
+
+def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
+    """A directory (and every directory and link on the way) and each entry at its top, links followed."""
+    found: list[Distrust | None] = [*top_way_distrust(directory, uid)]
     trusted = (uid, 0)
     try:
         entries = lstat_entries(directory)

@@ -10,7 +10,7 @@ import pytest
 
 from safepip.facts.python_trust import python_distrust
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import content_dir_distrust, distrust, listed_distrust
+from safepip.facts.trust import Distrust, content_dir_distrust, distrust, listed_distrust
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -402,6 +402,68 @@ def test_a_tree_checked_by_find_gives_what_walking_it_gives(tmp_path: Path) -> N
         assert number == 1 or checked[str(pip)] != []
         undo()
         assert check_and_walk(roots, uid)[0] == {root: [] for root in roots}
+
+
+def check_and_read(site: Path, uid: int) -> tuple[object, object, bool]:
+    """A TreeCheck of a site dir's pip and bytecode trees and of its top, and walk_trees and read_tops of the
+    same, as reasons; and whether find was asked."""
+    from safepip.facts.site_trust import read_tops, walk_trees
+    from safepip.facts.tree_check import TreeCheck, likely_trees
+
+    def reasons(found: dict[str, list[Distrust]]) -> dict[str, list[str]]:
+        return {root: sorted(p.reason() for p in problems) for root, problems in found.items()}
+
+    roots = likely_trees(str(site))
+    check = TreeCheck(roots, uid, top=str(site))
+    asked = check.question is not None
+    checked = (reasons(check.walked()), reasons(check.tops()))
+    read = (reasons(walk_trees(roots, uid)), reasons(read_tops([str(site)], uid)))
+    return checked, read, asked
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/find"), reason="no /usr/bin/find here")
+def test_a_site_dirs_top_checked_by_find_gives_what_reading_it_gives(tmp_path: Path) -> None:
+    """find reads the site dir's own entries (not below them, but for pip and the bytecode, whole): its
+    verdict on the top is read_tops' in every case, and it still goes whole through pip."""
+    site = tmp_path / "site-packages"
+    (site / "pip" / "_internal").mkdir(parents=True)
+    (site / "pip" / "_internal" / "main.py").write_text("")
+    (site / "__pycache__").mkdir()
+    (site / "pkg").mkdir()
+    (site / "pkg" / "deep.py").write_text("")
+    (site / "pkg" / "deep.py").chmod(0o666)  # below a top entry: not read at the top (nor by find)
+    for number in range(20):
+        (site / f"mod{number}.py").write_text("")
+    uid = os.geteuid()
+    checked, read, asked = check_and_read(site, uid)
+    assert asked and checked == read and checked[1] == {str(site): []}
+
+    (tmp_path / "elsewhere").mkdir(mode=0o777)
+    (tmp_path / "elsewhere").chmod(0o777)
+    changes = [  # each made, judged, undone
+        (lambda: (site / "mod3.py").chmod(0o666), lambda: (site / "mod3.py").chmod(0o644)),
+        (lambda: (site / "pkg").chmod(0o777), lambda: (site / "pkg").chmod(0o755)),
+        (lambda: (site / "evil").symlink_to(tmp_path / "elsewhere"), lambda: (site / "evil").unlink()),
+        (lambda: (site / "pip" / "_internal" / "main.py").chmod(0o666),
+         lambda: (site / "pip" / "_internal" / "main.py").chmod(0o644)),
+        (lambda: site.chmod(0o777), lambda: site.chmod(0o755)),
+    ]  # fmt: skip
+    if ROOT:
+        changes.append(
+            (lambda: os.chown(site / "mod4.py", STRANGER, STRANGER), lambda: os.chown(site / "mod4.py", 0, 0))
+        )
+    for make, undo in changes:
+        make()
+        checked, read, asked = check_and_read(site, uid)
+        assert asked and checked == read and checked != ({root: [] for root in read[0]}, {str(site): []})
+        undo()
+        assert check_and_read(site, uid)[0] == read_clean(site, uid)
+
+
+def read_clean(site: Path, uid: int) -> object:
+    from safepip.facts.tree_check import likely_trees
+
+    return ({root: [] for root in likely_trees(str(site))}, {str(site): []})
 
 
 def test_without_a_trusted_find_the_trees_are_walked_here(
