@@ -14,8 +14,8 @@ import os
 import re
 import shutil
 
+from safepip.facts.python_trust import read_pyvenv_cfg
 from safepip.facts.requirements import metadata_headers
-from safepip.facts.same_python import read_pyvenv_cfg
 from safepip.util.dirs import make_dirs
 
 TYPE_CHECKING = False

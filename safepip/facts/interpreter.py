@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 
 from safepip.errors import SafepipError
+from safepip.facts.python_trust import read_pyvenv_cfg
 from safepip.facts.records import Interpreter
-from safepip.facts.same_python import read_pyvenv_cfg, same_python_answer, same_python_venv
+from safepip.facts.same_python import same_python_answer, same_python_venv
 from safepip.facts.stamps import pth_stamp
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs

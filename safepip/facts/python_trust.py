@@ -5,6 +5,7 @@ or where PYTHONPLATLIBDIR moves it)."""
 from __future__ import annotations
 
 import os
+import sys
 
 from safepip.facts.trust import (
     Distrust,
@@ -78,13 +79,25 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
         return found
     prefix = os.path.dirname(os.path.dirname(os.path.abspath(python)))
     if os.path.isfile(os.path.join(prefix, "pyvenv.cfg")):
-        home = venv_home(prefix)  # where the venv's Python takes its standard library from
-        for path in [home, os.path.join(os.path.dirname(home), "lib")] if home else []:
-            found = worse(distrust(path, uid)) if os.path.exists(path) else None
+        home = venv_home(prefix)  # where the venv's Python looks for its standard library from
+        found = worse(distrust(home, uid)) if home and os.path.exists(home) else None
+        if found is not None:
+            return found
+        start = home or os.path.dirname(os.path.realpath(python))
+        minor = python_minor(python, prefix)
+        levels = stdlib_levels(start, minor) if minor else []
+        if not levels:
+            why = (
+                f"{minor or 'its Python'} finds no standard library from there"
+                if minor
+                else "no Python version"
+            )
+            return Distrust(start if minor else os.path.join(prefix, "pyvenv.cfg"), "", error=why)
+        for level in levels:
+            found = worse(distrust(os.path.join(level, "lib"), uid)) or worse(stdlib_distrust(level, uid))
             if found is not None:
                 return found
-        found = worse(stdlib_distrust(os.path.dirname(home), uid)) if home else None
-        found = found or worse(environment_distrust(prefix, uid))
+        found = worse(environment_distrust(prefix, uid))
     elif os.path.isdir(os.path.join(prefix, "conda-meta")):
         found = worse(environment_distrust(prefix, uid))
     else:
@@ -92,6 +105,37 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
         real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(python)))
         found = worse(stdlib_distrust(real_prefix, uid))
     return found or first_problem(shared, env)
+
+
+def python_minor(python: str, prefix: str) -> str | None:
+    """`pythonX.Y` of a venv's Python: its binary's name, or the version its pyvenv.cfg records."""
+    name = os.path.basename(os.path.realpath(python))
+    major, _, minor = name.removeprefix("python").rstrip("t").partition(".")
+    if major == "3" and minor.isdigit():
+        return name
+    config = read_pyvenv_cfg(prefix)
+    parts = (config.get("version") or config.get("version_info") or "").split(".")
+    return (
+        f"python{parts[0]}.{parts[1]}" if len(parts) > 1 and parts[0] == "3" and parts[1].isdigit() else None
+    )
+
+
+def stdlib_levels(start: str, minor: str) -> list[str]:
+    """Where CPython's start-up takes `minor`'s standard library and lib-dynload from, as it looks for them
+    from `start` (a venv's home) up: the first directory, `start` itself or one above it, with
+    `lib/<minor>/os.py` (or os.pyc), and the first with `lib/<minor>/lib-dynload`. Those found."""
+    libs = list(dict.fromkeys(["lib", getattr(sys, "platlibdir", "lib")]))
+    levels = []
+    for names, found in ((("os.py", "os.pyc"), os.path.isfile), (("lib-dynload",), os.path.isdir)):
+        level = os.path.abspath(start)
+        while True:
+            if any(found(os.path.join(level, lib, minor, name)) for lib in libs for name in names):
+                levels.append(level)
+                break
+            if os.path.dirname(level) == level:
+                break
+            level = os.path.dirname(level)
+    return list(dict.fromkeys(levels))
 
 
 def stdlib_distrust(prefix: str, uid: int | None = None) -> Distrust | None:
@@ -153,6 +197,22 @@ def platlibdir_distrust(python: str, environ: Mapping[str, str], uid: int | None
     return None
 
 
+def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
+    """A venv's pyvenv.cfg: keys and values in lower case, `home` as written; {} when it cannot be read."""
+    values: dict[str, str] = {}
+    try:
+        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
+            for line in handle:
+                key, sep, value = line.partition("=")
+                if sep:
+                    values[key.strip().lower()] = (
+                        value.strip().lower() if key.strip() != "home" else value.strip()
+                    )
+    except (OSError, UnicodeDecodeError):
+        return {}
+    return values
+
+
 def venv_home(prefix: str) -> str | None:
     return read_venv_home(prefix)[0]
 
@@ -163,9 +223,12 @@ def read_venv_home(prefix: str) -> tuple[str | None, str | None]:
     to one reader and not to another)."""
     try:
         with open(os.path.join(prefix, "pyvenv.cfg"), "rb") as cfg:
-            text = cfg.read(1 << 20).decode("utf-8", errors="replace")
+            data = cfg.read(1 << 20)
     except OSError:
         return None, None
+    text = data.decode("utf-8", errors="replace")
+    if "\x00" in text or "\ufffd" in text:  # Python's start-up stops at a NUL, and keeps bytes undecoded
+        return None, "a NUL or bytes that are not UTF-8"
     lines = (line.partition("=") for line in text.split("\n"))
     homes = [value.strip() for key, sep, value in lines if sep and key.strip().lower() == "home"]
     home = homes[0] if homes else None

@@ -28,22 +28,6 @@ UNCHANGING = ("PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED", "PYTHONHASHSEED", "
               "PYTHONSAFEPATH", "PYTHONPATH", "PYTHONPYCACHEPREFIX")  # fmt: skip
 
 
-def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
-    """A venv's pyvenv.cfg: keys and values in lower case, `home` as written; {} when it cannot be read."""
-    values: dict[str, str] = {}
-    try:
-        with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
-            for line in handle:
-                key, sep, value = line.partition("=")
-                if sep:
-                    values[key.strip().lower()] = (
-                        value.strip().lower() if key.strip() != "home" else value.strip()
-                    )
-    except (OSError, UnicodeDecodeError):
-        return {}
-    return values
-
-
 def venv_prefix(python: str) -> str | None:
     """The venv `python` starts in: a pyvenv.cfg one level up, and none beside it."""
     exe_dir = os.path.dirname(os.path.abspath(python))

@@ -4,6 +4,7 @@ Another owner needs root to produce (chown); those cases skip otherwise."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,40 @@ def test_a_venv_whose_import_path_python_would_read_otherwise_is_not_run(tmp_pat
     else:
         config.write_text(f"junk\rhome = {home}\nhome = {elsewhere}\n{config.read_text()}")
     found = python_distrust(python)
+    assert found is not None and found.error, found
+
+
+@pytest.mark.parametrize("home", ["no lib beside it", "missing"])
+def test_the_standard_library_is_checked_where_python_finds_it_above_its_home(
+    tmp_path: Path, home: str
+) -> None:
+    """Python looks for its standard library from the venv's `home` up, directory by directory: where the
+    one beside `home` is missing, the one it finds above is what is checked (here one every user can
+    write, which must be refused)."""
+    venv = real_venv(tmp_path / "venv")
+    python = str(venv / "bin" / "python")
+    minor = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    shared = tmp_path / "shared"
+    (shared / "lib" / minor).mkdir(parents=True)
+    (shared / "lib" / minor / "os.py").write_text("")
+    (shared / "lib" / minor).chmod(0o777)
+    base = shared / "base" / "bin"
+    if home == "no lib beside it":
+        base.mkdir(parents=True)
+    config = venv / "pyvenv.cfg"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("home")]
+    config.write_text("\n".join([f"home = {base}", *lines]) + "\n")
+    found = python_distrust(python)
+    assert found is not None and str(shared / "lib" / minor) in found.reason(), found
+
+
+@pytest.mark.parametrize("spoiled", [b"\x00", b"\xff"])
+def test_a_home_python_would_read_in_other_bytes_is_not_run(tmp_path: Path, spoiled: bytes) -> None:
+    """Python's start-up stops reading a line at a NUL and keeps bytes that are not UTF-8 as they are."""
+    venv = real_venv(tmp_path / "venv")
+    config = venv / "pyvenv.cfg"
+    config.write_bytes(config.read_bytes().replace(b"home = ", b"home = " + spoiled, 1))
+    found = python_distrust(str(venv / "bin" / "python"))
     assert found is not None and found.error, found
 
 
