@@ -206,7 +206,7 @@ def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
                 key, sep, value = line.partition("=")
                 if sep:
                     values[key.strip().lower()] = (
-                        value.strip().lower() if key.strip() != "home" else value.strip()
+                        value.strip().lower() if key.strip().lower() != "home" else value.strip()
                     )
     except (OSError, UnicodeDecodeError):
         return {}
