@@ -19,7 +19,7 @@ from safepip.facts.trust import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
 
 
 def venv_site_dirs(prefix: str) -> list[str]:
@@ -93,18 +93,28 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
                 else "no Python version"
             )
             return Distrust(start if minor else os.path.join(prefix, "pyvenv.cfg"), "", error=why)
-        for level in levels:
-            found = worse(distrust(os.path.join(level, "lib"), uid)) or worse(stdlib_distrust(level, uid))
-            if found is not None:
-                return found
-        found = worse(environment_distrust(prefix, uid))
+        found = next(filter(None, (worse(found) for found in levels_distrust(levels, uid))), None)
+        found = found or worse(environment_distrust(prefix, uid))
     elif os.path.isdir(os.path.join(prefix, "conda-meta")):
         found = worse(environment_distrust(prefix, uid))
     else:
-        # a plain interpreter takes its standard library from its own prefix: that runs before anything else
-        real_prefix = os.path.dirname(os.path.dirname(os.path.realpath(python)))
-        found = worse(stdlib_distrust(real_prefix, uid))
+        # a plain interpreter takes its standard library from its own prefix, or where it finds one above
+        # its binary's directory: that runs before anything else
+        real = os.path.realpath(python)
+        minor = python_minor(python, prefix)
+        levels = (minor and stdlib_levels(os.path.dirname(real), minor)) or [
+            os.path.dirname(os.path.dirname(real))
+        ]
+        found = next(filter(None, (worse(found) for found in levels_distrust(levels, uid))), None)
     return found or first_problem(shared, env)
+
+
+def levels_distrust(levels: list[str], uid: int | None) -> Iterator[Distrust | None]:
+    """For each directory a standard library is taken from (stdlib_levels): its `lib` (and the way to it),
+    then the standard library there."""
+    for level in levels:
+        yield distrust(os.path.join(level, "lib"), uid)
+        yield stdlib_distrust(level, uid)
 
 
 def python_minor(python: str, prefix: str) -> str | None:
