@@ -14,7 +14,9 @@ Measured:
   (a) `safepip install` of one local wheel vs `python -m pip install` of it, with the venv active: into a
       fresh venv and into a venv of 300 packages (~90,000 files); a first run (a new, empty HOME: nothing
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
-      for comparison. (a) has the smallest margin: it runs 5 x reps.
+      for comparison; and, for comparison too, the first run into a fresh venv of a copy of the Python
+      (`--copies`), which safepip asks about itself (the venvs above run safepip's own Python binary, read
+      in its process). (a) has the smallest margin: it runs 5 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
@@ -90,7 +92,14 @@ def one_wheel(run: Run) -> list[Verdict]:
     print(f"(a) set-up: a venv of {BULK_PACKAGES} packages, {files} files in its site-packages, "
           f"made in {time.perf_counter() - started:.0f} s")  # fmt: skip
 
-    steps: list[Step] = []
+    # for comparison, no target: a venv whose Python is a copy (`--copies`), not safepip's own binary, so a
+    # first run asks it about itself (a venv of safepip's own Python is read in safepip's process)
+    copied = bench.root / "venv-copied"
+    bench.run([sys.executable, "-m", "venv", "--copies", copied])
+    copied_timings, copied_steps = one_wheel_steps(
+        run, copied, site_packages(bench, copied / "bin" / "python")
+    )
+    steps: list[Step] = copied_steps[:2]
     tables = []
     for venv, site in venvs.items():
         timings, venv_steps = one_wheel_steps(run, venv, site)
@@ -105,6 +114,8 @@ def one_wheel(run: Run) -> list[Verdict]:
             f"(a) install one local wheel into {where}, active", pip, rows,
             [(f"(a) {short}, first run", ONE_WHEEL), (f"(a) {short}, repeated", ONE_WHEEL)],
         )  # fmt: skip
+    report("(a) for comparison, a fresh venv of a copy of the Python (asked, not read in safepip's process)",
+           copied_timings[0], copied_timings[1:2])  # fmt: skip
     return verdicts
 
 
