@@ -93,7 +93,8 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
                 else "no Python version"
             )
             return Distrust(start if minor else os.path.join(prefix, "pyvenv.cfg"), "", error=why)
-        found = next(filter(None, (worse(found) for found in levels_distrust(levels, uid))), None)
+        checks = (*lib_dirs_distrust(start, uid), *levels_distrust(levels, uid))
+        found = next(filter(None, (worse(found) for found in checks)), None)
         found = found or worse(environment_distrust(prefix, uid))
     elif os.path.isdir(os.path.join(prefix, "conda-meta")):
         found = worse(environment_distrust(prefix, uid))
@@ -105,8 +106,28 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
         levels = (minor and stdlib_levels(os.path.dirname(real), minor)) or [
             os.path.dirname(os.path.dirname(real))
         ]
-        found = next(filter(None, (worse(found) for found in levels_distrust(levels, uid))), None)
+        checks = (*lib_dirs_distrust(os.path.dirname(real), uid), *levels_distrust(levels, uid))
+        found = next(filter(None, (worse(found) for found in checks)), None)
     return found or first_problem(shared, env)
+
+
+def lib_dirs_distrust(start: str, uid: int | None) -> Iterator[Distrust | None]:
+    """Every `lib` dir from `start` up to `/`: CPython's start-up looks in each, in turn, for a zip of its
+    standard library (the first found goes first on its path, whatever the level), for the standard
+    library and for lib-dynload. Each that exists (and the way to it), and each `python3*` entry in it."""
+    libs = list(dict.fromkeys(["lib", getattr(sys, "platlibdir", "lib")]))
+    level = os.path.abspath(start)
+    while True:
+        for lib in (os.path.join(level, name) for name in libs):
+            try:
+                names = [name for name in os.listdir(lib) if name.startswith("python3")]
+            except OSError:
+                continue
+            yield distrust(lib, uid)
+            yield from (distrust(os.path.join(lib, name), uid) for name in names)
+        if os.path.dirname(level) == level:
+            return
+        level = os.path.dirname(level)
 
 
 def levels_distrust(levels: list[str], uid: int | None) -> Iterator[Distrust | None]:
@@ -249,16 +270,28 @@ def read_venv_home(prefix: str) -> tuple[str | None, str | None]:
 
 def layout_distrust(python: str) -> Distrust | None:
     """What would have `python` start from an import path that safepip does not read: a ._pth file beside
-    it or its binary (it sets the whole path, and can import site even under -S), a pyvenv.cfg beside it
-    (Python reads that one, safepip the one of the venv's prefix), or an ambiguous pyvenv.cfg."""
+    it or its binary (it sets the whole path, and can import site even under -S), a build tree's markers in
+    its directory (or its venv's home), a pyvenv.cfg beside it (Python reads that one, safepip the one of
+    the venv's prefix), or an ambiguous pyvenv.cfg."""
     executable = os.path.abspath(python)
     for path in dict.fromkeys([executable + "._pth", os.path.realpath(python) + "._pth"]):
         if os.path.lexists(path):
             return Distrust(path, "", error="a ._pth file sets the interpreter's import path, unchecked")
+    prefix = os.path.dirname(os.path.dirname(executable))
+    home = read_venv_home(prefix)[0]
+    for directory in dict.fromkeys([os.path.dirname(os.path.realpath(python)), *([home] if home else [])]):
+        # a build tree's own layout, where the executable's directory (a venv's home) has it
+        for path in (
+            os.path.join(directory, "pybuilddir.txt"),
+            os.path.join(directory, "Modules", "Setup.local"),
+        ):
+            if os.path.lexists(path):
+                return Distrust(
+                    path, "", error="a Python build tree, whose import path safepip does not read"
+                )
     beside = os.path.join(os.path.dirname(executable), "pyvenv.cfg")
     if os.path.lexists(beside):
         return Distrust(beside, "", error="a pyvenv.cfg beside the interpreter, not in its venv's prefix")
-    prefix = os.path.dirname(os.path.dirname(executable))
     ambiguous = read_venv_home(prefix)[1]
     if ambiguous is not None:
         return Distrust(

@@ -109,6 +109,54 @@ def test_the_standard_library_is_checked_where_python_finds_it_above_its_home(
     assert found is not None and str(shared / "lib" / minor) in found.reason(), found
 
 
+@pytest.mark.parametrize("where", ["beside the standard library", "above it"])
+def test_a_zip_of_the_standard_library_is_checked_at_every_level_python_looks(
+    tmp_path: Path, where: str
+) -> None:
+    """CPython looks for `lib/python3XY.zip` from its home up to `/` before anything else, and puts the first
+    one found first on its path, whatever the level: a zip there (here one every user can write, in the
+    `lib` of the standard library itself or in a `lib` above it) must be refused."""
+    venv = real_venv(tmp_path / "venv")
+    minor = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    base = tmp_path / "base"
+    (base / "bin").mkdir(parents=True)
+    (base / "lib").mkdir()
+    real_lib = Path(sys.base_prefix) / "lib" / minor
+    (base / "lib" / minor).symlink_to(real_lib)
+    config = venv / "pyvenv.cfg"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("home")]
+    config.write_text("\n".join([f"home = {base / 'bin'}", *lines]) + "\n")
+    python = str(venv / "bin" / "python")
+    assert python_distrust(python) is None
+    lib = base / "lib" if where == "beside the standard library" else tmp_path / "lib"
+    lib.mkdir(exist_ok=True)
+    zipped = lib / f"python{sys.version_info[0]}{sys.version_info[1]}.zip"
+    zipped.write_bytes(b"")
+    zipped.chmod(0o666)
+    found = python_distrust(python)
+    assert found is not None and str(zipped) in found.reason(), found
+
+
+def test_a_python_build_tree_is_not_run(tmp_path: Path) -> None:
+    """A binary with `pybuilddir.txt` beside it is a build tree to CPython: its paths come from there."""
+    import shutil
+
+    venv = real_venv(tmp_path / "venv")
+    home = next(
+        line.split("=", 1)[1].strip()
+        for line in (venv / "pyvenv.cfg").read_text().splitlines()
+        if line.startswith("home")
+    )
+    python = venv / "bin" / "python"
+    fake = tmp_path / "build"
+    fake.mkdir()
+    shutil.copy(os.path.realpath(python), fake / "python")  # CPython looks beside the binary itself
+    (fake / "pybuilddir.txt").write_text("build/lib\n")
+    found = python_distrust(str(fake / "python"))
+    assert found is not None and found.error and "build tree" in found.error, found
+    assert python_distrust(str(python)) is None and os.path.isdir(home)
+
+
 @pytest.mark.parametrize("spoiled", [b"\x00", b"\xff"])
 def test_a_home_python_would_read_in_other_bytes_is_not_run(tmp_path: Path, spoiled: bytes) -> None:
     """Python's start-up stops reading a line at a NUL and keeps bytes that are not UTF-8 as they are."""
