@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
 
+# where a standard library is looked for below a prefix (a lib64 Python's platlibdir taken from safepip's own)
+LIB_DIRS = tuple(dict.fromkeys(["lib", getattr(sys, "platlibdir", "lib")]))
+
+
 def venv_site_dirs(prefix: str) -> list[str]:
     """A venv's or conda prefix's site-packages directories, found without running its Python."""
     lib = os.path.join(prefix, "lib")
@@ -111,31 +115,32 @@ def python_distrust(python: str, uid: int | None = None, env: str | None = None)
     return found or first_problem(shared, env)
 
 
+def up_from(start: str) -> Iterator[str]:
+    """`start` and each directory above it, to `/`: where CPython's start-up looks, in turn."""
+    level = os.path.abspath(start)
+    yield level
+    while os.path.dirname(level) != level:
+        level = os.path.dirname(level)
+        yield level
+
+
 def lib_dirs_distrust(start: str, uid: int | None) -> Iterator[Distrust | None]:
     """Every `lib` dir from `start` up to `/`: CPython's start-up looks in each, in turn, for a zip of its
     standard library (the first found goes first on its path, whatever the level), for the standard
     library and for lib-dynload. Each that exists (and the way to it), and each `python3*` entry in it."""
-    libs = list(dict.fromkeys(["lib", getattr(sys, "platlibdir", "lib")]))
-    level = os.path.abspath(start)
-    while True:
-        for lib in (os.path.join(level, name) for name in libs):
-            try:
-                names = [name for name in os.listdir(lib) if name.startswith("python3")]
-            except OSError:
-                continue
-            yield distrust(lib, uid)
-            yield from (distrust(os.path.join(lib, name), uid) for name in names)
-        if os.path.dirname(level) == level:
-            return
-        level = os.path.dirname(level)
+    for lib in (os.path.join(level, name) for level in up_from(start) for name in LIB_DIRS):
+        try:
+            names = [name for name in os.listdir(lib) if name.startswith("python3")]
+        except OSError:
+            continue
+        yield distrust(lib, uid)
+        yield from (distrust(os.path.join(lib, name), uid) for name in names)
 
 
 def levels_distrust(levels: list[str], uid: int | None) -> Iterator[Distrust | None]:
-    """For each directory a standard library is taken from (stdlib_levels): its `lib` (and the way to it),
-    then the standard library there."""
-    for level in levels:
-        yield distrust(os.path.join(level, "lib"), uid)
-        yield stdlib_distrust(level, uid)
+    """The standard library at each directory it is taken from (stdlib_levels); the `lib` dirs on the way
+    are lib_dirs_distrust's."""
+    return (stdlib_distrust(level, uid) for level in levels)
 
 
 def python_minor(python: str, prefix: str) -> str | None:
@@ -155,17 +160,12 @@ def stdlib_levels(start: str, minor: str) -> list[str]:
     """Where CPython's start-up takes `minor`'s standard library and lib-dynload from, as it looks for them
     from `start` (a venv's home) up: the first directory, `start` itself or one above it, with
     `lib/<minor>/os.py` (or os.pyc), and the first with `lib/<minor>/lib-dynload`. Those found."""
-    libs = list(dict.fromkeys(["lib", getattr(sys, "platlibdir", "lib")]))
     levels = []
     for names, found in ((("os.py", "os.pyc"), os.path.isfile), (("lib-dynload",), os.path.isdir)):
-        level = os.path.abspath(start)
-        while True:
-            if any(found(os.path.join(level, lib, minor, name)) for lib in libs for name in names):
+        for level in up_from(start):
+            if any(found(os.path.join(level, lib, minor, name)) for lib in LIB_DIRS for name in names):
                 levels.append(level)
                 break
-            if os.path.dirname(level) == level:
-                break
-            level = os.path.dirname(level)
     return list(dict.fromkeys(levels))
 
 
@@ -229,16 +229,15 @@ def platlibdir_distrust(python: str, environ: Mapping[str, str], uid: int | None
 
 
 def read_pyvenv_cfg(prefix: str) -> dict[str, str]:
-    """A venv's pyvenv.cfg: keys and values in lower case, `home` as written; {} when it cannot be read."""
+    """A venv's pyvenv.cfg, keys and values in lower case, as site.venv() reads them ({} when it cannot be
+    read); `home` as Python's start-up takes it is read_venv_home's."""
     values: dict[str, str] = {}
     try:
         with open(os.path.join(prefix, "pyvenv.cfg"), encoding="utf-8") as handle:
             for line in handle:
                 key, sep, value = line.partition("=")
                 if sep:
-                    values[key.strip().lower()] = (
-                        value.strip().lower() if key.strip().lower() != "home" else value.strip()
-                    )
+                    values[key.strip().lower()] = value.strip().lower()
     except (OSError, UnicodeDecodeError):
         return {}
     return values

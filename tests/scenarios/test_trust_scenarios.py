@@ -101,6 +101,12 @@ def safepip_lines(stderr: str, kind: str = "") -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith(start)]
 
 
+def assert_refused_unrun(proc: subprocess.CompletedProcess[str], markers: Path, *named: str) -> None:
+    """assert_refused, and the trap another user planted (TRAP_PTH) never ran."""
+    assert_refused(proc, *named)
+    assert executed(markers) == [], describe(proc)
+
+
 def assert_refused(proc: subprocess.CompletedProcess[str], *named: str) -> None:
     """Exit 77 before pip ran: one error line naming each of `named`, one fix line, no traceback."""
     assert proc.returncode == 77, describe(proc)
@@ -618,8 +624,7 @@ def test_a_shared_venv_still_judges_what_a_member_put_below_its_shared_directori
         if not cached:
             shutil.rmtree(alice.home / ".cache/safepip/interpreters")
         proc = safepip.install(alice, ["--force-reinstall", "--no-deps", "spcli"], env=env)
-        assert_refused(proc, str(cli / "main.py"), bob.name)
-        assert executed(markers) == [], describe(proc)
+        assert_refused_unrun(proc, markers, str(cli / "main.py"), bob.name)
     assert_user_aftermath(alice)
 
 
@@ -639,8 +644,7 @@ def test_a_site_dir_that_appears_after_the_answer_was_kept_is_checked_before_pip
 
     proc = safepip.install(alice, ["--force-reinstall", "--no-deps", "spcli"], env=env)
 
-    assert_refused(proc, str(venv / "lib/python3"), bob.name)
-    assert executed(markers) == [], describe(proc)
+    assert_refused_unrun(proc, markers, str(venv / "lib/python3"), bob.name)
     assert_user_aftermath(alice)
 
 
@@ -662,6 +666,5 @@ def test_a_group_writable_directory_outside_the_activated_venv_is_not_taken_as_s
 
     proc = safepip.install(alice, ["spcli"], env=env)
 
-    assert_refused(proc, "PYTHONPATH", str(team_dir), team)
-    assert executed(markers) == [], describe(proc)
+    assert_refused_unrun(proc, markers, "PYTHONPATH", str(team_dir), team)
     assert_user_aftermath(alice)
