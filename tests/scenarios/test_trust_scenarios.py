@@ -668,3 +668,34 @@ def test_a_group_writable_directory_outside_the_activated_venv_is_not_taken_as_s
 
     assert_refused_unrun(proc, markers, "PYTHONPATH", str(team_dir), team)
     assert_user_aftermath(alice)
+
+
+def test_a_standard_library_python_finds_above_its_home_is_checked_there(
+    safepip: Safepip, template_venv: Path, alice_cleanup: User, bob: User, scratch: Path, markers: Path
+) -> None:
+    """CPython looks for its standard library from the venv's `home` up, one directory at a time. alice's
+    venv takes its Python from a directory of root's below a sticky one (as /tmp) that has no `lib` of its
+    own: bob made one above it, the real standard library linked in and his own `sitecustomize.py`, which
+    Python runs at start-up. safepip refuses before anything runs."""
+    alice = alice_cleanup
+    venv = copy_venv(template_venv, alice.home / "venv", alice)
+    minor = next(venv.glob("lib/python3*")).name
+    sticky = scratch / "sticky"
+    sticky.mkdir()
+    sticky.chmod(0o1777)
+    base = sticky / "base" / "bin"
+    base.mkdir(parents=True)
+    run_ok(bob, ["mkdir", "-p", str(sticky / "lib" / minor)])
+    real = Path("/usr/lib") / minor
+    links = " ".join(shlex.quote(str(entry)) for entry in real.iterdir() if entry.name != "sitecustomize.py")
+    run_ok(bob, ["sh", "-c", f"ln -s {links} {shlex.quote(str(sticky / 'lib' / minor))}/"])
+    write_as(bob, sticky / "lib" / minor / "sitecustomize.py", TRAP_PTH.format(markers=str(markers)))
+    config = venv / "pyvenv.cfg"
+    lines = [line for line in config.read_text().splitlines() if not line.startswith("home")]
+    config.write_text("\n".join([f"home = {base}", *lines]) + "\n")
+    assert_trap_armed(alice, venv / "bin/python", markers)  # Python takes bob's standard library
+
+    proc = safepip.install(alice, ["spcli"], env=activated(venv))
+
+    assert_refused_unrun(proc, markers, str(sticky / "lib"), bob.name)
+    assert_user_aftermath(alice)
