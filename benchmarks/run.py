@@ -16,7 +16,7 @@ Measured:
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
       for comparison; and, for comparison too, the first run into a fresh venv of a copy of the Python
       (`--copies`), which safepip asks about itself (the venvs above run safepip's own Python binary, read
-      in its process). (a) has the smallest margin: it runs 5 x reps.
+      in its process). (a) has the smallest margin: it runs 10 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
@@ -66,7 +66,9 @@ from bench_support import (
 )
 
 SECTIONS = "abcdefg"
-A_REPS = 5  # (a) runs 5 x reps: its margin is the smallest, and the median of 30 pairs still moved by 0.03
+# (a) runs 10 x reps: its margin is the smallest; on 2 shared cores pip's own time moves by +-10 % from run to
+# run, and the median of 50 pairs still had a 95 % interval about 0.10 wide, 100 pairs about 0.06
+A_REPS = 10
 STDLIB_VENV_REPS = 3  # `python -m venv`, slow with its pip, is for comparison only: in 3 at most
 F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
 ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
