@@ -169,12 +169,13 @@ Step = tuple[Timing, Callable[[], None], Callable[[Timing], None]]
 
 
 def interleave(reps: int, steps: Sequence[Step]) -> None:
-    """Each repetition runs every step once, in turn: (timing, untimed preparation, timed command), starting
-    one step further on than the repetition before, so that every step runs as often right after each other
-    one: what a command leaves behind (written pages still to flush, caches) weighs on no row alone."""
-    for repetition in range(reps):
-        start = repetition % len(steps)
-        for timing, prepare, measure in [*steps[start:], *steps[:start]]:
+    """Each repetition runs every step once: (timing, untimed preparation, timed command), in an order drawn
+    anew (seeded: a run can be repeated), so that each step comes right after each other one about as often:
+    what a command leaves behind (written pages still to flush, caches) weighs on no row alone. (Starting each
+    repetition one step further on, as before, left every step after the same one in all but one position.)"""
+    draw = random.Random(len(steps))
+    for _ in range(reps):
+        for timing, prepare, measure in draw.sample(list(steps), len(steps)):
             prepare()
             measure(timing)
 
