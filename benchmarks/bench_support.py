@@ -23,6 +23,15 @@ PYTHON_DIR = f"python{sys.version_info[0]}.{sys.version_info[1]}"
 DEPS = [f"benchdep{n}" for n in range(10)]  # the requirements of the no-op installs
 
 
+# A control beside safepip: a Python that only starts the command it is given and waits (what any Python
+# wrapper of pip costs), run as `python bare.py <argv>`
+BARE = """\
+import os, sys
+pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
+os._exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
 class BenchError(RuntimeError):
     """A command the benchmark depends on failed."""
 

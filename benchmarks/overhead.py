@@ -7,7 +7,8 @@ A one-wheel install into a fresh venv, as run.py's (a): plain `python -m pip ins
 safepip's first run (a new HOME), in turn. safepip runs through a wrapper (`--marks`) that loads it as its
 launcher does and records, on the machine's monotonic clock, when its first line ran, when it spawned pip,
 and when pip ended; the benchmark records when it started the command and when the command ended. Python's
-own start-up is the first line's time less the command's start.
+own start-up is the first line's time less the command's start. A floor beside it: a bare Python that only
+starts the same pip (`-P -m pip`) and waits, what any Python wrapper of pip costs before doing anything.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import BIN, Run, remove_installed
+from bench_support import BARE, BIN, Run, remove_installed
 
 WRAPPER = """\
 import time
@@ -69,6 +70,8 @@ def main() -> int:
         site = bench.make_venv(venv)
         wrapper, marks = root / "wrapper.py", root / "marks"
         wrapper.write_text(WRAPPER)
+        bare = root / "bare.py"
+        bare.write_text(BARE)
         environ = {**bench.environ, **bench.in_venv(venv), "SAFEPIP_BENCH_MARKS": str(marks)}
         install = ["install", "-q", *run.offline, "benchone"]
         rows: dict[str, list[float]] = {}
@@ -93,14 +96,24 @@ def main() -> int:
             started, ended = timed([str(venv / "bin" / "python"), "-m", "pip", *install], {})
             rows.setdefault("python -m pip install", []).append(ended - started)
 
-        steps = [pip, lambda: safepip("repeated"), lambda: safepip("first run")]
-        for index in range(reps):
-            for step in steps[index % 3 :] + steps[: index % 3]:
+        def floor() -> None:
+            python = str(venv / "bin" / "python")
+            started, ended = timed([str(BIN / "python"), str(bare), python, "-P", "-m", "pip", *install], {})
+            rows.setdefault("bare Python starting pip", []).append(ended - started)
+
+        steps = [pip, floor, lambda: safepip("repeated"), lambda: safepip("first run")]
+        draw = random.Random(0)
+        for _ in range(reps):
+            for step in draw.sample(steps, len(steps)):
                 step()
         print(f"safepip overhead: {reps} alternations, medians; load {os.getloadavg()[0]:.2f}")
         for name, values in rows.items():
             print(f"  {name:<40} {median_ms(values)}")
-        draw = random.Random(0)
+        floor_pairs = [
+            t / b
+            for t, b in zip(rows["bare Python starting pip"], rows["python -m pip install"], strict=True)
+        ]
+        print(f"  bare Python starting pip / pip x{statistics.median(floor_pairs):.3f}")
         for kind in ("repeated", "first run"):
             pairs = [
                 t / b

@@ -16,7 +16,8 @@ Measured:
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
       for comparison; and, for comparison too, the first run into a fresh venv of a copy of the Python
       (`--copies`), which safepip asks about itself (the venvs above run safepip's own Python binary, read
-      in its process). (a) has the smallest margin: it runs 10 x reps.
+      in its process); and a control, a bare Python that starts the same pip and waits. (a) has the
+      smallest margin: it runs 10 x reps.
   (b) `safepip --version` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
@@ -44,6 +45,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bench_support import (
+    BARE,
     BIN,
     DEPS,
     BenchError,
@@ -122,7 +124,9 @@ def one_wheel(run: Run) -> list[Verdict]:
 
 
 def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], list[Step]]:
-    """pip, then safepip first run, repeated and by --python; benchone is uninstalled before each."""
+    """pip, then safepip first run, repeated and by --python, and a control: a bare Python that only starts
+    the same pip and waits (what any Python wrapper of pip costs, and how far this machine's noise moves a
+    ratio that should be Python's start-up alone); benchone is uninstalled before each."""
     bench, safepip = run.bench, run.safepip
     python = venv / "bin" / "python"
     active = bench.in_venv(venv)
@@ -150,13 +154,17 @@ def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], lis
         Timing("safepip install <wheel>, first run (new HOME)"),
         Timing("safepip install <wheel>, repeated"),
         Timing("safepip --python <venv> install <wheel>, repeated"),
+        Timing("a bare Python that starts the same pip and waits"),
     ]
-    pip, first, repeated, by_path = timings
+    pip, first, repeated, by_path, floor = timings
+    bare = bench.root / "bare.py"
+    bare.write_text(BARE)
     return timings, [
         (pip, uninstall, measure([python, "-m", "pip", *install])),
         (first, uninstall_and_new_home, measure([safepip, "-q", *install], new_home=True)),
         (repeated, uninstall, measure([safepip, "-q", *install])),
         (by_path, uninstall, measure([safepip, "-q", "--python", python, *install])),
+        (floor, uninstall, measure([sys.executable, bare, python, "-P", "-m", "pip", *install])),
     ]
 
 
