@@ -429,7 +429,7 @@ SECTION_RUNS: dict[str, Callable[[Run], list[Verdict]]] = {
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5)  # the whole run in under 6 minutes on 2 cores
+    parser.add_argument("--reps", type=int, default=5)  # the whole run in about 9 minutes on 2 cores
     parser.add_argument("--only", default=SECTIONS, help="sections to run, e.g. a,d (default: all)")
     options = parser.parse_args()
     only = {letter for letter in options.only.replace(",", "") if letter.strip()}
