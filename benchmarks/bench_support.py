@@ -24,7 +24,7 @@ DEPS = [f"benchdep{n}" for n in range(10)]  # the requirements of the no-op inst
 
 
 # A control beside safepip: a Python that only starts the command it is given and waits (what any Python
-# wrapper of pip costs), run as `python bare.py <argv>`
+# wrapper of pip costs), run as `python bare.py <argv>` (bare_wrapper)
 BARE = """\
 import os, sys
 pid = os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ)
@@ -263,6 +263,14 @@ def report(
         print(line)
     print(row(baseline, 1.0))
     return verdicts
+
+
+def bare_wrapper(root: Path) -> Path:
+    """The control's script (BARE), written into `root` once."""
+    script = root / "bare.py"
+    if not script.exists():
+        script.write_text(BARE)
+    return script
 
 
 def remove_installed(site: Path, name: str) -> bool:

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import BARE, BIN, Run, remove_installed
+from bench_support import BIN, Run, bare_wrapper, remove_installed
 
 WRAPPER = """\
 import time
@@ -70,8 +70,7 @@ def main() -> int:
         site = bench.make_venv(venv)
         wrapper, marks = root / "wrapper.py", root / "marks"
         wrapper.write_text(WRAPPER)
-        bare = root / "bare.py"
-        bare.write_text(BARE)
+        bare = bare_wrapper(root)
         environ = {**bench.environ, **bench.in_venv(venv), "SAFEPIP_BENCH_MARKS": str(marks)}
         install = ["install", "-q", *run.offline, "benchone"]
         rows: dict[str, list[float]] = {}
@@ -102,27 +101,24 @@ def main() -> int:
             rows.setdefault("bare Python starting pip", []).append(ended - started)
 
         steps = [pip, floor, lambda: safepip("repeated"), lambda: safepip("first run")]
-        draw = random.Random(0)
+        order = random.Random(1)
         for _ in range(reps):
-            for step in draw.sample(steps, len(steps)):
+            for step in order.sample(steps, len(steps)):
                 step()
         print(f"safepip overhead: {reps} alternations, medians; load {os.getloadavg()[0]:.2f}")
         for name, values in rows.items():
             print(f"  {name:<40} {median_ms(values)}")
-        floor_pairs = [
-            t / b
-            for t, b in zip(rows["bare Python starting pip"], rows["python -m pip install"], strict=True)
-        ]
-        print(f"  bare Python starting pip / pip x{statistics.median(floor_pairs):.3f}")
+
+        def over_pip(name: str) -> list[float]:
+            """Each alternation's `name` over plain pip's in the same alternation."""
+            return [t / b for t, b in zip(rows[name], rows["python -m pip install"], strict=True)]
+
+        print(
+            f"  bare Python starting pip / pip x{statistics.median(over_pip('bare Python starting pip')):.3f}"
+        )
+        draw = random.Random(0)
         for kind in ("repeated", "first run"):
-            pairs = [
-                t / b
-                for t, b in zip(rows[f"safepip {kind}: total"], rows["python -m pip install"], strict=True)
-            ]
-            child = [
-                t / b
-                for t, b in zip(rows[f"safepip {kind}: pip"], rows["python -m pip install"], strict=True)
-            ]
+            pairs, child = over_pip(f"safepip {kind}: total"), over_pip(f"safepip {kind}: pip")
             boots = sorted(statistics.median(draw.choices(pairs, k=len(pairs))) for _ in range(2000))
             print(f"  {kind}: total / pip x{statistics.median(pairs):.3f} (95 % {boots[50]:.3f}-{boots[1949]:.3f}),"
                   f" safepip's pip / plain pip x{statistics.median(child):.3f}")  # fmt: skip

@@ -45,7 +45,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bench_support import (
-    BARE,
     BIN,
     DEPS,
     BenchError,
@@ -54,6 +53,7 @@ from bench_support import (
     Timing,
     Verdict,
     at_most,
+    bare_wrapper,
     count_files,
     externally_managed,
     interleave,
@@ -68,9 +68,8 @@ from bench_support import (
 )
 
 SECTIONS = "abcdefg"
-# (a) runs 10 x reps: its margin is the smallest; on 2 shared cores pip's own time moves by +-10 % from run to
-# run, and the median of 50 pairs still had a 95 % interval about 0.10 wide, 100 pairs about 0.06
-A_REPS = 10
+A_REPS = 10  # (a) runs 10 x reps: its margin is the smallest, and on shared cores pip's own time moves by
+# about a tenth from one run to the next (its ratios' 95 % intervals are printed beside the targets)
 STDLIB_VENV_REPS = 3  # `python -m venv`, slow with its pip, is for comparison only: in 3 at most
 F_REPS = 3  # (f) too: its rows are differences of a few milliseconds
 ONE_WHEEL, VENV, NO_OP, FIRST = 1.10, 0.30, 0.20, 1.40  # the targets of SPEC.md's "Speed"
@@ -157,8 +156,7 @@ def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], lis
         Timing("a bare Python that starts the same pip and waits"),
     ]
     pip, first, repeated, by_path, floor = timings
-    bare = bench.root / "bare.py"
-    bare.write_text(BARE)
+    bare = bare_wrapper(bench.root)
     return timings, [
         (pip, uninstall, measure([python, "-m", "pip", *install])),
         (first, uninstall_and_new_home, measure([safepip, "-q", *install], new_home=True)),
