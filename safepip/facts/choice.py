@@ -182,6 +182,10 @@ def choose_interpreter(
     trusted project venv's, else the first trusted one on PATH."""
     if named is not None:
         python, source, active_env = named
+        if any(venv.trusted and venv.python == python for venv in project_venvs):
+            # the project venv the user activated, found trusted a moment ago (find_project_venvs): nothing
+            # to report, as explicit() would find again
+            return InterpreterChoice(python, source, active_env)
         return explicit(python, source, uid, active_env)
     if not request.options.system and not request.options.venv:
         for venv in project_venvs:
