@@ -81,11 +81,19 @@ class InterpreterChoice(NamedTuple):
     source: str  # "--python", "--venv", "VIRTUAL_ENV", "CONDA_PREFIX", "project venv", "PATH"
     active_env: str | None = None
     refused: str | None = None  # an explicit choice that is not trusted: why
-    notices: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # Pythons passed over
+    shared_with: Distrust | None = None  # what a group of the user's can change in the environment activated
 
     @property
     def shared_env(self) -> str | None:
         return shared_env_of(self.source, self.active_env)
+
+    @property
+    def trust_notices(self) -> tuple[str, ...]:
+        """The Pythons passed over, and one line for a shared environment, naming the group."""
+        if self.shared_with is None:
+            return self.notices
+        return (*self.notices, shared_notice(self.shared_env, self.shared_with))
 
 
 def shared_env_of(source: str, active_env: str | None) -> str | None:
@@ -138,7 +146,7 @@ def explicit(python: str, source: str, uid: int, active_env: str | None = None) 
     if found.error and not os.path.lexists(python):
         return InterpreterChoice(python, source, active_env)  # the query says what is wrong
     if shared_in(found, shared_env):
-        return InterpreterChoice(python, source, active_env, notices=(shared_notice(shared_env, found),))
+        return InterpreterChoice(python, source, active_env, shared_with=found)
     return InterpreterChoice(python, source, active_env, refused=found.reason())
 
 

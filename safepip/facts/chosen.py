@@ -18,7 +18,6 @@ from safepip.facts.choice import (
     choose_interpreter,
     named_python,
     own_environment,
-    shared_notice,
 )
 from safepip.facts.interpreter import answer_known, start_query
 from safepip.facts.python_trust import platlibdir_distrust, python_home_distrust
@@ -231,6 +230,6 @@ def probe_interpreter(
         if unsafe is not None and not shared_in(unsafe, choice.shared_env):
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             return Chosen(choice._replace(refused=unsafe.reason()), None, error, switches, temp)
-        if unsafe is not None:
-            choice = choice._replace(notices=(*choice.notices, shared_notice(choice.shared_env, unsafe)))
+        if unsafe is not None and choice.shared_with is None:  # one notice for the environment
+            choice = choice._replace(shared_with=unsafe)
     return Chosen(choice, interpreter, error, switches, temp)

@@ -136,5 +136,5 @@ def probe_context(
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,
         venv_option_distrust=venv_option_distrust(request, identity.euid),
-        trust_notices=choice.notices,
+        trust_notices=choice.trust_notices,
     )
