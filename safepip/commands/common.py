@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     Notify = Callable[[str], None]
 
 VENV_KINDS = ("venv", "managed", "overlay")  # targets that are venvs: locked in their own `.lock`, as uv does
+LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 
 
 def make_request(command: str, argv: Sequence[str], options: Options) -> Request:

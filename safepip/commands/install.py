@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.commands.common import plan_for, require_target
+from safepip.commands.common import LINKED_KINDS, plan_for, require_target
 from safepip.errors import SafepipError
 from safepip.util.process import own_python_environment, run_streaming
 
@@ -92,6 +92,10 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
 
             where = shown(target.path, context.identity.home)
             notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
+            if target.kind in LINKED_KINDS:  # a project named now may be there as another's dependency
+                from safepip.commands.run_pip import link_requested_scripts
+
+                link_requested_scripts(context, target, request, None, notify)
             return 0
     from safepip.commands.run_pip import run_for_target
 

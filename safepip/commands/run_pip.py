@@ -20,7 +20,7 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import VENV_KINDS, locked_target, pip_cache_variables
+from safepip.commands.common import LINKED_KINDS, VENV_KINDS, locked_target, pip_cache_variables
 from safepip.commands.lines import after_line, dist_state, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 
     from safepip.commands.common import Notify
 
-LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
 CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
 PREFLIGHT_RECORD = ".safepip-preflight"
 USER_KINDS = ("user", "explicit")  # pip's --user: safepip's choice, or --user, PIP_USER, user = true
@@ -171,14 +170,20 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
 
 
 def link_requested_scripts(
-    context: Context, target: Target, request: Request, infos_before: set[str], notify: Notify
+    context: Context, target: Target, request: Request, infos_before: set[str] | None, notify: Notify
 ) -> None:
     """Link the console scripts of the projects the user asked for (not their dependencies'), and say so in
-    one line; with the PATH hint when ~/.local/bin is not on PATH."""
+    one line; with the PATH hint when ~/.local/bin is not on PATH. `infos_before`: the dist-infos before
+    pip ran, whose new ones bring the projects a requirement file or path named; None when pip did not run
+    (all was satisfied: the projects named on the command line only). Nothing is said when they have none."""
     site = site_packages(target.path)
     named, unnamed = named_projects(request.pip_args.positionals)
-    if unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable"):
+    from_files = unnamed or request.pip_args.has("--requirement") or request.pip_args.has("--editable")
+    if from_files and infos_before is not None:
         named |= top_level_of(site, dist_infos(site) - infos_before)
+    scripts = project_scripts(site, named) if named else set()
+    if not scripts:
+        return
     user_bin = user_bin_dir(context.identity.home)
     if context.home_problem:  # the home is not one safepip writes to
         notify(
@@ -192,7 +197,7 @@ def link_requested_scripts(
         )
         return
     try:
-        report = link_scripts(target.path, project_scripts(site, named), user_bin, context.data_dir.path)
+        report = link_scripts(target.path, scripts, user_bin, context.data_dir.path)
     except OSError as error:
         notify(
             f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"

@@ -109,7 +109,8 @@ def _load_fixture_packages_builder() -> object:
 
 @pytest.fixture(scope="session")
 def fixture_packages(scenario_root: Path) -> Path:
-    """A world-readable find-links directory with spcli 1.0/2.0, spbase, spdep, spneedsdep and the spsdist sdist."""
+    """A world-readable find-links directory with spcli 1.0/2.0, spbase, spdep, spneedsdep, spneedscli
+    (requires spcli) and the spsdist sdist."""
     build = _load_fixture_packages_builder()
     return build(scenario_root / "find-links")  # type: ignore[operator, no-any-return]
 

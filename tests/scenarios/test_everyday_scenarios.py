@@ -267,6 +267,32 @@ def test_console_script_is_linked_into_user_bin_and_runs(safepip: Safepip, alice
     assert_user_aftermath(alice)
 
 
+def test_a_named_project_already_there_gets_its_script_linked_without_pip(
+    safepip: Safepip, alice: User
+) -> None:
+    """spcli came in as spneedscli's dependency (its script not linked: alice did not name it); naming it now
+    is answered without pip, and links its script. Its link removed by hand is made again the same way."""
+    needs = safepip.install(alice, ["spneedscli"])
+    assert needs.returncode == 0 and "Successfully installed" in needs.stdout, describe(needs)
+    link = user_bin(alice) / "spcli-hello"
+    assert not link.is_symlink(), describe(needs)
+
+    for again in (False, True):
+        if again:
+            link.unlink()
+        named = safepip.install(alice, ["spcli"])
+
+        assert named.returncode == 0, describe(named)
+        assert "pip not run: spcli==2.0" in named.stderr, describe(named)
+        assert link.is_symlink(), describe(named)
+        hello = run_as(alice, [link])
+        assert (hello.returncode, hello.stdout) == (0, HELLO), describe(hello)
+        assert f"safepip: linked spcli-hello into {user_bin(alice)}" in named.stderr, describe(named)
+    quiet = safepip.install(alice, ["spcli"])  # linked already: nothing to say
+    assert quiet.returncode == 0 and "linked" not in quiet.stderr, describe(quiet)
+    assert_user_aftermath(alice)
+
+
 OWN_SCRIPT = "#!/bin/sh\necho alice-own-spcli-hello\n"
 
 

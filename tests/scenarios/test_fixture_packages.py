@@ -48,6 +48,7 @@ def test_fixture_packages_are_readable_by_an_ordinary_user(
         "spcli-1.0-py3-none-any.whl",
         "spcli-2.0-py3-none-any.whl",
         "spdep-1.0-py3-none-any.whl",
+        "spneedscli-1.0-py3-none-any.whl",
         "spneedsdep-1.0-py3-none-any.whl",
         "spsdist-1.0.tar.gz",
     ]

@@ -339,6 +339,10 @@ def test_no_usable_home_falls_back_to_a_private_dir(
         assert proc.returncode == 0, describe(proc)
         homes = safepip_lines(proc.stderr, "safepip: home:")
         assert len(homes) == 1 and str(private) in homes[0], describe(proc)
+        assert "did not link console scripts" in proc.stderr, describe(proc)  # spcli has one
+        no_scripts = safepip.install(alice, ["spbase"], env=env, cwd=scratch)
+        assert no_scripts.returncode == 0, describe(no_scripts)
+        assert "console scripts" not in no_scripts.stderr, describe(no_scripts)  # spbase has none
 
         info = private.lstat()
         assert stat.S_ISDIR(info.st_mode), f"{private} is not a directory"
