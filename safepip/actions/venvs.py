@@ -15,6 +15,7 @@ from safepip.actions.venv_layout import can_lay_out, lay_out_venv
 from safepip.errors import SafepipError, UsageError
 from safepip.facts import paths
 from safepip.facts.paths import site_packages
+from safepip.facts.python_trust import read_pyvenv_cfg
 from safepip.facts.records import Interpreter
 from safepip.util.archive import own_module
 from safepip.util.process import python_module
@@ -27,6 +28,18 @@ OLD_OVERLAY_PTHS = ("_safepip_overlay.pth",)  # what earlier versions wrote
 LOCK_NAME = ".lock"  # the venv's lock (actions/locks.py)
 SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 VENV_TIMEOUT = 300.0
+# `pip` in a venv whose pip is the seed: `python -m pip`, as a venv's own pip script would run it (sys.argv[0]
+# stays `…/bin/pip`, so pip's messages say `pip`); an install of pip into the venv replaces it
+PIP_SCRIPT = """\
+{shebang}
+# put here by safepip: this venv's pip is the copy that safepip's venvs share
+import runpy
+
+runpy.run_module("pip", run_name="__main__")
+"""
+# a Python whose path a `#!` line cannot hold (whitespace, over 127 bytes) is started through sh, as pip's
+# own script maker does
+SH_TRAMPOLINE = "#!/bin/sh\n'''exec' {python} \"$0\" \"$@\"\n' '''"
 
 
 def clear_half_made(path: str) -> None:
@@ -122,9 +135,31 @@ def create_venv(
                 os.path.join(site_packages(path), SEED_PTH), "w", encoding="utf-8", errors="surrogateescape"
             ) as handle:
                 handle.write(seed + "\n")
+            write_pip_scripts(path)
             return
         clear_half_made(path)
     make_virtualenv(path, python, system_site_packages, data_root, lock_fd)
+
+
+def write_pip_scripts(venv: str) -> None:
+    """`pip`, `pip3` and `pip3.X` in the venv's bin, for the seed's pip: activated, the venv's `pip` is its
+    own, not the next one on PATH (on Debian, the system's, which PEP 668 stops). One there is left alone;
+    nothing for a venv whose pip is not the seed."""
+    import shlex
+
+    if not os.path.isfile(os.path.join(site_packages(venv), SEED_PTH)):
+        return
+    python = paths.venv_python(venv)
+    unsafe = any(c.isspace() for c in python) or len(python.encode(errors="surrogateescape")) > 125
+    shebang = SH_TRAMPOLINE.format(python=shlex.quote(python)) if unsafe else f"#!{python}"
+    short = ".".join(read_pyvenv_cfg(venv).get("version", "").split(".")[:2])
+    for name in ("pip", "pip3", *([f"pip{short}"] if short.startswith("3.") else [])):
+        script = os.path.join(venv, "bin", name)
+        if os.path.lexists(script):
+            continue
+        with open(script, "x", encoding="utf-8", errors="surrogateescape") as handle:
+            handle.write(PIP_SCRIPT.format(shebang=shebang))
+        os.chmod(script, 0o755)
 
 
 def make_stdlib_venv(

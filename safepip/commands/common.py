@@ -90,6 +90,14 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
                 from safepip.actions.venvs import write_overlay_pth
 
                 write_overlay_pth(target.path, overlay_site_dirs(context))
+            if (
+                owned
+                and target.create_from is None
+                and not os.path.lexists(os.path.join(target.path, "bin", "pip"))
+            ):
+                from safepip.actions.venvs import write_pip_scripts  # made before safepip wrote them
+
+                write_pip_scripts(target.path)
             yield fd
     except BaseException:
         if owned and target.create_from is not None:  # interrupted before its venv was ready

@@ -366,6 +366,33 @@ def test_run_uses_the_managed_venv_and_passes_the_exit_code_through(safepip: Saf
     assert_user_aftermath(alice)
 
 
+def test_pip_in_the_managed_venv_is_its_own(safepip: Safepip, alice: User) -> None:
+    """The managed venv's pip is safepip's seed, found through a .pth: `pip` in its bin runs it, so that
+    activated (or through `run`), `pip` is not Debian's, which PEP 668 stops. A venv made before safepip
+    wrote these scripts gets them at its next install."""
+    venv, _stderr = install_spcli(safepip, alice)
+    scripts = sorted(entry.name for entry in (venv / "bin").glob("pip*"))
+    minor = next((venv / "lib").glob("python3.*")).name.removeprefix("python")
+    assert scripts == ["pip", "pip3", f"pip{minor}"], scripts
+    for script in scripts:
+        version = run_as(alice, [venv / "bin" / script, "--version"])
+        assert version.returncode == 0 and "/.local/share/safepip/seed/pip-" in version.stdout, describe(
+            version
+        )
+
+    by_run = safepip.run(alice, ["run", "--", "pip", "install", *safepip.source_args(), "spbase"])
+    assert by_run.returncode == 0 and "Successfully installed spbase" in by_run.stdout, describe(by_run)
+    assert dists_under(alice.home, "spbase") == [venv / SITE], describe(by_run)
+
+    for script in scripts:
+        (venv / "bin" / script).unlink()
+    again = safepip.install(alice, ["--force-reinstall", "--no-deps", "spbase"])
+    assert again.returncode == 0, describe(again)
+    assert sorted(entry.name for entry in (venv / "bin").glob("pip*")) == scripts
+    assert (venv / "bin/pip").stat().st_uid == alice.uid
+    assert_user_aftermath(alice)
+
+
 def test_run_makes_the_managed_venv_when_missing(safepip: Safepip, alice: User) -> None:
     planned = planned_managed_venv(safepip, alice)
     assert not planned.exists()

@@ -1,4 +1,5 @@
-"""Managed venvs: the direct layout matches the stdlib's venv, and pip works inside through the seed."""
+"""Managed venvs: the direct layout matches the stdlib's venv, and pip works inside through the seed, as
+`python -m pip` and as the venv's `pip`."""
 
 from __future__ import annotations
 
@@ -26,9 +27,9 @@ def test_direct_layout_is_the_stdlib_venv_with_pip_from_the_seed(tmp_path: Path,
     options = ["--system-site-packages"] if system_site else []
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", *options, reference], check=True)
     create_venv(str(made), base.real_path, system_site, str(tmp_path / "data"), base)
-    assert tree(made) - {
-        f"lib/python{sys.version_info[0]}.{sys.version_info[1]}/site-packages/{SEED_PTH}"
-    } == tree(reference)
+    minor = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    pip_scripts = {"bin/pip", "bin/pip3", f"bin/pip{minor}"}
+    assert tree(made) - {f"lib/python{minor}/site-packages/{SEED_PTH}", *pip_scripts} == tree(reference)
     config = (made / "pyvenv.cfg").read_text()
     assert f"include-system-site-packages = {'true' if system_site else 'false'}" in config
     python = made / "bin" / "python"
@@ -38,6 +39,19 @@ def test_direct_layout_is_the_stdlib_venv_with_pip_from_the_seed(tmp_path: Path,
     assert done.stdout.strip() == str(made)
     pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, text=True, check=True)
     assert str(tmp_path / "data" / "seed") in pip.stdout
-    activate = subprocess.run(["bash", "-c", f". {made}/bin/activate && command -v python"],
+    activate = subprocess.run(["bash", "-c", f". {made}/bin/activate && command -v python pip"],
                               capture_output=True, text=True, check=True)  # fmt: skip
-    assert activate.stdout.strip() == str(python)
+    assert activate.stdout.split() == [str(python), str(made / "bin" / "pip")]
+
+
+def test_the_pip_script_of_a_venv_whose_path_a_shebang_cannot_hold(tmp_path: Path) -> None:
+    """`pip` in a venv whose path has a space starts its Python through sh, as pip's own scripts do."""
+    base = query_interpreter(sys.executable)
+    made = tmp_path / "with space" / "venv"
+    create_venv(str(made), base.real_path, False, str(tmp_path / "data"), base)
+    assert (made / "bin" / "pip").read_text().startswith("#!/bin/sh\n")
+    for script in ("pip", "pip3"):
+        done = subprocess.run(
+            [made / "bin" / script, "--version"], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0 and str(tmp_path / "data" / "seed") in done.stdout, done
