@@ -10,7 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from safepip.policy.plan import Target
 
-MAX_LINE = 120  # one short line before pip; `-v` and `explain` say everything
+MAX_LINE = 120  # one short line before pip, where the reason allows; `-v` and `explain` say everything
 
 
 def shown(path: str, home: str) -> str:
@@ -22,9 +22,13 @@ def shown(path: str, home: str) -> str:
 
 
 def short_reason(reason: str, home: str, room: int) -> str:
+    """The reason's first clause, paths under the home as `~/…`; where that does not fit in `room`, without
+    its parenthesized details, last first; never cut inside a word (a longer line says what matters)."""
     first = reason.split("; ")[0]
     words = " ".join(shown(word, home) if word.startswith("/") else word for word in first.split(" "))
-    return words if len(words) <= room else words[: max(room - 1, 10)] + "…"
+    while len(words) > room and words.endswith(")") and " (" in words:
+        words = words[: words.rindex(" (")]
+    return words
 
 
 def target_line(target: Target, home: str) -> str:

@@ -114,6 +114,7 @@ def uninstall(tool: Tool, notify: Notify) -> int:
     if not removed:
         notify("safepip is not installed by `self install` here: nothing to remove")
     notify(
-        f"what safepip installed for you stays in {tool.data_root} (venvs, overlays); remove it when unneeded"
+        f"what safepip installed for you stays in {tool.data_root} (venvs, overlays, and the pip that they"
+        " and the venvs made with --venv share); remove it when none of them is needed"
     )
     return 0
