@@ -295,6 +295,8 @@ def temp_root_problem(path: str, owner_uid: int | None, mode: int | None, uid: i
     if owner_uid is None or mode is None:
         return None  # missing: reported as such by the caller
     if owner_uid != uid and not (owner_uid == 0 and mode & stat.S_ISVTX):
+        if owner_uid == 0 and mode & 0o002:  # root's, and anyone may replace what another put there
+            return "writable by every user, without the sticky bit"
         return f"owned by {owner_name(owner_uid)}" + (
             " (sticky, but not root's)" if mode & stat.S_ISVTX else ""
         )

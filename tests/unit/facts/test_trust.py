@@ -11,7 +11,7 @@ import pytest
 
 from safepip.facts.python_trust import python_distrust
 from safepip.facts.site_trust import site_distrust
-from safepip.facts.trust import Distrust, content_dir_distrust, distrust, listed_distrust
+from safepip.facts.trust import Distrust, content_dir_distrust, distrust, listed_distrust, temp_root_problem
 
 ROOT = os.geteuid() == 0
 STRANGER = 54321  # no passwd entry: shown by number
@@ -630,3 +630,21 @@ def test_a_group_shared_problem_is_taken_only_inside_the_activated_environment()
     assert shared_in(inside, env) and not shared_in(outside, env) and not shared_in(other, env)
     assert not shared_in(inside, None)  # a venv found by itself, or named: no exception
     assert not shared_in(Distrust("/home/alice/team-venv-2/x", "group team", group=1234), env)
+
+
+@pytest.mark.parametrize(
+    ("owner", "mode", "said"),
+    [
+        (0, 0o1777, None),  # /tmp
+        (0, 0o777, "writable by every user, without the sticky bit"),
+        (0, 0o755, "owned by root"),
+        (STRANGER, 0o1777, f"owned by {STRANGER} (sticky, but not root's)"),
+    ],
+)
+def test_a_temp_root_says_what_is_wrong_with_it(
+    tmp_path: Path, owner: int, mode: int, said: str | None
+) -> None:
+    """A directory pip's temp files may go below: the user's own, or root's and sticky (as /tmp); the line
+    names what is wrong (its owner and mode are given, as the temp probe read them)."""
+    uid = os.geteuid() if os.geteuid() != 0 else 1001
+    assert temp_root_problem(str(tmp_path), owner, mode | 0o040000, uid) == said
