@@ -101,7 +101,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     changes = request.command in CHANGING_COMMANDS
     own_cache = context.own_cache.path if context.own_cache and context.private_root is None else None
     if changes:
-        for notice in plan.notices:
+        for notice in (*plan.notices, *plan.pip_notices):
             notify(notice)
         for advice in plan.advice:
             if first_time(own_cache, f"{target.path} {advice}"):

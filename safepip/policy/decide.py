@@ -46,7 +46,7 @@ def decide_target(context: Context, request: Request) -> Plan:
                 EXIT_REFUSED,
             ),
         )
-    notices = plan.notices + ((cache.notice,) if cache and cache.notice else ())
+    cache_notices = (cache.notice,) if cache and cache.notice else ()
     if cache is not None and cache.advice is not None:
         plan = plan._replace(advice=(*plan.advice, cache.advice))
     if context.home_problem and context.private_root:
@@ -59,12 +59,15 @@ def decide_target(context: Context, request: Request) -> Plan:
         )
         plan = plan._replace(env_overrides=(*plan.env_overrides, *own_home))
         moved = f"safepip keeps its venvs and pip's cache in {context.private_root} (private, mode 700)"
-        pip_cache_foreign = context.pip_cache is not None and context.pip_cache.foreign
-        kept = plan.notices if not pip_cache_foreign else notices  # the home line covers an unwritable cache
-        notices = (f"home: {context.home_problem}; {moved}", *kept)
-    if temp is not None and not temp.keep:
-        notices += (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
-    return plan._replace(temp=temp, cache=cache, notices=notices)
+        if context.pip_cache is None or not context.pip_cache.foreign:
+            cache_notices = ()  # the home line covers an unwritable cache
+        plan = plan._replace(notices=(f"home: {context.home_problem}; {moved}", *plan.notices))
+    temp_notices = (
+        (f"temp: {temp.reason}; pip gets a private directory in {temp.parent}",)
+        if temp is not None and not temp.keep
+        else ()
+    )
+    return plan._replace(temp=temp, cache=cache, pip_notices=(*cache_notices, *temp_notices))
 
 
 def decide_location(context: Context, request: Request) -> Plan:

@@ -42,3 +42,4 @@ class Plan(NamedTuple):
     temp: TempChoice | None = None
     cache: CacheChoice | None = None
     advice: tuple[str, ...] = ()  # said once per target: how to change the situation (a chown)
+    pip_notices: tuple[str, ...] = ()  # what pip is given instead (temp dir, cache): said only when pip runs

@@ -216,6 +216,10 @@ def test_unusable_tmpdir_gets_a_private_temp_dir(
         python = safepip.python(alice, env=env)
         assert is_under(import_location(alice, python, package), managed_venvs(alice.home))
         assert private_temp_dirs(alice, tmpdir) == []
+
+        again = safepip.install(alice, [package], env=env)  # satisfied: pip not run, so no temp line
+        assert again.returncode == 0 and "pip not run" in again.stderr, describe(again)
+        assert safepip_lines(again.stderr, "safepip: temp: ") == [], describe(again)
     assert_user_aftermath(alice)
 
 
