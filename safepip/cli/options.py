@@ -44,19 +44,19 @@ OWN_COMMANDS = {
 }
 
 
-def text_value(name: str) -> Callable[[str], str]:
-    def check(value: str) -> str:
-        if not value.strip():
-            raise ValueError(f"{name} needs a path, not an empty value")
-        return value
-
-    return check
+def path_value(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an empty value, where a path is needed")
+    return value
 
 
 def seconds(value: str) -> float:
     import math  # only for --lock-timeout
 
-    number = float(value)  # ValueError for "abc"
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
     if not math.isfinite(number) or not 0 <= number <= MAX_SECONDS:
         raise ValueError(f"{value!r} is not a number of seconds between 0 and {MAX_SECONDS:.0f}")
     return number
@@ -90,9 +90,9 @@ class OptionSpec(NamedTuple):
 OPTIONS = (
     OptionSpec("python", ("--python",), "SAFEPIP_PYTHON",
                "the Python to install for (default: the active env, a project venv, or python3 on PATH)",
-               text_value("--python"), "PATH"),
+               path_value, "PATH"),
     OptionSpec("venv", ("--venv",), "SAFEPIP_VENV", "use this venv, creating it if missing",
-               text_value("--venv"), "PATH"),
+               path_value, "PATH"),
     OptionSpec("prefer", ("--prefer",), "SAFEPIP_PREFER",
                "user: pip's --user before the system env; venv: a managed venv rather than --user",
                choice("user", "venv"), "user|venv"),

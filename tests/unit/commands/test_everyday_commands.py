@@ -70,6 +70,21 @@ def test_bad_input_is_one_error_line_with_a_fix(workdir: Path, argv: list[str]) 
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [(["--lock-timeout", "abc", "install", "x"],
+      "--lock-timeout: 'abc' is not a number of seconds between 0 and 31536000"),
+     (["--lock-timeout", "install", "x"],  # the value forgotten: the command taken for it
+      "--lock-timeout: 'install' is not a number of seconds between 0 and 31536000"),
+     (["--python=", "install", "x"], "--python: an empty value, where a path is needed")],
+    ids=["word", "forgotten", "empty-path"],
+)  # fmt: skip
+def test_a_bad_option_value_is_named_in_words(workdir: Path, argv: list[str], said: str) -> None:
+    run = run_safepip(workdir, argv)
+    assert run.code == 2, run.stderr
+    assert run.stderr.splitlines()[0] == f"safepip: error: {said}", run.stderr
+
+
 def test_json_install_is_one_document_on_stdout(fake_venv_python: str, workdir: Path) -> None:
     run = run_safepip(workdir, ["--json", "--python", fake_venv_python, "install", "pkg"], FAKE_PIP_EXIT="3")
     assert run.code == 3
