@@ -25,6 +25,7 @@ target's venv, under the case's own directory, and prints its interpreter).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shlex
@@ -34,6 +35,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -213,15 +215,31 @@ def sandbox(tmp_path: Path) -> Iterator[Path]:
             f"export {MARKER}={shlex.quote(str(tmp_path))}\n{body}\n"
         )
         script.chmod(0o755)
-    # a home safepip cannot use sends it to its private directory: a case must not leave one behind
-    private = [f"{base}/safepip-{os.geteuid()}" for base in ("/var/tmp", "/tmp")]
-    made_before = {path for path in private if os.path.lexists(path)}
     yield tmp_path
-    for path in private:
-        if path not in made_before and os.path.lexists(path):
-            shutil.rmtree(path, ignore_errors=True)
     for pid in running_fake_pythons(tmp_path):
         os.kill(pid, signal.SIGKILL)
+
+
+@contextmanager
+def in_the_private_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A home safepip cannot use sends it to its private directory, /var/tmp/safepip-UID, which every such
+    case shares, on every pytest-xdist worker: one case at a time (a lock in the run's shared temp dir), and
+    the directory is removed after it, unless it was there before."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker's base is in the run's own
+        shared = shared.parent
+    private = [f"{base}/safepip-{os.geteuid()}" for base in ("/var/tmp", "/tmp")]
+    with open(shared / "private-dir.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made_before = {path for path in private if os.path.lexists(path)}
+        try:
+            yield
+        finally:
+            for path in private:
+                if path not in made_before and os.path.lexists(path):
+                    shutil.rmtree(path, ignore_errors=True)
 
 
 def running_fake_pythons(sandbox: Path) -> list[int]:
@@ -351,8 +369,9 @@ def described(case: Case, done: Finished) -> str:
 @pytest.mark.parametrize(
     "case", [pytest.param(case, id=case.id, marks=[pytest.mark.slow] if case.slow else []) for case in CASES]
 )
-def test_bad_input(case: Case, sandbox: Path) -> None:
-    done = run_case(case, sandbox)
+def test_bad_input(case: Case, sandbox: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    with in_the_private_dir(tmp_path_factory) if "HOME" in case.env else contextlib.nullcontext():
+        done = run_case(case, sandbox)
     lines = done.stderr.splitlines()
     errors = [index for index, line in enumerate(lines) if line.startswith("safepip: error:")]
     fixes = [index for index, line in enumerate(lines) if line.startswith("safepip: fix:")]
