@@ -168,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
             parser.add_argument(
                 *spec.names, dest=spec.field, metavar=spec.metavar, default=None, help=help_text
             )
-    parser.add_argument("--version", action="store_true", help="print safepip's version and the pip it uses")
+    parser.add_argument(
+        "-V", "--version", action="store_true", help="print safepip's version and the pip it uses"
+    )
     parser.add_argument("command", nargs="?", metavar="COMMAND")
     return parser
 
