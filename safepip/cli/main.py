@@ -42,6 +42,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     exit_now(code)
 
 
+def working_directory_exists() -> None:
+    """pip, and safepip's reading of project venvs and requirement files, start from the working directory."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise SafepipError(
+            "the working directory no longer exists (removed since this shell entered it)",
+            "cd to a directory that exists, then run the command again",
+        ) from None
+
+
 def run(args: list[str]) -> int:
     from safepip.actions.identity import drop_sudo, invoking_user
     from safepip.util.archive import CARRIED_ENTRIES, running_archive
@@ -59,6 +70,7 @@ def run(args: list[str]) -> int:
         return 0
     options = parsed.options
     try:
+        working_directory_exists()
         switched = drop_sudo(os.environ, keep_root=options.system)  # before any file is touched
         if switched:
             say(options.quiet, switched)

@@ -70,6 +70,21 @@ def test_bad_input_is_one_error_line_with_a_fix(workdir: Path, argv: list[str]) 
     assert "Traceback" not in run.stderr
 
 
+def test_a_removed_working_directory_is_said_in_words(workdir: Path) -> None:
+    """A shell still in a directory that was removed: one error line, not an OSError to report as a bug."""
+    gone = workdir / "gone"
+    gone.mkdir()
+    script = 'cd "$1" && rmdir "$1" && shift && exec "$@"'
+    done = subprocess.run(["sh", "-c", script, "sh", gone, sys.executable, "-m", "safepip", "install", "x"],
+                          env=clean_environment(workdir), capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines() == [
+        "safepip: error: the working directory no longer exists (removed since this shell entered it)",
+        "safepip: fix: cd to a directory that exists, then run the command again",
+    ]
+    assert not (workdir / "record.json").exists()  # pip never ran
+
+
 @pytest.mark.parametrize(
     ("argv", "said"),
     [(["--lock-timeout", "abc", "install", "x"],
