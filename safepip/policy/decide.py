@@ -84,7 +84,8 @@ def decide_location(context: Context, request: Request) -> Plan:
     interpreter = context.interpreter
     if interpreter is None and context.interpreter_refused:
         return decision.refuse(
-            f"refused: {context.interpreter_error}; safepip never runs a Python that another user can change",
+            f"refused: {context.interpreter_error}; safepip never runs a Python that another user can change,"
+            " nor one it cannot read to check",
             "use a Python that is yours or root's and that no one else can write (or ask its owner to fix "
             "its permissions), or deactivate that environment and let safepip pick a target",
         )
