@@ -95,10 +95,18 @@ def acquire(
 
 @contextmanager
 def target_lock(
-    lock_file: str, what: str, timeout: float, notify: Callable[[str], None], dir_mode: int = 0o700
+    lock_file: str,
+    what: str,
+    timeout: float,
+    notify: Callable[[str], None],
+    dir_mode: int = 0o700,
+    trusted_by: int | None = None,
 ) -> Iterator[int | None]:
     """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported).
-    The lock file's directory is made with `dir_mode` when missing (a venv about to be made: 0o755)."""
+    The lock file's directory is made with `dir_mode` when missing (a venv about to be made: 0o755).
+    `trusted_by`: that directory (a venv's) is judged by the trust rule for this uid once the lock is held:
+    where it was missing when the probe looked (a new `--venv` in /tmp), another user may have made it
+    since, and make_dirs takes a directory that is there."""
     if os.name != "posix":
         with portable_lock(lock_file, what, timeout):
             yield None
@@ -133,6 +141,16 @@ def target_lock(
             break
         os.close(fd)
         notify = lambda _message: None  # noqa: E731  (said once already)
+    if trusted_by is not None:
+        from safepip.facts.trust import distrust
+
+        found = distrust(os.path.dirname(lock_file), trusted_by)
+        if found is not None:
+            os.close(fd)
+            raise RefusedError(
+                f"{os.path.dirname(lock_file)} is not safe to use: {found.reason()}",
+                "pass a directory of yours that no one else can write",
+            )
     try:
         yield fd
     finally:

@@ -83,7 +83,10 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     lock_file = lock_file_for(context, target)
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
     try:
-        with target_lock(lock_file, target.path, request.options.lock_timeout, notify, dir_mode) as fd:
+        trusted_by = context.identity.euid if target.kind in VENV_KINDS else None  # made or taken here
+        with target_lock(
+            lock_file, target.path, request.options.lock_timeout, notify, dir_mode, trusted_by
+        ) as fd:
             if target.create_from is not None:  # said under -v: the line before pip is the target's alone
                 make_venv(context, target, owned, notify if request.options.verbose else ignore, fd)
             elif target.kind == "overlay":

@@ -53,3 +53,32 @@ def test_a_lock_file_that_is_a_link_is_refused(tmp_path: Path) -> None:
         target_lock(str(link), "the venv", 0, lambda _m: None),
     ):
         pass
+
+
+@pytest.mark.parametrize("made_by", ["another user", "anyone (0777)"])
+def test_a_venv_directory_another_user_made_since_the_probe_is_refused(tmp_path: Path, made_by: str) -> None:
+    """A `--venv` path missing when safepip probed (in a sticky /tmp, say) that someone else made before
+    safepip's own mkdir: the lock's directory is judged by the trust rule once the lock is held."""
+    if made_by == "another user" and os.geteuid() != 0:
+        pytest.skip("making a directory another user's needs root (chown)")
+    uid = os.geteuid() if os.geteuid() != 0 else 54321 + 1  # root judges as an ordinary user would
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    if made_by == "another user":
+        os.chown(venv, 54321, 54321)
+    else:
+        venv.chmod(0o777)
+    entered = False
+    with (
+        pytest.raises(RefusedError, match="is not safe to use"),
+        target_lock(str(venv / ".lock"), str(venv), 0, lambda _m: None, 0o755, trusted_by=uid),
+    ):
+        entered = True
+    assert not entered
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    if os.geteuid() == 0:
+        os.chown(tmp_path, uid, uid)
+        os.chown(mine, uid, uid)
+    with target_lock(str(mine / ".lock"), str(mine), 0, lambda _m: None, 0o755, trusted_by=uid) as fd:
+        assert fd is not None
