@@ -82,7 +82,9 @@ class InterpreterChoice(NamedTuple):
     active_env: str | None = None
     refused: str | None = None  # an explicit choice that is not trusted: why
     notices: tuple[str, ...] = ()  # Pythons passed over
-    shared_with: Distrust | None = None  # what a group of the user's can change in the environment activated
+    shared_with: tuple[
+        Distrust, ...
+    ] = ()  # what groups of the user's can change in the environment activated
 
     @property
     def shared_env(self) -> str | None:
@@ -90,10 +92,14 @@ class InterpreterChoice(NamedTuple):
 
     @property
     def trust_notices(self) -> tuple[str, ...]:
-        """The Pythons passed over, and one line for a shared environment, naming the group."""
-        if self.shared_with is None:
-            return self.notices
-        return (*self.notices, shared_notice(self.shared_env, self.shared_with))
+        """The Pythons passed over, and for a shared environment one line for each group that can change it."""
+        return (*self.notices, *(shared_notice(self.shared_env, found) for found in self.shared_with))
+
+    def shared_also(self, found: Distrust) -> InterpreterChoice:
+        """With `found`, unless a finding for the same group is there already."""
+        if any(known.group == found.group for known in self.shared_with):
+            return self
+        return self._replace(shared_with=(*self.shared_with, found))
 
 
 def shared_env_of(source: str, active_env: str | None) -> str | None:
@@ -146,7 +152,7 @@ def explicit(python: str, source: str, uid: int, active_env: str | None = None) 
     if found.error and not os.path.lexists(python):
         return InterpreterChoice(python, source, active_env)  # the query says what is wrong
     if shared_in(found, shared_env):
-        return InterpreterChoice(python, source, active_env, shared_with=found)
+        return InterpreterChoice(python, source, active_env, shared_with=(found,))
     return InterpreterChoice(python, source, active_env, refused=found.reason())
 
 

@@ -230,6 +230,6 @@ def probe_interpreter(
         if unsafe is not None and not shared_in(unsafe, choice.shared_env):
             error = f"{python} ({source}) is not safe to run: {where} {unsafe.reason()}"
             return Chosen(choice._replace(refused=unsafe.reason()), None, error, switches, temp)
-        if unsafe is not None and choice.shared_with is None:  # one notice for the environment
-            choice = choice._replace(shared_with=unsafe)
+        if unsafe is not None:  # one notice for each group
+            choice = choice.shared_also(unsafe)
     return Chosen(choice, interpreter, error, switches, temp)

@@ -12,6 +12,7 @@ import pytest
 from safepip.facts import choice
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.request import Request
+from safepip.facts.trust import Distrust
 from tests.unit.facts.test_trust import real_venv
 
 
@@ -64,3 +65,20 @@ def test_an_activated_project_venv_others_can_write_is_refused(
 
     assert made.python == python and made.refused is not None and "every user" in made.refused, made
     assert checked == [python, python]  # as a project venv, then as the one activated
+
+
+def test_a_shared_environment_is_said_once_for_each_group() -> None:
+    """What each group of the user's can change in the environment they activated: one line per group, the
+    same group found again (the venv's bin, then its site-packages) not said twice."""
+    team = Distrust("/v/bin", "group team", group=1500)
+    again = Distrust("/v/lib/python3.11/site-packages", "group team", group=1500)
+    other = Distrust("/v/lib/python3.11/site-packages/x.pth", "group other", group=1600)
+    made = choice.InterpreterChoice("/v/bin/python", "VIRTUAL_ENV", "/v", shared_with=(team,))
+
+    said = made.shared_also(again).shared_also(other).trust_notices
+
+    assert len(said) == 2, said
+    assert said[0].startswith("/v is shared: /v/bin is writable by group team")
+    assert said[1].startswith(
+        "/v is shared: /v/lib/python3.11/site-packages/x.pth is writable by group other"
+    )
