@@ -92,7 +92,8 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
 
             where = shown(target.path, context.identity.home)
             notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
-            if target.kind in LINKED_KINDS:  # a project named now may be there as another's dependency
+            if target.kind in LINKED_KINDS and not request.pip_args.has("--dry-run"):
+                # a project named now may be there as another's dependency, its scripts not linked
                 from safepip.commands.run_pip import link_requested_scripts
 
                 link_requested_scripts(context, target, request, None, notify)

@@ -145,7 +145,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             first_time(own_cache, "stash " + " ".join(sorted(stash_after)))  # said now, not again next run
         changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
         if linked:
-            if code == 0 and request.command == "install":
+            if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
                 link_requested_scripts(context, target, request, infos_before, notify)
             if request.command == "uninstall":
                 for link in remove_dangling_links(user_bin_dir(identity.home), target.path):

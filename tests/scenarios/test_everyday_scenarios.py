@@ -276,6 +276,9 @@ def test_a_named_project_already_there_gets_its_script_linked_without_pip(
     assert needs.returncode == 0 and "Successfully installed" in needs.stdout, describe(needs)
     link = user_bin(alice) / "spcli-hello"
     assert not link.is_symlink(), describe(needs)
+    for dry_run in (["--dry-run", "spcli"], ["--dry-run", "spcli", "spbase"]):  # pip not run, then run
+        dry = safepip.install(alice, dry_run)
+        assert dry.returncode == 0 and not link.is_symlink(), describe(dry)
 
     for again in (False, True):
         if again:
