@@ -37,9 +37,12 @@ import runpy
 
 runpy.run_module("pip", run_name="__main__")
 """
-# a Python whose path a `#!` line cannot hold (whitespace, over 127 bytes) is started through sh, as pip's
-# own script maker does
-SH_TRAMPOLINE = "#!/bin/sh\n'''exec' {python} \"$0\" \"$@\"\n' '''"
+# a Python whose path a `#!` line cannot hold (whitespace, over 127 bytes), or Python could not read back in
+# its own script (bytes that are not UTF-8), is the `python` beside the script, started through sh: the
+# second line is sh's `exec` and, to Python, a string (one that holds no path and no backslash)
+SH_TRAMPOLINE = """#!/bin/sh
+'''exec' "$(dirname -- "$(readlink -f -- "$0")")/python" "$0" "$@"
+' '''"""
 
 
 def clear_half_made(path: str) -> None:
@@ -141,17 +144,23 @@ def create_venv(
     make_virtualenv(path, python, system_site_packages, data_root, lock_fd)
 
 
+def plain_shebang(path: str) -> bool:
+    """`#!path` works: no whitespace, printable UTF-8, short enough for the kernel's line (127 bytes)."""
+    try:
+        size = len(path.encode("utf-8"))
+    except UnicodeEncodeError:  # a path of bytes that are not UTF-8 (surrogate escapes)
+        return False
+    return size <= 125 and path.isprintable() and not any(c.isspace() for c in path)
+
+
 def write_pip_scripts(venv: str) -> None:
     """`pip`, `pip3` and `pip3.X` in the venv's bin, for the seed's pip: activated, the venv's `pip` is its
     own, not the next one on PATH (on Debian, the system's, which PEP 668 stops). One there is left alone;
     nothing for a venv whose pip is not the seed."""
-    import shlex
-
     if not os.path.isfile(os.path.join(site_packages(venv), SEED_PTH)):
         return
     python = paths.venv_python(venv)
-    unsafe = any(c.isspace() for c in python) or len(python.encode(errors="surrogateescape")) > 125
-    shebang = SH_TRAMPOLINE.format(python=shlex.quote(python)) if unsafe else f"#!{python}"
+    shebang = f"#!{python}" if plain_shebang(python) else SH_TRAMPOLINE
     short = ".".join(read_pyvenv_cfg(venv).get("version", "").split(".")[:2])
     for name in ("pip", "pip3", *([f"pip{short}"] if short.startswith("3.") else [])):
         script = os.path.join(venv, "bin", name)

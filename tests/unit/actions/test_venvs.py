@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,14 +45,20 @@ def test_direct_layout_is_the_stdlib_venv_with_pip_from_the_seed(tmp_path: Path,
     assert activate.stdout.split() == [str(python), str(made / "bin" / "pip")]
 
 
-def test_the_pip_script_of_a_venv_whose_path_a_shebang_cannot_hold(tmp_path: Path) -> None:
-    """`pip` in a venv whose path has a space starts its Python through sh, as pip's own scripts do."""
+ODD_NAMES = [b"with space", b"back\\N x", b"\xff-not-utf8", b"q'''s \"$(touch pwned)\" `touch pwned`"]
+
+
+@pytest.mark.parametrize("name", ODD_NAMES, ids=["space", "backslash", "not-utf-8", "quotes"])
+def test_the_pip_script_of_a_venv_whose_path_a_shebang_cannot_hold(tmp_path: Path, name: bytes) -> None:
+    """`pip` in a venv whose path a `#!` line cannot hold, or Python could not read back, starts the
+    `python` beside it through sh; the path is in no line of the script."""
     base = query_interpreter(sys.executable)
-    made = tmp_path / "with space" / "venv"
+    made = Path(os.fsdecode(os.fsencode(tmp_path) + b"/" + name + b"/venv"))
     create_venv(str(made), base.real_path, False, str(tmp_path / "data"), base)
     assert (made / "bin" / "pip").read_text().startswith("#!/bin/sh\n")
     for script in ("pip", "pip3"):
         done = subprocess.run(
-            [made / "bin" / script, "--version"], capture_output=True, text=True, check=False
+            [made / "bin" / script, "--version"], capture_output=True, text=True, check=False, cwd=tmp_path
         )
         assert done.returncode == 0 and str(tmp_path / "data" / "seed") in done.stdout, done
+    assert not (tmp_path / "pwned").exists()
