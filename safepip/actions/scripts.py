@@ -38,10 +38,15 @@ def is_console_script(path: str, name: str) -> bool:
     return os.access(path, os.X_OK)
 
 
+def link_target(link: str) -> str:
+    """Where a symlink leads, a relative one read from the link's own directory (not the working one)."""
+    return os.path.join(os.path.dirname(link), os.readlink(link))
+
+
 def made_by_safepip(link: str, data_root: str) -> bool:
     if not os.path.islink(link):
         return False
-    return os.path.realpath(os.readlink(link)).startswith(os.path.realpath(data_root) + os.sep)
+    return os.path.realpath(link_target(link)).startswith(os.path.realpath(data_root) + os.sep)
 
 
 def project_scripts(site: str, projects: Iterable[str]) -> set[str]:
@@ -118,7 +123,7 @@ def link_scripts(venv: str, names: Iterable[str], user_bin: str, data_root: str)
             if not made_by_safepip(link, data_root):
                 report.left_alone.append(link)
                 continue
-            before = os.readlink(link)
+            before = link_target(link)
             if before == source:
                 continue
             os.unlink(link)
@@ -146,7 +151,7 @@ def remove_dangling_links(user_bin: str, venv: str) -> list[str]:
     for name in names:
         link = os.path.join(user_bin, name)
         if os.path.islink(link) and not os.path.exists(link):
-            pointed = os.path.join(os.path.dirname(link), os.readlink(link))
+            pointed = link_target(link)
             if os.path.normpath(pointed).startswith(prefix) or os.path.realpath(pointed).startswith(prefix):
                 os.unlink(link)
                 removed.append(link)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from safepip.actions.scripts import link_scripts, named_projects, project_scripts, top_level_of
 
 SITE = "lib/python3.11/site-packages"
@@ -64,3 +66,24 @@ def test_a_link_into_another_venv_is_moved_and_said_and_a_stranger_is_left(tmp_p
     assert os.readlink(user_bin / "tool") == str(new / "bin" / "tool")
     again = link_scripts(str(new), {"tool"}, str(user_bin), str(data))
     assert (again.linked, again.moved) == ([], [])  # already there: nothing to say
+
+
+def test_a_relative_link_of_the_users_own_is_read_from_its_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`~/.local/bin/tool -> ../mytools/tool`, the user's own: left alone from whatever working directory,
+    also one where that relative path would lead into safepip's data dir."""
+    data = tmp_path / "data"
+    venv = data / "venvs" / "v"
+    dist(venv, "tool", "1.0", ["tool"])
+    (tmp_path / "mytools").mkdir()
+    (tmp_path / "mytools" / "tool").write_text("#!/bin/sh\n")
+    user_bin = tmp_path / "home" / "bin"
+    user_bin.mkdir(parents=True)
+    (user_bin / "tool").symlink_to("../../mytools/tool")
+    monkeypatch.chdir(venv / "bin")  # from here, ../../mytools/tool is inside the data dir
+
+    report = link_scripts(str(venv), {"tool"}, str(user_bin), str(data))
+
+    assert report.left_alone == [str(user_bin / "tool")]
+    assert os.readlink(user_bin / "tool") == "../../mytools/tool"
