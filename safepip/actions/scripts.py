@@ -10,15 +10,26 @@ from __future__ import annotations
 import os
 
 from safepip.util.dirs import make_dirs
-from safepip.util.names import normalize, pattern
+from safepip.util.names import normalize, requirement_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-# the venv's own scripts: never linked (pip-compile, pip-audit and other pip-* tools are)
-REQUIREMENT_NAME = pattern(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-VENV_OWN = pattern(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
+# the venv's own scripts, with a version or not (python3.11, pip3): never linked (pip-compile, pip-audit
+# and other pip-* tools are)
+VENV_OWN = ("python", "pip", "pydoc", "idle", "wheel")
+
+
+def venv_own(name: str) -> bool:
+    """`(python|pip|pip3|pydoc|idle|wheel)(\\d+(\\.\\d+)*)?|activate.*|deactivate`, without `re`."""
+    if name.startswith("activate") or name == "deactivate":
+        return True
+    for own in VENV_OWN:
+        version = name[len(own) :] if name.startswith(own) else None
+        if version == "" or (version and all(part.isdecimal() for part in version.split("."))):
+            return True
+    return False
 
 
 class LinkReport:
@@ -33,7 +44,7 @@ def user_bin_dir(home: str) -> str:
 
 
 def is_console_script(path: str, name: str) -> bool:
-    if VENV_OWN.fullmatch(name) or not os.path.isfile(path):
+    if venv_own(name) or not os.path.isfile(path):
         return False
     return os.access(path, os.X_OK)
 
@@ -88,9 +99,9 @@ def top_level_of(site: str, infos: Iterable[str]) -> set[str]:
                     if not line.strip():
                         break
                     if line.startswith("Requires-Dist:"):
-                        found = REQUIREMENT_NAME.match(line[len("Requires-Dist:") :].strip())
+                        found = requirement_name(line[len("Requires-Dist:") :].strip())
                         if found:
-                            required.add(normalize(found.group(0)))
+                            required.add(normalize(found))
         except OSError:
             continue
     return set(projects) - required
@@ -107,8 +118,8 @@ def named_projects(positionals: Iterable[str]) -> tuple[set[str], bool]:
             names.add(normalize(base.split("-")[0]))
         elif "/" in arg or ":" in arg or arg.startswith("."):
             unnamed = True
-        elif found := REQUIREMENT_NAME.match(arg.strip()):
-            names.add(normalize(found.group(0)))
+        elif found := requirement_name(arg.strip()):
+            names.add(normalize(found))
     return names, unnamed
 
 

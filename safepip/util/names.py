@@ -17,6 +17,19 @@ def normalize(name: str) -> str:
     return text
 
 
+NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def requirement_name(text: str) -> str | None:
+    """The project name a requirement starts with (PEP 508: `[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?`),
+    None when it starts with none; read without `re`, whose import would cost more than the rest."""
+    end = 0
+    while end < len(text) and text[end] in NAME_CHARS:
+        end += 1
+    name = text[:end].rstrip("._-")
+    return name if name and name[0] not in "._-" else None
+
+
 class LazyPattern:
     """`re.compile(text, flags)`, done when the pattern is first used."""
 

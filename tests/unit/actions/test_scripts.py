@@ -4,11 +4,14 @@ of safepip's that led elsewhere is moved only with a line that says so; files th
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from safepip.actions.scripts import link_scripts, named_projects, project_scripts, top_level_of
+from safepip.actions.scripts import link_scripts, named_projects, project_scripts, top_level_of, venv_own
 
 SITE = "lib/python3.11/site-packages"
 
@@ -87,3 +90,23 @@ def test_a_relative_link_of_the_users_own_is_read_from_its_directory(
 
     assert report.left_alone == [str(user_bin / "tool")]
     assert os.readlink(user_bin / "tool") == "../../mytools/tool"
+
+
+@pytest.mark.parametrize("name", ["python", "python3.11", "pip", "pip3", "pip3.11", "pydoc3", "idle3.1",
+                                  "wheel", "activate", "activate.fish", "deactivate", "pip-compile", "pip.",
+                                  "python3.", "pythonx", "pip3²", "pip٣", "tool", "pip3..1", "pipx"])  # fmt: skip
+def test_a_venvs_own_script_is_told_as_the_pattern_tells_it(name: str) -> None:
+    own = re.compile(r"(python|pip|pip3|pydoc|idle|wheel)(\d+(\.\d+)*)?|activate.*|deactivate")
+    assert venv_own(name) == bool(own.fullmatch(name)), name
+
+
+def test_what_a_link_reads_imports_no_re() -> None:
+    """After every install into a managed venv, and on a satisfied one, the projects named are read: without
+    `re`, whose import costs more than the rest of that work (benchmark row (f))."""
+    code = (
+        "import sys; from safepip.actions.scripts import named_projects, venv_own; "
+        "assert named_projects(['spcli>=2', './x']) == ({'spcli'}, True); assert venv_own('pip3.11'); "
+        "print('re' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False"]

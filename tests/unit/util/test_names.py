@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from safepip.util.names import normalize, pattern
+from safepip.util.names import normalize, pattern, requirement_name
 
 
 def pep503(name: str) -> str:
@@ -44,3 +44,26 @@ def test_re_is_imported_only_when_a_pattern_is_used() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+PEP508_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+
+
+def test_a_requirements_name_is_read_as_pep_508s_pattern_reads_it() -> None:
+    rng = random.Random(508)
+    samples = [
+        "spcli>=2",
+        "Zope.Interface[x]",
+        "a",
+        "-a",
+        "a-",
+        "a._-",
+        "_a",
+        "9 ; python_version>'3'",
+        "",
+        "İx",
+    ]
+    samples += ["".join(rng.choice("aZ9-_.[>= İ") for _ in range(rng.randrange(10))) for _ in range(5000)]
+    for text in samples:
+        found = PEP508_NAME.match(text)
+        assert requirement_name(text) == (found.group(0) if found else None), text
