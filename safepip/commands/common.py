@@ -80,6 +80,8 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     if context.private_root is not None:
         make_private_root(context.private_root, context.identity.euid)
     owned = target.kind in ("managed", "overlay")
+    # a --venv this run makes: removed again when interrupted before it is ready (one that was there is kept)
+    made_here = owned or (target.kind == "venv" and not os.path.lexists(target.path))
     lock_file = lock_file_for(context, target)
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
     try:
@@ -103,7 +105,7 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
                 write_pip_scripts(target.path)
             yield fd
     except BaseException:
-        if owned and target.create_from is not None:  # interrupted before its venv was ready
+        if made_here and target.create_from is not None:  # interrupted before its venv was ready
             from safepip.actions.venvs import remove_if_unused
 
             remove_if_unused(target.path)

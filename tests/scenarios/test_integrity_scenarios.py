@@ -660,3 +660,27 @@ def test_ordinary_upgrade_reports_no_stash(safepip: Safepip, alice: User) -> Non
     assert "stash" not in proc.stderr, describe(proc)
     assert stash_in(only_managed_venv(alice.home) / SITE) == []
     assert_user_aftermath(alice)
+
+
+def test_a_venv_interrupted_while_made_for_venv_is_removed_again(
+    safepip: Safepip, alice_temp_cleanup: User, integrity_links: Path, logs: Path
+) -> None:
+    """`--venv PATH` that did not exist, SIGINT while safepip lays it out: the directory it made goes again
+    (not left holding its lock file), and the next run makes the venv."""
+    alice = alice_temp_cleanup
+    parent = alice.home / "projects"
+    run_ok(alice, ["mkdir", "-p", parent])
+    venv = parent / "made-by-venv"
+    argv = [str(safepip.executable), "--venv", str(venv), "install", "--no-index", "--find-links",
+            str(integrity_links), "spslow"]  # fmt: skip
+    run = signal_while_laying_out(alice, argv, logs, {}, parent, Interruption(signal.SIGINT, "venv", 0.0))
+    try:
+        proc = run.finish(timeout=60)
+    finally:
+        run.end()
+    assert proc.returncode == 128 + signal.SIGINT, describe(proc)
+    assert not venv.exists(), f"{sorted(p.name for p in venv.iterdir())}\n{describe(proc)}"
+
+    after = safepip.run(alice, ["--venv", str(venv), "install", *safepip.source_args(), "spcli"])
+    assert after.returncode == 0 and (venv / MARKER).is_file(), describe(after)
+    assert is_under(import_location(alice, venv / "bin/python", "spcli"), venv)
