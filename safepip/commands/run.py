@@ -55,7 +55,8 @@ def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
         }
         command = shutil.which(argv[0], path=environ.get("PATH")) or argv[0]
         try:
-            return run_streaming([command, *argv[1:]], environ, tee_stderr=False)[0]
+            # the command's own exit code: one that handles Ctrl-C (a REPL, a test runner) decides it
+            return run_streaming([command, *argv[1:]], environ, tee_stderr=False, own_code=True)[0]
         except OSError as error:
             raise SafepipError(
                 f"cannot run {argv[0]}: {error.strerror}",

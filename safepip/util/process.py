@@ -273,14 +273,16 @@ class Child:
         self.poll()
         return True
 
-    def finish(self) -> int:
+    def finish(self, own_code: bool = False) -> int:
         """Wait for the child, then for what is left of an interrupted tree (killed after a grace period);
-        the exit code, 128 + n when safepip got signal n."""
+        the exit code, 128 + n when safepip got signal n (pip's interrupted install), or with `own_code`
+        the child's own, 128 + n only when signal n ended it (a command that handles the signal itself)."""
         code = self.wait()
         assert code is not None
         if self.received:
             self.reap_tree()
-            code = 128 + self.received[0]
+            if not own_code:
+                code = 128 + self.received[0]
         self.restore()
         return code
 
@@ -346,9 +348,11 @@ def run_streaming(
     stdout_to_stderr: bool = False,
     tee_stderr: bool = True,
     inherit: Iterable[int] = (),
+    own_code: bool = False,
 ) -> tuple[int, str]:
     """Run a child to its end with stdio inherited (pip's progress bars and prompts as always): its exit
-    code and its stderr's tail. `stdout_to_stderr` keeps stdout free for safepip's JSON."""
+    code and its stderr's tail. `stdout_to_stderr` keeps stdout free for safepip's JSON; `own_code`: see
+    Child.finish."""
     read_end = write_end = None
     if tee_stderr:
         read_end, write_end = os.pipe()
@@ -369,7 +373,7 @@ def run_streaming(
             os.close(write_end)
     try:
         text = copy_stderr(read_end, child) if read_end is not None else ""
-        code = child.finish()
+        code = child.finish(own_code)
     except BaseException:
         child.kill()
         child.restore()

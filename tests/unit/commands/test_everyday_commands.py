@@ -7,6 +7,7 @@ import json
 import os
 import pty
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -116,6 +117,35 @@ def test_run_activates_the_target_and_passes_the_exit_code(fake_venv_python: str
     venv = str(Path(fake_venv_python).parent.parent)
     assert run.code == 3, run.stderr
     assert run.stdout.splitlines() == [venv, fake_venv_python]
+
+
+HANDLES_TERM = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *_: sys.exit(5))\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(30)\n"
+)
+
+
+@pytest.mark.parametrize(("handles", "expected"), [(True, 5), (False, 128 + signal.SIGTERM)])
+def test_run_gives_the_commands_own_code_when_it_handles_the_signal(
+    fake_venv_python: str, workdir: Path, handles: bool, expected: int
+) -> None:
+    """SIGTERM to `safepip run` reaches the command: one that handles it (cleans up, exits 5) decides the
+    exit code; one that it ends gives 128 + 15."""
+    command = ["python", "-c", HANDLES_TERM] if handles else ["sh", "-c", "echo ready; exec sleep 30"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "safepip", "--python", fake_venv_python, "-q", "run", "--", *command],
+        cwd=workdir / "cwd", env=clean_environment(workdir), stdout=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGTERM)  # to safepip alone, as `kill PID` does
+        assert proc.wait(timeout=TIMEOUT) == expected
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def test_run_of_a_missing_command_says_so(fake_venv_python: str, workdir: Path) -> None:
