@@ -26,9 +26,16 @@ from safepip.util.process import own_python_environment, python_file, replace_pr
 Notify = Callable[[str], None]
 USAGE = "safepip self install | self update [PYZ] | self uninstall"
 ACTIONS = ("install", "update", "uninstall")
+SELF_HELP = """\
+  install           run from safepip.pyz: safepip in a venv of its own, ~/.local/bin/safepip linked to it
+  update [PYZ]      the same from a newer safepip.pyz (this one, or PYZ)
+  uninstall         remove that venv and the link; your venvs, overlays and the shared pip stay"""
 
 
 def self_command(argv: list[str], options: Options, notify: Notify) -> int:
+    if argv in (["--help"], ["-h"]):
+        print(f"usage: {USAGE}\n\n{SELF_HELP}")
+        return 0
     action = argv[0] if argv else None
     if action not in ACTIONS or len(argv) > (2 if action == "update" else 1):
         raise UsageError(f"unknown: safepip self {' '.join(argv)}".rstrip(), USAGE)

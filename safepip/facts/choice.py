@@ -120,7 +120,7 @@ def path_pythons(environ: Mapping[str, str], own_prefix: str) -> list[str]:
     """The python3/python files on PATH, in order, safepip's own environment left out (pipx installs)."""
     own_bin = os.path.realpath(os.path.join(own_prefix, "bin")) if own_prefix else None
     found = []
-    for directory in environ.get("PATH", "").split(os.pathsep):
+    for directory in environ.get("PATH", os.defpath).split(os.pathsep):  # unset: where execvp looks
         if not directory or not os.path.isabs(directory) or os.path.realpath(directory) == own_bin:
             continue
         for name in ("python3", "python"):

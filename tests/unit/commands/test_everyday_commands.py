@@ -148,6 +148,12 @@ def test_run_gives_the_commands_own_code_when_it_handles_the_signal(
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+def test_self_help_says_its_actions(workdir: Path) -> None:
+    run = run_safepip(workdir, ["self", "--help"])
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith("usage: safepip self install | self update [PYZ] | self uninstall\n")
+
+
 def test_run_of_a_missing_command_says_so(fake_venv_python: str, workdir: Path) -> None:
     run = run_safepip(workdir, ["--python", fake_venv_python, "run", "--", "no-such-command-here"])
     assert run.code == 127

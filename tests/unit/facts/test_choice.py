@@ -82,3 +82,18 @@ def test_a_shared_environment_is_said_once_for_each_group() -> None:
     assert said[1].startswith(
         "/v is shared: /v/lib/python3.11/site-packages/x.pth is writable by group other"
     )
+
+
+def test_without_path_the_pythons_are_looked_for_where_execvp_looks() -> None:
+    """PATH unset (`env -i`): os.defpath, as a shell or execvp would search; PATH set but empty: nowhere."""
+    on_defpath = [
+        os.path.join(directory, name)
+        for directory in os.defpath.split(os.pathsep)
+        if directory
+        for name in ("python3", "python")
+        if os.access(os.path.join(directory, name), os.X_OK)
+    ]
+    if not on_defpath:
+        pytest.skip(f"no python3 in {os.defpath}")
+    assert choice.path_pythons({}, "") == on_defpath
+    assert choice.path_pythons({"PATH": ""}, "") == []
