@@ -9,6 +9,7 @@ replaced.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 
 from safepip.actions.locks import target_lock
@@ -124,4 +125,10 @@ def uninstall(tool: Tool, notify: Notify) -> int:
         f"what safepip installed for you stays in {tool.data_root} (venvs, overlays, and the pip that they"
         " and the venvs made with --venv share); remove it when none of them is needed"
     )
+    running = sys.prefix if sys.prefix != sys.base_prefix and running_archive() is None else None
+    if running is not None and os.path.realpath(running) != os.path.realpath(tool.venv):
+        notify(
+            f"the safepip running now is in {running}, which `self install` did not make: remove it as it was"
+            " installed (`pipx uninstall safepip-cli`, `pip uninstall safepip-cli`)"
+        )
     return 0

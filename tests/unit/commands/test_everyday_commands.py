@@ -154,6 +154,14 @@ def test_self_help_says_its_actions(workdir: Path) -> None:
     assert run.stdout.startswith("usage: safepip self install | self update [PYZ] | self uninstall\n")
 
 
+def test_self_uninstall_from_another_installation_says_how_to_remove_that_one(workdir: Path) -> None:
+    """`self uninstall` removes what `self install` made; run from a safepip installed otherwise (this
+    test's venv, pipx), it says how that one goes."""
+    run = run_safepip(workdir, ["self", "uninstall"])
+    assert run.code == 0, run.stderr
+    assert f"the safepip running now is in {sys.prefix}, which `self install` did not make" in run.stderr
+
+
 def test_run_of_a_missing_command_says_so(fake_venv_python: str, workdir: Path) -> None:
     run = run_safepip(workdir, ["--python", fake_venv_python, "run", "--", "no-such-command-here"])
     assert run.code == 127
