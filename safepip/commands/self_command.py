@@ -55,6 +55,19 @@ def describe(about: dict[str, object]) -> str:
     return f"safepip {about.get('version')} (build {about.get('build')})"
 
 
+def replacing(current: dict[str, object] | None, about: dict[str, object]) -> str:
+    """What an update replaced, said; a newer version than the one put in place, said so."""
+    if current is None:
+        return ""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        older = Version(str(about.get("version"))) < Version(str(current.get("version")))
+    except InvalidVersion:
+        older = False
+    return f", replacing {describe(current)}" + (", a newer version" if older else "")
+
+
 def install(tool: Tool, notify: Notify, update: bool) -> int:
     archive = running_archive()
     about = archive_about(archive) if archive is not None else None
@@ -87,7 +100,7 @@ def install(tool: Tool, notify: Notify, update: bool) -> int:
     if step is SelfStep.PUT_IN_PLACE:
         python = tool_python()
         put_tool_in_place(tool, python, archive, about)
-        notify(f"installed {describe(about)} into {tool.venv} (with {python})")
+        notify(f"installed {describe(about)} into {tool.venv} (with {python}){replacing(current, about)}")
     else:
         notify(f"{describe(about)} is {step.value} in {tool.venv}")
     if link_tool(tool):

@@ -393,6 +393,7 @@ def test_self_update_replaces_another_build(stock: StockMachine, alice: User, py
     )
     update = stock.run(alice, ["python3", pyz_of_alice, "self", "update"])
     assert update.returncode == 0 and "installed safepip" in update.stderr, describe(update)
+    assert ", replacing safepip " in update.stderr and "(build 0000000000000000)" in update.stderr
     assert not leftover.exists() and json.loads(marker.read_text())["build"] != "0000000000000000"
     again = stock.run(alice, ["python3", pyz_of_alice, "self", "update"])
     assert again.returncode == 0 and "up to date" in again.stderr, describe(again)
