@@ -104,6 +104,10 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
 
                 write_pip_scripts(target.path)
             yield fd
+    except (
+        RefusedError
+    ):  # the lock, or a directory another user made, refused: nothing of this run's to remove
+        raise
     except BaseException:
         if made_here and target.create_from is not None:  # interrupted before its venv was ready
             from safepip.actions.venvs import remove_if_unused
