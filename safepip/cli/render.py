@@ -38,7 +38,7 @@ def plan_as_dict(
         "target": as_data(plan.target) if plan.target else None,
         "passed_over": [as_data(item) for item in plan.passed_over],
         "refusal": as_data(plan.refusal) if plan.refusal else None,
-        "notices": [*plan.notices, *plan.pip_notices],
+        "notices": list(plan.every_notice),
         "advice": list(plan.advice),
         "pip_command": pip_command,
         "temp": as_data(plan.temp) if plan.temp else None,
@@ -83,7 +83,7 @@ def plan_as_text(context: Context, plan: Plan, request: Request, pip_command: li
     if plan.cache is not None:
         where = f"redirected to {plan.cache.redirect_to}" if plan.cache.redirect_to else "pip's own"
         lines.append(f"  pip cache: {where} ({plan.cache.reason})")
-    lines += [f"  notice: {notice}" for notice in (*plan.notices, *plan.pip_notices)]
+    lines += [f"  notice: {notice}" for notice in plan.every_notice]
     lines += [f"  advice: {advice}" for advice in plan.advice]
     if pip_command:
         lines.append("  pip command: " + " ".join(pip_command))

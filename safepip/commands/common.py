@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     Notify = Callable[[str], None]
 
 VENV_KINDS = ("venv", "managed", "overlay")  # targets that are venvs: locked in their own `.lock`, as uv does
-LINKED_KINDS = ("managed", "overlay")  # venvs of safepip's own, whose scripts are linked into ~/.local/bin
+# venvs of safepip's own: made and removed by it, their console scripts linked into ~/.local/bin
+OWN_VENV_KINDS = ("managed", "overlay")
 
 
 def make_request(command: str, argv: Sequence[str], options: Options) -> Request:
@@ -79,13 +80,13 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
 
     if context.private_root is not None:
         make_private_root(context.private_root, context.identity.euid)
-    owned = target.kind in ("managed", "overlay")
+    owned = target.kind in OWN_VENV_KINDS
     # a --venv this run makes: removed again when interrupted before it is ready (one that was there is kept)
     made_here = owned or (target.kind == "venv" and not os.path.lexists(target.path))
     lock_file = lock_file_for(context, target)
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
+    trusted_by = context.identity.euid if target.kind in VENV_KINDS else None  # a venv made or taken here
     try:
-        trusted_by = context.identity.euid if target.kind in VENV_KINDS else None  # made or taken here
         with target_lock(
             lock_file, target.path, request.options.lock_timeout, notify, dir_mode, trusted_by
         ) as fd:
@@ -104,10 +105,8 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
 
                 write_pip_scripts(target.path)
             yield fd
-    except (
-        RefusedError
-    ):  # the lock, or a directory another user made, refused: nothing of this run's to remove
-        raise
+    except RefusedError:
+        raise  # the lock, or a directory another user made, refused: nothing of this run's to remove
     except BaseException:
         if made_here and target.create_from is not None:  # interrupted before its venv was ready
             from safepip.actions.venvs import remove_if_unused

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from safepip.commands.common import LINKED_KINDS, plan_for, require_target
+from safepip.commands.common import OWN_VENV_KINDS, plan_for, require_target
 from safepip.errors import SafepipError
 from safepip.util.process import own_python_environment, run_streaming
 
@@ -92,7 +92,7 @@ def run_pip_command(request: Request, notify: Notify, trace: Trace | None = None
 
             where = shown(target.path, context.identity.home)
             notify(f"already satisfied in {target.kind} {where}, pip not run: {', '.join(satisfied)}")
-            if target.kind in LINKED_KINDS and not request.pip_args.has("--dry-run"):
+            if target.kind in OWN_VENV_KINDS and not request.pip_args.has("--dry-run"):
                 # a project named now may be there as another's dependency, its scripts not linked
                 from safepip.commands.run_pip import link_requested_scripts
 

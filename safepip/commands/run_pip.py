@@ -20,7 +20,7 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import LINKED_KINDS, VENV_KINDS, locked_target, pip_cache_variables
+from safepip.commands.common import OWN_VENV_KINDS, VENV_KINDS, locked_target, pip_cache_variables
 from safepip.commands.lines import after_line, dist_state, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -101,7 +101,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     changes = request.command in CHANGING_COMMANDS
     own_cache = context.own_cache.path if context.own_cache and context.private_root is None else None
     if changes:
-        for notice in (*plan.notices, *plan.pip_notices):
+        for notice in plan.every_notice:
             notify(notice)
         for advice in plan.advice:
             if first_time(own_cache, f"{target.path} {advice}"):
@@ -118,7 +118,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             **temp.variables,
             **pip_cache_variables(plan, identity.euid, notify),
         }
-        linked = target.kind in LINKED_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
+        linked = target.kind in OWN_VENV_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
         infos_before = dist_infos(site_packages(target.path)) if linked else set()
         dirs = install_dirs(context, target)
         if request.command == "install" and not request.pip_args.has("--dry-run"):

@@ -82,9 +82,7 @@ class InterpreterChoice(NamedTuple):
     active_env: str | None = None
     refused: str | None = None  # an explicit choice that is not trusted: why
     notices: tuple[str, ...] = ()  # Pythons passed over
-    shared_with: tuple[
-        Distrust, ...
-    ] = ()  # what groups of the user's can change in the environment activated
+    shared_with: tuple[Distrust, ...] = ()  # what groups of the user's can change in the env activated
 
     @property
     def shared_env(self) -> str | None:

@@ -43,3 +43,8 @@ class Plan(NamedTuple):
     cache: CacheChoice | None = None
     advice: tuple[str, ...] = ()  # said once per target: how to change the situation (a chown)
     pip_notices: tuple[str, ...] = ()  # what pip is given instead (temp dir, cache): said only when pip runs
+
+    @property
+    def every_notice(self) -> tuple[str, ...]:
+        """The notices, and what pip is given instead: what a run that starts pip says, and explain shows."""
+        return (*self.notices, *self.pip_notices)
