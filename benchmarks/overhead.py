@@ -1,7 +1,7 @@
 """What safepip adds to an install, seen from inside its process: the time from the command's start to pip's
 spawn, pip's own run, and the time after pip ends, against plain pip, alternated.
 
-    python benchmarks/overhead.py [--reps 30]
+    python benchmarks/overhead.py [--reps 30] [--crowded]
 
 A one-wheel install into a fresh venv, as run.py's (a): plain `python -m pip install`, safepip repeated, and
 safepip's first run (a new HOME), in turn. safepip runs through a wrapper (`--marks`) that loads it as its
@@ -9,6 +9,7 @@ launcher does and records, on the machine's monotonic clock, when its first line
 and when pip ended; the benchmark records when it started the command and when the command ended. Python's
 own start-up is the first line's time less the command's start. A floor beside it: a bare Python that only
 starts the same pip (`-P -m pip`) and waits, what any Python wrapper of pip costs before doing anything.
+With `--crowded`, the venv is run.py's venv of 300 packages instead of a fresh one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import BIN, Run, bare_wrapper, remove_installed
+from bench_support import BIN, Run, bare_wrapper, make_fresh_and_crowded_venvs, remove_installed
 
 WRAPPER = """\
 import time
@@ -61,13 +62,18 @@ def median_ms(values: list[float]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=30)
-    reps = parser.parse_args().reps
+    parser.add_argument("--crowded", action="store_true", help="a venv of 300 packages, as run.py's (a)")
+    options = parser.parse_args()
+    reps = options.reps
     with tempfile.TemporaryDirectory(prefix="safepip-overhead-") as directory:
         root = Path(directory)
         run = Run.in_directory(root, reps)
         bench = run.bench
         venv = root / "venv"
-        site = bench.make_venv(venv)
+        if options.crowded:
+            _, site = make_fresh_and_crowded_venvs(bench, root / "venv-fresh", venv, 300, 300)
+        else:
+            site = bench.make_venv(venv)
         wrapper, marks = root / "wrapper.py", root / "marks"
         wrapper.write_text(WRAPPER)
         bare = bare_wrapper(root)
