@@ -2,7 +2,7 @@
 
 For a venv the lock is `<venv>/.lock`, the file uv locks for the same venv (uv-python's
 `PythonEnvironment::lock`), so safepip, uv and every member of a shared venv take turns; the other targets
-are locked in safepip's runtime dir (policy/lock_path.py says which file). The lock is flock(2), as uv and
+are locked in safepip's runtime dir (commands/common.py's lock_file_for says which file). The lock is flock(2), as uv and
 filelock's UnixFileLock take it, here without filelock's import (see the benchmark's import costs). Its
 descriptor is handed to the processes safepip starts for the target, so the lock lives as long as any of them.
 

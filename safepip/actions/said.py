@@ -10,9 +10,9 @@ from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
 
 
-def first_time(cache_dir: str | None, what: str) -> bool:
-    """True the first time `what` is asked about (and remembered from then on); True when it cannot be
-    remembered, so that nothing goes unsaid."""
+def said_first_time(cache_dir: str | None, what: str) -> bool:
+    """Record `what` as said; True when this is the first time (or when it cannot be recorded, so that
+    nothing goes unsaid)."""
     if cache_dir is None:
         return True
     said = os.path.join(cache_dir, "said")

@@ -14,7 +14,7 @@ from safepip.actions.seed import pip_seed, seed_supports
 from safepip.actions.venv_layout import can_lay_out, lay_out_venv
 from safepip.errors import SafepipError, UsageError
 from safepip.facts import paths
-from safepip.facts.paths import site_packages
+from safepip.facts.paths import VENV_LOCK, site_packages
 from safepip.facts.python_trust import read_pyvenv_cfg
 from safepip.facts.records import Interpreter
 from safepip.util.archive import own_module
@@ -25,7 +25,6 @@ from safepip.util.questions import NoAnswer, ask
 # an overlay runs safepip's pip, never an older one of the base's
 OVERLAY_PTH = "_safepip_z_overlay.pth"
 OLD_OVERLAY_PTHS = ("_safepip_overlay.pth",)  # what earlier versions wrote
-LOCK_NAME = ".lock"  # the venv's lock (actions/locks.py)
 SEED_PTH = "_safepip_pip.pth"  # puts the shared pip seed on sys.path, after the venv's own site-packages
 VENV_TIMEOUT = 300.0
 # `pip` in a venv whose pip is the seed: `python -m pip`, as a venv's own pip script would run it (sys.argv[0]
@@ -49,7 +48,7 @@ def clear_half_made(path: str) -> None:
     """Empty a venv directory that has no marker (a run was interrupted), keeping `.lock`: other runs
     wait on that very file."""
     for name in os.listdir(path):
-        if name == LOCK_NAME:
+        if name == VENV_LOCK:
             continue
         entry = os.path.join(path, name)
         if os.path.isdir(entry) and not os.path.islink(entry):
@@ -66,7 +65,7 @@ def remove_if_unused(path: str) -> None:
     if paths.venv_is_ready(path):
         return
     try:
-        fd = open_lock_file(os.path.join(path, LOCK_NAME))
+        fd = open_lock_file(os.path.join(path, VENV_LOCK))
     except OSError:
         return
     try:
@@ -91,7 +90,7 @@ def ensure_venv(
     it was made now, False when it was ready (made by another run while this one waited)."""
     if paths.venv_is_ready(path):
         return False
-    if os.listdir(path) not in ([], [LOCK_NAME]):
+    if os.listdir(path) not in ([], [VENV_LOCK]):
         if not owned:
             raise UsageError(
                 f"{path} exists but is not a venv", "pass --venv a new directory or an existing venv"

@@ -108,7 +108,11 @@ def dispatch(command: str, rest: list[str], options: Options) -> int:
 
         return self_command(rest, options, lambda m: say(options.quiet, m))
     assert command == "shell-init"
-    return shell_init(rest)
+    from safepip.commands.shell_init import shell_init
+
+    return shell_init(
+        rest, [*OWN_COMMANDS, *PIP_COMMANDS, *(name for spec in OPTIONS for name in spec.names)]
+    )
 
 
 def carried_entry(entry: str, argv: list[str]) -> int:
@@ -198,55 +202,6 @@ def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:
     else:
         print(checklist_as_text(checks))
     return 0 if all(check.ok for check in checks if check.topic == "target") else 77
-
-
-def shell_init(rest: list[str]) -> int:
-    from safepip.actions.scripts import user_bin_dir
-    from safepip.commands.shell_init import SHELLS, profile_lines
-
-    if rest[:1] == ["--overlay-of"] and len(rest) == 2:  # what the profile's pip() asks after each run
-        from safepip.facts.own_dirs import own_dirs
-        from safepip.facts.paths import ready_overlay_of
-
-        print(ready_overlay_of(own_dirs(os.geteuid()).data.path, rest[1]) or "")
-        return 0
-    shell = rest[0] if rest else os.path.basename(os.environ.get("SHELL", ""))
-    if shell not in SHELLS or len(rest) > 1:
-        raise UsageError(
-            f"unknown shell {' '.join(rest) or shell!r}", f"safepip shell-init {'|'.join(SHELLS)}"
-        )
-    home = os.environ.get("HOME") or os.path.expanduser("~")
-    words = [*OWN_COMMANDS, *PIP_COMMANDS, *(name for spec in OPTIONS for name in spec.names)]
-    print(profile_lines(shell, own_command(), user_bin_dir(home), words))
-    return 0
-
-
-def own_command() -> list[str]:
-    """How to run this very safepip again from any directory (shell-init's functions): its script's absolute
-    path, `python -I PYZ`, or `python -E -P -m safepip`; never with the working directory or a PYTHON*
-    variable deciding what safepip's own Python imports. Refused for a safepip found only in the working
-    directory (`python -m safepip` in a checkout): the functions would run whatever is in the next one."""
-    import shutil
-
-    from safepip.util.archive import running_archive
-
-    archive = running_archive()
-    if archive is not None:  # a downloaded .pyz is seldom executable
-        return [sys.executable, "-I", archive]
-    script = sys.argv[0]
-    if os.path.basename(script) == "__main__.py":
-        home = os.path.dirname(os.path.dirname(os.path.abspath(script)))
-        if os.path.abspath(os.getcwd()) == home and home not in sys.path[1:]:
-            raise UsageError(
-                f"this safepip runs from the working directory ({home}); pip in your shell would then run "
-                "whatever safepip is in the directory you type it in",
-                "install safepip first (python3 -m safepip.zipapp.build && python3 dist/safepip.pyz self "
-                "install), then run ~/.local/bin/safepip shell-init",
-            )
-        # 3.10 has no -P; its -I keeps the working directory out too (and the user site)
-        return [sys.executable, *(["-E", "-P"] if sys.version_info >= (3, 11) else ["-I"]), "-m", "safepip"]
-    found = os.path.abspath(script) if os.path.sep in script else shutil.which(script)
-    return [found or "safepip"]
 
 
 def exit_now(code: int) -> None:

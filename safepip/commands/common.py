@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import RefusedError
-from safepip.facts.paths import runtime_lock_path
+from safepip.facts.paths import VENV_LOCK, runtime_lock_path
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.probe import probe_context
 from safepip.facts.request import Options, Request
@@ -64,9 +64,9 @@ def lock_file_for(context: Context, target: Target) -> str:
     safepip's runtime dir."""
     interpreter = context.interpreter
     if target.kind in VENV_KINDS:
-        return os.path.join(target.path, ".lock")
+        return os.path.join(target.path, VENV_LOCK)
     if target.kind == "env" and interpreter is not None and (interpreter.is_venv or interpreter.is_conda):
-        return os.path.join(target.path, ".lock")
+        return os.path.join(target.path, VENV_LOCK)
     own = context.own_cache.path if context.own_cache else context.data_dir.path
     return runtime_lock_path(own, target.path)
 

@@ -1,5 +1,5 @@
-"""`safepip install ARGS` and every other pip command: decide, then (commands/run_pip.py) lock, check and run
-pip; nothing before.
+"""`safepip install ARGS` and every other pip command: decide; answer an install that pip would find already
+satisfied without starting pip (the no-op answer); else (commands/run_pip.py) lock, check and run pip.
 
 The order is the promise: pip starts only after the decision, the target's lock and the half-upgrade
 preflight, and it inherits the lock, so nothing safepip started writes to a target without holding it.
@@ -11,15 +11,20 @@ import os
 
 from safepip.commands.common import OWN_VENV_KINDS, plan_for, require_target
 from safepip.errors import SafepipError
+from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import own_python_environment, run_streaming
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping, Sequence
 
     from safepip.commands.common import Notify
+    from safepip.facts.pip_args import PipArgs
+    from safepip.facts.pip_config import PipSwitches
     from safepip.facts.records import Context, Interpreter
     from safepip.facts.request import Request
+    from safepip.facts.stamps import FileStamp
+    from safepip.policy.noop import Inputs
     from safepip.policy.plan import Plan, Target
 
     Trace = Callable[[Context, Plan], None]
@@ -40,7 +45,7 @@ def import_later_stages() -> None:
 
 
 def noop_answer(context: Context, target: Target, request: Request) -> list[str] | None:
-    """The distributions pip would find already satisfied, when that is all it would do (policy/noop.py)."""
+    """The distributions pip would find already satisfied in the target, when that is all it would do."""
     interpreter: Interpreter | None = context.interpreter
     if target.kind not in NOOP_KINDS or target.create_from is not None or interpreter is None:
         return None
@@ -53,8 +58,6 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
             interpreter = query_interpreter(target.python, cache, keep=made)
         except SafepipError:
             return None
-    from safepip.policy.noop import already_satisfied
-
     return already_satisfied(
         request.pip_args,
         context.pip,
@@ -62,7 +65,85 @@ def noop_answer(context: Context, target: Target, request: Request) -> list[str]
         interpreter.markers,
         os.environ,
         os.getcwd(),
-        cache_dir=context.own_cache.path if context.own_cache and context.private_root is None else None,
+        cache_dir=context.home_cache,
+    )
+
+
+def already_satisfied(
+    args: PipArgs,
+    switches: PipSwitches,
+    sys_path: Sequence[str],
+    markers: Mapping[str, str],
+    environ: Mapping[str, str],
+    cwd: str,
+    *,
+    cache_dir: str | None = None,
+    keep: bool = True,
+) -> list[str] | None:
+    """What pip would find already satisfied when that is all it would do; None when pip must run.
+
+    With `cache_dir` (safepip's cache dir) the answer is looked up there first and, when `keep`, kept
+    there; explain and doctor pass `keep=False`, as they write nothing.
+    """
+    from safepip.facts import noop_cache  # imported lazily: see import_later_stages
+    from safepip.policy.noop import NotPlain, cache_key, plain_inputs
+
+    if not sys_path or not markers:
+        return None
+    try:
+        inputs = plain_inputs(args, switches)
+    except NotPlain:
+        return None
+    key = cache_key(args, switches, sys_path, markers, cwd) if cache_dir else None
+    if cache_dir and key:
+        answer = noop_cache.cached_answer(cache_dir, key, environ)
+        if answer is not None:
+            return answer
+    built = answer_from_files(inputs, sys_path, markers, environ, cwd)
+    if built is not None and built.files is not None and cache_dir and key and keep:
+        noop_cache.keep_answer(
+            cache_dir, key, built.answer, built.files, built.sites, built.variables, environ
+        )
+    return built.answer if built is not None else None
+
+
+class Built(NamedTuple):
+    answer: list[str]
+    # requirements, constraints and metadata files read; None when their paths are not to be written down
+    files: list[tuple[str, FileStamp | None]] | None
+    sites: tuple[tuple[str, str], ...]  # the sys.path directories' stamps
+    variables: tuple[str, ...]  # the environment variables the files refer to
+
+
+def answer_from_files(
+    inputs: Inputs, sys_path: Sequence[str], markers: Mapping[str, str], environ: Mapping[str, str], cwd: str
+) -> Built | None:
+    """The answer read from the requirements files and the installed metadata: what a cached answer saves."""
+    # Imported here: a cached answer needs none of them. packaging (closure.py) costs more to import than
+    # a cached answer takes, and more than the whole check when a requirement is plainly not installed.
+    from safepip.facts.installed import read_metadata, scan_installed
+    from safepip.facts.requirements import NotRead, read_sources
+    from safepip.policy.noop import surely_missing
+
+    try:
+        sources = read_sources(inputs.requirement_files, inputs.constraint_files, environ, cwd)
+    except NotRead:
+        return None
+    requirements = (*inputs.requirements, *sources.requirements)
+    scan = scan_installed(sys_path)
+    if not requirements or not scan.complete:
+        return None  # nothing to install: pip has something to say about that
+    if any(surely_missing(requirement, scan.found) for requirement in requirements):
+        return None
+    from safepip.policy.closure import Unsatisfied, satisfied_closure
+
+    try:
+        closure = satisfied_closure(requirements, sources.constraints, scan.found, markers, read_metadata)
+    except Unsatisfied:
+        return None
+    files = [(source.path, source.stamp) for source in sources.files] + closure.files
+    return Built(
+        closure.answer, None if sources.paths_from_variables else files, scan.sites, sources.variables
     )
 
 

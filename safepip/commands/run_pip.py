@@ -8,7 +8,7 @@ import errno
 import os
 
 from safepip.actions.preflight import refuse_half_upgrade, stash_entries, stash_line
-from safepip.actions.said import first_time
+from safepip.actions.said import said_first_time
 from safepip.actions.scripts import (
     dist_infos,
     link_scripts,
@@ -50,7 +50,7 @@ def install_dirs(context: Context, target: Target) -> tuple[str, ...]:
         scheme = interpreter.scheme
     elif target.kind in USER_KINDS and interpreter is not None and target.path == interpreter.user_base:
         scheme = interpreter.user_scheme
-    elif target.kind in ("managed", "overlay", "venv") and os.path.isdir(target.path):
+    elif target.kind in VENV_KINDS and os.path.isdir(target.path):
         return (site_packages(target.path), os.path.join(target.path, "bin"))
     elif target.kind == "explicit" and target.reason.startswith("--target"):  # reason: "<option> <source>"
         return (target.path,)
@@ -99,12 +99,12 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     """Lock the target (making its venv), give pip a private temp dir and a usable cache, check for
     half-upgrades, run pip, then report stash entries, link or unlink scripts, and explain a failure."""
     changes = request.command in CHANGING_COMMANDS
-    own_cache = context.own_cache.path if context.own_cache and context.private_root is None else None
+    own_cache = context.home_cache
     if changes:
         for notice in plan.every_notice:
             notify(notice)
         for advice in plan.advice:
-            if first_time(own_cache, f"{target.path} {advice}"):
+            if said_first_time(own_cache, f"{target.path} {advice}"):
                 notify(advice)
         notify(target_line(target, context.identity.home))
     identity = context.identity
@@ -126,7 +126,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             refuse_half_upgrade(dirs, identity.euid, identity.name, cache,
                                 dry_run_command(plan, request.command), environ, lock_fd)  # fmt: skip
         stash_before = stash_entries(dirs) if changes else set()
-        if stash_before and first_time(own_cache, "stash " + " ".join(sorted(stash_before))):
+        if stash_before and said_first_time(own_cache, "stash " + " ".join(sorted(stash_before))):
             notify(stash_line(stash_before, earlier=True) or "")
         installed_before = dist_state(dirs)
         inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
@@ -142,7 +142,9 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         stash_after = stash_entries(dirs) if changes else set()
         new_stash = stash_line(stash_after - stash_before)
         if new_stash:
-            first_time(own_cache, "stash " + " ".join(sorted(stash_after)))  # said now, not again next run
+            said_first_time(
+                own_cache, "stash " + " ".join(sorted(stash_after))
+            )  # said now, not again next run
         changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
         if linked:
             if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):

@@ -151,11 +151,9 @@ def probe_interpreter(
     """The interpreter, its description and pip's switches. `keep`: a new answer is kept in safepip's cache;
     `meanwhile`: the caller's own work that needs no fact, run while the interpreter answers or find reads."""
     uid = identity.euid
-    # the home's dirs when they are usable or the private fallback is used; none at all when neither can be:
-    # never a cache that another user could have written into
-    own_cache = own.cache.path if own.home_problem is None or own.private_root is not None else None
+    own_cache = own.usable_cache.path if own.usable_cache else None
     named = named_python(request, environ)
-    # find starts reading now, unless the interpreter will be asked: three processes on two cores
+    # find starts reading now, unless the interpreter will be asked (then it would compete with that child)
     check = likely_check(named[0], uid) if named and answer_known(named[0], own_cache, environ) else None
     try:
         choice = checked_choice(request, environ, project_venvs, own_environment(), uid, named)

@@ -166,7 +166,7 @@ SLOW_CALLS = 64  # loading ctypes costs about as much as this many slow inspecti
 
 def entry_inspector() -> Inspector:
     """Owner, pinned attribute and kind of a path. A walk over a large site-packages goes through statx(2)
-    in one call per path where the C library has it (a third of lstat + open + ioctl + close per file);
+    in one call per path where the C library has it (instead of lstat, open, ioctl and close per file);
     a small one never loads ctypes."""
     calls = 0
     fast: Inspector | None = None

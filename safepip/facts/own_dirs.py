@@ -22,6 +22,12 @@ class OwnDirs(NamedTuple):
     private_root: str | None = None  # the private fallback directory, when the home's dirs are not usable
     home_problem: str | None = None  # why the home's dirs are not used
 
+    @property
+    def usable_cache(self) -> DirFact | None:
+        """The cache dir: the home's when usable, else the private fallback's; None when neither can be,
+        never a cache that another user could have written into."""
+        return self.cache if self.home_problem is None or self.private_root is not None else None
+
 
 def private_root_problem(path: str, uid: int) -> str | None:
     """Why `path` cannot be (or become) the user's private 0700 directory; None when it can."""

@@ -10,10 +10,11 @@ import sys
 from safepip.util.digest import sha256_hex
 
 MARKER = ".safepip-complete"
+VENV_LOCK = ".lock"  # a venv's lock, the file uv locks too (actions/locks.py)
 
 
 def xdg_user_dir(variable: str, below_home: str) -> str:
-    """platformdirs' answer on Linux, without its import (9 ms of a start-up): `$XDG_…_HOME` when it is an
+    """platformdirs' answer on Linux, without its import (the benchmark's import costs): `$XDG_…_HOME` when it is an
     absolute path, else the default under the home (from passwd when HOME is not absolute); plus "safepip"."""
     base = os.environ.get(variable, "")
     if not os.path.isabs(base):
@@ -71,15 +72,15 @@ def overlay_venv_path(root: str, tag: str, venv_prefix: str) -> str:
     return os.path.join(root, "overlays", f"{name}-{tag}-{short_hash(os.path.realpath(venv_prefix))}")
 
 
-def runtime_lock_path(own_cache: str, target_path: str) -> str:
+def runtime_lock_path(own_dir: str, target_path: str) -> str:
     """The lock of a target that is not a venv (the user site, a --target directory, the system environment):
     in `$XDG_RUNTIME_DIR/safepip` when that is the user's private runtime dir (a tmpfs emptied at logout),
-    else in safepip's cache dir."""
+    else in `own_dir`: safepip's cache dir (its data dir when there is no usable cache)."""
     from safepip.facts.trust import distrust, is_private_dir
 
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
     usable = os.path.isabs(runtime) and is_private_dir(runtime) and distrust(runtime) is None
-    base = os.path.join(runtime, "safepip") if usable else own_cache
+    base = os.path.join(runtime, "safepip") if usable else own_dir
     return os.path.join(base, "locks", short_hash(os.path.realpath(target_path)) + ".lock")
 
 

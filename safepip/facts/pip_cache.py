@@ -94,7 +94,7 @@ def probe_pip_cache(
             unsafe = found.reason() if found is not None else None
     reachable = unsafe is None and os.path.isdir(path) and reachable_by_others(path, uid)
     if reachable and source == "--cache-dir":  # pip takes the argument whatever safepip says: all of it
-        found = next(iter(tree_distrust(path, uid, groups_of(uid))), None)  # (about 10 us an entry)
+        found = next(iter(tree_distrust(path, uid, groups_of(uid))), None)
         unsafe = found.reason() if found is not None else None
     return CacheFact(path, source, fact.writable, tuple(foreign), owner, unsafe, reachable)
 

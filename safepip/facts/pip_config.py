@@ -41,10 +41,6 @@ class PipSwitches(NamedTuple):
         return setting is not None and setting.enabled
 
 
-def env_name(key: str) -> str:
-    return "PIP_" + key.upper().replace("-", "_")
-
-
 def xdg_variable(environ: Mapping[str, str], name: str, default: str) -> str:
     """An XDG variable as pip's platformdirs reads it: a blank one is unset."""
     value = environ.get(name, "")

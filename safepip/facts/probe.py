@@ -131,7 +131,7 @@ def probe_context(
         temp=temp,
         target_temp=target_temp,
         pip_cache=pip_cache,
-        own_cache=own.cache if own.home_problem is None or own.private_root is not None else None,
+        own_cache=own.usable_cache,
         private_root=own.private_root,
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,

@@ -96,3 +96,9 @@ class Context(NamedTuple):
     interpreter_refused: bool = False  # an explicitly chosen Python is not trusted: exit 77, not 2
     trust_notices: tuple[str, ...] = ()  # Pythons passed over, a group-shared environment used
     venv_option_distrust: str | None = None  # why the --venv to create is not safe (another user's tree)
+
+    @property
+    def home_cache(self) -> str | None:
+        """safepip's cache dir when it is the home's, for what is kept from run to run (the no-op answers,
+        what was said once); not the private fallback, which a run makes only when it needs it."""
+        return self.own_cache.path if self.own_cache and self.private_root is None else None

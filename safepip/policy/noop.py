@@ -8,9 +8,10 @@ version admitted by every requirement and constraint on its name (policy/closure
 (`--upgrade`, URLs, paths, editables, hashes, a source that is not a regular file, a missing or mismatched
 distribution anywhere in the closure, anything not understood) the answer is None and pip runs.
 
-The answer reads requirements files and installed metadata (facts/requirements.py, facts/installed.py).
-Given a cache dir it is kept there (facts/noop_cache.py) and answers a repeated run from a few stats,
-without importing packaging.
+These are the rules, with no reading of their own: commands/install.py reads the requirements files and
+the installed metadata (facts/requirements.py, facts/installed.py), judges them here and in
+policy/closure.py, and keeps the answer in safepip's cache (facts/noop_cache.py), where it answers a
+repeated run from a few stats, without importing packaging.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 from safepip.facts import noop_cache
 from safepip.facts.pip_args import PipArgs
 from safepip.facts.pip_config import PipSwitches
-from safepip.facts.stamps import FileStamp
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.names import normalize
 
@@ -97,80 +97,6 @@ def cache_key(
         {"argv": list(args.argv), "cwd": cwd, "settings": settings, "sys_path": list(sys_path),
          "markers": sorted(markers.items())}
     )  # fmt: skip
-
-
-def already_satisfied(
-    args: PipArgs,
-    switches: PipSwitches,
-    sys_path: Sequence[str],
-    markers: Mapping[str, str],
-    environ: Mapping[str, str],
-    cwd: str,
-    *,
-    cache_dir: str | None = None,
-    keep: bool = True,
-) -> list[str] | None:
-    """What pip would find already satisfied when that is all it would do; None when pip must run.
-
-    With `cache_dir` (safepip's cache dir) the answer is looked up there first and, when `keep`, kept
-    there; explain and doctor pass `keep=False`, as they write nothing.
-    """
-    if not sys_path or not markers:
-        return None
-    try:
-        inputs = plain_inputs(args, switches)
-    except NotPlain:
-        return None
-    key = cache_key(args, switches, sys_path, markers, cwd) if cache_dir else None
-    if cache_dir and key:
-        answer = noop_cache.cached_answer(cache_dir, key, environ)
-        if answer is not None:
-            return answer
-    built = answer_from_files(inputs, sys_path, markers, environ, cwd)
-    if built is not None and built.files is not None and cache_dir and key and keep:
-        noop_cache.keep_answer(
-            cache_dir, key, built.answer, built.files, built.sites, built.variables, environ
-        )
-    return built.answer if built is not None else None
-
-
-class Built(NamedTuple):
-    answer: list[str]
-    # requirements, constraints and metadata files read; None when their paths are not to be written down
-    files: list[tuple[str, FileStamp | None]] | None
-    sites: tuple[tuple[str, str], ...]  # the sys.path directories' stamps
-    variables: tuple[str, ...]  # the environment variables the files refer to
-
-
-def answer_from_files(
-    inputs: Inputs, sys_path: Sequence[str], markers: Mapping[str, str], environ: Mapping[str, str], cwd: str
-) -> Built | None:
-    """The answer read from the requirements files and the installed metadata: what a cached answer saves."""
-    # Imported here: a cached answer needs none of them. packaging (closure.py) costs more to import than
-    # a cached answer takes, and more than the whole check when a requirement is plainly not installed.
-    from safepip.facts.installed import read_metadata, scan_installed
-    from safepip.facts.requirements import NotRead, read_sources
-
-    try:
-        sources = read_sources(inputs.requirement_files, inputs.constraint_files, environ, cwd)
-    except NotRead:
-        return None
-    requirements = (*inputs.requirements, *sources.requirements)
-    scan = scan_installed(sys_path)
-    if not requirements or not scan.complete:
-        return None  # nothing to install: pip has something to say about that
-    if any(surely_missing(requirement, scan.found) for requirement in requirements):
-        return None
-    from safepip.policy.closure import Unsatisfied, satisfied_closure
-
-    try:
-        closure = satisfied_closure(requirements, sources.constraints, scan.found, markers, read_metadata)
-    except Unsatisfied:
-        return None
-    files = [(source.path, source.stamp) for source in sources.files] + closure.files
-    return Built(
-        closure.answer, None if sources.paths_from_variables else files, scan.sites, sources.variables
-    )
 
 
 NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")

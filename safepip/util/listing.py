@@ -1,5 +1,5 @@
 """A directory's entries with their lstat, read relative to the directory's descriptor: the kernel resolves
-each name in one step instead of the whole path again (a third less time on a site dir of 600 entries)."""
+each name in one step instead of the whole path again."""
 
 from __future__ import annotations
 

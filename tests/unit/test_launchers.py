@@ -61,7 +61,7 @@ def test_nothing_is_imported_from_the_working_directory(
     workdir, marker = tmp_path / "work", tmp_path / "imported"
     (workdir / under).mkdir(parents=True)
     # `python -m safepip` looks for safepip in the working directory before anything runs: only a shell
-    # function that runs it from anywhere could meet one there (cli/main.py own_command does not)
+    # function that runs it from anywhere could meet one there (commands/shell_init.py own_command does not)
     plant_modules(workdir / under, marker, PLANTED if how != "-m" else PLANTED[1:])
     done = subprocess.run([*launch(how, pyz, script), "--help"], cwd=workdir,
                           env=environ_with(PYTHONPATH=pythonpath), capture_output=True, text=True,

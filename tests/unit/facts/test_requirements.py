@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from safepip.commands.install import already_satisfied
 from safepip.facts import requirements
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.pip_config import PipSetting, PipSwitches
 from safepip.facts.requirements import NotRead, logical_lines, metadata_headers, read_sources, split_line
-from safepip.policy.noop import already_satisfied
 
 MARKERS = {"python_version": "3.11", "sys_platform": "linux"}
 DATA = b"alpha\n"

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from safepip.commands.install import already_satisfied
 from safepip.facts.interpreter import query_interpreter
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.pip_config import PipSwitches, read_pip_switches
-from safepip.policy.noop import already_satisfied
 from tests.fixtures.packages import write_wheel
 
 PACKAGES = [  # name, version, Requires-Dist, Provides-Extra

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from safepip.facts.pip_args import parse_pip_args
-from safepip.facts.pip_config import PipSetting, PipSwitches, env_name
+from safepip.facts.pip_config import PipSetting, PipSwitches
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Identity, Interpreter, ProjectVenv
 from safepip.facts.request import Options, Request
 from safepip.policy.decide import decide_target
@@ -123,7 +123,9 @@ def pip_switches(settings: Mapping[str, str | PipSetting]) -> PipSwitches:
     return PipSwitches(
         MappingProxyType(
             {
-                key: value if isinstance(value, PipSetting) else PipSetting(value, env_name(key))
+                key: value
+                if isinstance(value, PipSetting)
+                else PipSetting(value, "PIP_" + key.upper().replace("-", "_"))
                 for key, value in settings.items()
             }
         )
