@@ -8,6 +8,7 @@ import stat
 
 from safepip.errors import RefusedError
 from safepip.facts.own_dirs import private_root_problem
+from safepip.facts.trust import private_dir_info
 from safepip.util.dirs import make_dirs
 
 
@@ -39,7 +40,7 @@ def private_pip_cache(path: str, uid: int) -> str | None:
     except FileNotFoundError:
         make_dirs(path, 0o700)
         return None
-    if stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not info.st_mode & 0o077:
+    if private_dir_info(info, uid):
         return None
     import shutil
 

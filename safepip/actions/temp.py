@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-import stat
 
 from safepip.facts.temp import TEMP_VARIABLES
+from safepip.facts.trust import private_dir_info
 from safepip.util.contexts import contextmanager
 from safepip.util.dirs import make_dirs
 from safepip.util.named_tuple import NamedTuple
@@ -41,7 +41,7 @@ def remove_stale(parent: str, uid: int) -> None:
         path = os.path.join(parent, name)
         try:
             info = os.lstat(path)
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid:
+            if not private_dir_info(info, uid):  # as make_private_dir makes them
                 continue
             fd = os.open(os.path.join(path, ALIVE), os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:

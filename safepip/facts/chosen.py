@@ -138,6 +138,23 @@ def checked_choice(
     return choice
 
 
+def start_asking(
+    choice: InterpreterChoice, own_cache: str | None, environ: Mapping[str, str], keep: bool
+) -> tuple[PendingQuery | None, str | None]:
+    """The chosen interpreter's facts on their way (start_query); or why there are none to ask for."""
+    python, source = choice.python, choice.source
+    if choice.refused is not None:
+        return None, f"{python} ({source}) is not safe to run: {choice.refused}"
+    if python is None:
+        return None, "no python3 or python on PATH that is yours or root's"
+    if not os.path.lexists(python):
+        return None, f"{python} does not exist"  # never run what appears there later
+    try:
+        return start_query(python, own_cache, environ, keep=keep), None
+    except SafepipError as failure:
+        return None, failure.message
+
+
 def probe_interpreter(
     request: Request,
     environ: Mapping[str, str],
@@ -160,19 +177,7 @@ def probe_interpreter(
         python, source = choice.python, choice.source
         if not named and choice.refused is None and python and answer_known(python, own_cache, environ):
             check = likely_check(python, uid)  # a project venv's, or PATH's
-        error: str | None = None
-        query: PendingQuery | None = None
-        if choice.refused is not None:
-            error = f"{python} ({source}) is not safe to run: {choice.refused}"
-        elif python is not None and not os.path.lexists(python):
-            error = f"{python} does not exist"  # never run what appears there later
-        elif python is None:
-            error = "no python3 or python on PATH that is yours or root's"
-        else:
-            try:
-                query = start_query(python, own_cache, environ, keep=keep)
-            except SafepipError as failure:
-                error = failure.message
+        query, error = start_asking(choice, own_cache, environ, keep)
         # What only the rest of the probe needs is imported now that the interpreter is asked: on a first
         # run its loading fills the wait for the answer instead of delaying the question.
         from safepip.facts.pip_config import read_pip_switches

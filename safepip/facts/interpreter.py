@@ -12,13 +12,13 @@ from __future__ import annotations
 import os
 
 from safepip.errors import SafepipError
+from safepip.facts.own_records import decode_record, read_record, write_record
 from safepip.facts.python_trust import read_pyvenv_cfg
 from safepip.facts.records import Interpreter
 from safepip.facts.same_python import same_python_answer, same_python_venv
 from safepip.facts.stamps import pth_stamp
 from safepip.util.digest import sha256_hex
 from safepip.util.dirs import make_dirs
-from safepip.util.files import decode_record, read_record, write_record
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import python_code, python_path
 from safepip.util.questions import NoAnswer, Question
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from safepip.facts.pth import SiteDirs
 
 # The query, run with -S in the interpreter asked: self_report.py's text, then these lines, which write its
-# answer as one record (util/files.py).
+# answer as one record (facts/own_records.py).
 QUERY_RUN = r"""
 # -S skips site.venv(), which on some versions is what makes a venv's sys.prefix: do what it does (before
 # describe() imports sysconfig: it reads sys.prefix then), the prefix always the executable's dir's parent
@@ -44,7 +44,7 @@ import marshal, site
 sys.stdout.buffer.write(marshal.dumps(describe(
     sys.executable, sys.prefix, sys.exec_prefix, getattr(sys, "base_prefix", sys.prefix), site.getuserbase(),
     bool(site.check_enableusersite()), [p for p in sys.path if p and os.path.isabs(p)],
-), 2))  # the version of safepip's records (util/files.py): the same bytes from every Python 3
+), 2))  # the version of safepip's records (facts/own_records.py): the same bytes from every Python 3
 sys.stdout.flush()
 os._exit(0)  # the answer is whole: safepip reads until the pipe closes, which needs no interpreter teardown
 """

@@ -1,6 +1,6 @@
 """The no-op answer, kept so that a repeated no-op install costs a few stats and no packaging import.
 
-An entry is a small record (util/files.py), `<cache>/noop/<key>`. The key is a SHA-256 of everything the answer depends
+An entry is a small record (facts/own_records.py), `<cache>/noop/<key>`. The key is a SHA-256 of everything the answer depends
 on that is not a file (pip's arguments, the working directory, pip's settings, the interpreter's sys.path
 and markers); none of those is stored. The environment variables that requirements files refer to are
 kept by name only, their values as one more SHA-256 over the key and the values. The entry holds the
@@ -18,9 +18,9 @@ from __future__ import annotations
 import os
 import time
 
+from safepip.facts.own_records import read_record, write_record
 from safepip.facts.stamps import FileStamp, dist_entries, file_stamp, site_stamp
 from safepip.util.digest import sha256_hex
-from safepip.util.files import read_record, write_record
 
 FORMAT = 2  # raise when what an answer depends on changes
 RACY_NS = 2_000_000_000

@@ -6,11 +6,10 @@ user's in /var/tmp or /tmp, never a world-writable directory directly.
 from __future__ import annotations
 
 import os
-import stat
 
 from safepip.facts.fs import DirFact, probe_dir
 from safepip.facts.paths import cache_dir, data_dir
-from safepip.facts.trust import distrust
+from safepip.facts.trust import distrust, others_may_replace, private_dir_info
 from safepip.util.named_tuple import NamedTuple
 
 PRIVATE_BASES = ("/var/tmp", "/tmp")
@@ -38,13 +37,12 @@ def private_root_problem(path: str, uid: int) -> str | None:
         fact = probe_dir(parent)
         if not fact.exists or not fact.writable:
             return f"{parent} is not writable"
-        mode = fact.mode or 0
-        if fact.owner_uid != uid and mode & 0o002 and not mode & stat.S_ISVTX:
+        if others_may_replace(fact.owner_uid, fact.mode, uid):
             return f"{parent} is writable by everyone and not sticky"
         return None
     except OSError as error:
         return f"{path}: {error.strerror}"
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or stat.S_IMODE(info.st_mode) & 0o077:
+    if not private_dir_info(info, uid):
         return f"{path} exists and is not a private directory of uid {uid}"
     return None
 

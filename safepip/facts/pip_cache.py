@@ -8,7 +8,6 @@ import stat
 
 from safepip.facts.fs import probe_dir
 from safepip.facts.pip_config import PipSwitches, xdg_variable
-from safepip.facts.site_trust import tree_distrust
 from safepip.facts.trust import (
     ACL_EXECUTE,
     ACL_GROUP,
@@ -20,6 +19,7 @@ from safepip.facts.trust import (
     group_only_of,
     groups_of,
     owner_name,
+    tree_distrust,
 )
 from safepip.util.named_tuple import NamedTuple
 

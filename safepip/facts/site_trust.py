@@ -3,21 +3,16 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import stat
 
 from safepip.facts.trust import (
     Distrust,
-    content_dir_distrust,
     creatable_by_others,
     distrust,
     first_problem,
-    group_shared,
     groups_of,
-    listed_distrust,
     top_distrust,
-    unlisted,
+    tree_distrust,
 )
 
 TYPE_CHECKING = False
@@ -80,68 +75,6 @@ def module_trees(site_dirs: tuple[str, ...], names: tuple[str, ...]) -> list[str
         os.path.join(d, "__pycache__") for d in site_dirs if os.path.isdir(os.path.join(d, "__pycache__"))
     ]
     return list(dict.fromkeys(found))
-
-
-def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
-    """What is wrong with `root` and every entry below it: one lstat per entry, and listed_distrust's whole
-    reading only for an entry that is not plainly the user's or root's and writable by nobody else (for which
-    it finds nothing either). A link is judged by where it leads and, leading to a directory, walked there
-    too (Python imports through it); each directory once, so a loop of links ends.
-
-    Entries are read relative to their open directory (scandir and lstat on its descriptor): the kernel
-    resolves each name in one step instead of the whole path again."""
-    problems: list[Distrust] = []
-    trusted = (uid, 0)
-    pending: list[str] = []
-    walked: set[tuple[int, int]] = set()
-
-    def visit(path: str, info: os.stat_result, name: str, dir_fd: int | None) -> None:
-        if info.st_uid not in trusted or info.st_mode & 0o022:  # a link's mode is 0777: read whole
-            problem = listed_distrust(path, info, uid, groups)
-            if problem is not None:
-                problems.append(problem)
-                if not group_shared(problem):
-                    return  # below a group-shared one, what a member put there is still judged
-        if stat.S_ISLNK(info.st_mode):
-            try:
-                info = os.stat(name, dir_fd=dir_fd)  # where the link leads
-            except OSError:
-                return
-        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in walked:
-            walked.add((info.st_dev, info.st_ino))
-            problem = content_dir_distrust(path, info, uid)  # sticky: not for what Python imports from
-            if problem is not None:
-                problems.append(problem)
-                if not group_shared(problem):
-                    return
-            pending.append(path)
-
-    try:
-        visit(root, os.lstat(root), root, None)
-    except OSError:
-        return problems
-    while pending:
-        top = pending.pop()
-        try:
-            fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError as error:
-            if error.errno not in (errno.ENOENT, errno.ENOTDIR):  # gone since: nothing there to import
-                problems.append(unlisted(top, error))
-            continue
-        try:
-            with os.scandir(fd) as scan:
-                for entry in scan:
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    # the common case inline (a plain file of the user's or root's, writable by nobody else)
-                    if info.st_uid in trusted and not info.st_mode & 0o022 and stat.S_ISREG(info.st_mode):
-                        continue
-                    visit(f"{top}/{entry.name}", info, entry.name, fd)
-        finally:
-            os.close(fd)
-    return problems
 
 
 def site_distrust(

@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 
 from safepip.facts.fs import entry_inspector, is_read_only_mount
+from safepip.facts.own_records import read_record, write_record
 from safepip.facts.trust import owner_name
 from safepip.util.dirs import make_dirs
-from safepip.util.files import read_record, write_record
 from safepip.util.listing import lstat_entries
 from safepip.util.named_tuple import NamedTuple
 

@@ -1,4 +1,4 @@
-"""find on the other core: whether some trees hold anything tree_distrust (site_trust.py) would read closer.
+"""find on the other core: whether some trees hold anything tree_distrust (trust.py) would read closer.
 
 Started as soon as the trees are known, before the interpreter that imports from them is even checked: find
 only reads, and only ever clears a tree (TreeCheck). Kept apart from site_trust.py so that starting it

@@ -7,6 +7,12 @@ Exceptions: a directory that is root's and sticky (`/tmp`: others can add entrie
 group that has no member but the user (Debian's user private groups; root's `staff`); and, only where the
 caller allows it, a group the user belongs to (a team's shared venv that the user activated).
 As root (uid 0) only root's own files pass.
+
+The rule is decided here and nowhere else: `distrust` for a path, `tree_distrust` for all below one, and the
+predicates for safepip's own private dirs and records. Elsewhere owners and permissions are read only as
+facts that let nothing run, be imported or written through without this rule: which file on PATH is
+executable (choice.py, actions/scripts.py), what the user could not remove (stuck.py), whose entries a
+cache or a temp dir has (pip_cache.py, temp.py, own_dirs.py), what pip's error means (diagnose.py).
 """
 
 from __future__ import annotations
@@ -280,6 +286,68 @@ def top_distrust(directory: str, uid: int, groups: frozenset[int]) -> list[Distr
     return [problem for problem in found if problem is not None]
 
 
+def tree_distrust(root: str, uid: int, groups: frozenset[int]) -> list[Distrust]:
+    """What is wrong with `root` and every entry below it: one lstat per entry, and listed_distrust's whole
+    reading only for an entry that is not plainly the user's or root's and writable by nobody else (for which
+    it finds nothing either). A link is judged by where it leads and, leading to a directory, walked there
+    too (Python imports through it); each directory once, so a loop of links ends.
+
+    Entries are read relative to their open directory (scandir and lstat on its descriptor): the kernel
+    resolves each name in one step instead of the whole path again."""
+    problems: list[Distrust] = []
+    trusted = (uid, 0)
+    pending: list[str] = []
+    walked: set[tuple[int, int]] = set()
+
+    def visit(path: str, info: os.stat_result, name: str, dir_fd: int | None) -> None:
+        if info.st_uid not in trusted or info.st_mode & 0o022:  # a link's mode is 0777: read whole
+            problem = listed_distrust(path, info, uid, groups)
+            if problem is not None:
+                problems.append(problem)
+                if not group_shared(problem):
+                    return  # below a group-shared one, what a member put there is still judged
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                info = os.stat(name, dir_fd=dir_fd)  # where the link leads
+            except OSError:
+                return
+        if stat.S_ISDIR(info.st_mode) and (info.st_dev, info.st_ino) not in walked:
+            walked.add((info.st_dev, info.st_ino))
+            problem = content_dir_distrust(path, info, uid)  # sticky: not for what Python imports from
+            if problem is not None:
+                problems.append(problem)
+                if not group_shared(problem):
+                    return
+            pending.append(path)
+
+    try:
+        visit(root, os.lstat(root), root, None)
+    except OSError:
+        return problems
+    while pending:
+        top = pending.pop()
+        try:
+            fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as error:
+            if error.errno not in (errno.ENOENT, errno.ENOTDIR):  # gone since: nothing there to import
+                problems.append(unlisted(top, error))
+            continue
+        try:
+            with os.scandir(fd) as scan:
+                for entry in scan:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    # the common case inline (a plain file of the user's or root's, writable by nobody else)
+                    if info.st_uid in trusted and not info.st_mode & 0o022 and stat.S_ISREG(info.st_mode):
+                        continue
+                    visit(f"{top}/{entry.name}", info, entry.name, fd)
+        finally:
+            os.close(fd)
+    return problems
+
+
 def is_private_dir(path: str, uid: int | None = None) -> bool:
     """`path` is a real directory of `uid`'s (not a link) that nobody else can even read: mode 0700 or less."""
     uid = os.geteuid() if uid is None else uid
@@ -287,7 +355,23 @@ def is_private_dir(path: str, uid: int | None = None) -> bool:
         info = os.lstat(path)
     except OSError:
         return False
+    return private_dir_info(info, uid)
+
+
+def private_dir_info(info: os.stat_result, uid: int) -> bool:
+    """is_private_dir from an lstat already taken."""
     return stat.S_ISDIR(info.st_mode) and info.st_uid == uid and not stat.S_IMODE(info.st_mode) & 0o077
+
+
+def own_file_info(info: os.stat_result, uid: int) -> bool:
+    """A regular file of `uid`'s that no one else can write (from its fstat): one of safepip's records."""
+    return stat.S_ISREG(info.st_mode) and info.st_uid == uid and not info.st_mode & 0o022
+
+
+def others_may_replace(owner_uid: int | None, mode: int | None, uid: int) -> bool:
+    """A directory, not the user's, that every user can write and that is not sticky: anyone may remove or
+    replace what another put there."""
+    return owner_uid != uid and mode is not None and bool(mode & 0o002) and not mode & stat.S_ISVTX
 
 
 def temp_root_problem(path: str, owner_uid: int | None, mode: int | None, uid: int) -> str | None:

@@ -88,3 +88,41 @@ def test_no_import_cycles() -> None:
 
     for name in sorted(graph):
         visit(name, [])
+
+
+# where owners and permissions may be read as facts that decide no trust (facts/trust.py's docstring says which)
+READ_OWNERS_AS_FACTS = {
+    "facts/choice.py", "actions/scripts.py", "facts/stuck.py", "facts/pip_cache.py", "facts/temp.py",
+    "facts/own_dirs.py", "facts/diagnose.py",
+}  # fmt: skip
+
+
+def owner_checks(path: Path) -> list[int]:
+    """The lines that call os.access or compare an owner (st_uid, owner_uid)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "os.access":
+            found.append(node.lineno)
+        elif isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if any(
+                isinstance(side, ast.Attribute) and side.attr in ("st_uid", "owner_uid") for side in sides
+            ):
+                found.append(node.lineno)
+    return found
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_the_trust_module_judges_owners(path: Path) -> None:
+    """STYLE: one module decides what is trusted; nothing else calls os.access or compares owners, except
+    the modules named in trust.py's docstring, which read them as facts."""
+    relative = str(path.relative_to(PACKAGE))
+    if relative == "facts/trust.py" or relative in READ_OWNERS_AS_FACTS:
+        return
+    assert owner_checks(path) == [], f"{relative} judges owners or permissions itself"
+
+
+def test_the_owner_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\nos.access('x', os.W_OK)\nif info.st_uid != uid: pass\nx = fact.owner_uid\n")
+    assert owner_checks(sample) == [2, 3]

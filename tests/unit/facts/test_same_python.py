@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from safepip.facts.interpreter import NOT_ASKED_WITH, query_script
+from safepip.facts.own_records import decode_record
 from safepip.facts.same_python import same_python_answer, same_python_venv
-from safepip.util.files import decode_record
 from safepip.util.process import python_code
 
 HERE = Path(__file__).resolve().parents[3]  # the checkout: safepip imports from there in another Python

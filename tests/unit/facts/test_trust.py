@@ -207,7 +207,7 @@ def test_an_acl_that_lets_another_user_write_counts(tmp_path: Path) -> None:
 def test_a_tree_is_read_whole_as_entry_by_entry_reading_reads_it(tmp_path: Path) -> None:
     """tree_distrust skips listed_distrust for plainly trusted entries: it finds what reading every entry
     with listed_distrust finds, however deep (links to directories: the next test)."""
-    from safepip.facts.site_trust import tree_distrust
+    from safepip.facts.trust import tree_distrust
 
     pip = tmp_path / "site-packages" / "pip"
     deep = pip / "_internal" / "commands" / "nested"
@@ -414,8 +414,7 @@ def test_a_sticky_directory_anyone_can_write_is_trusted_on_the_way_but_not_to_im
     """/tmp's sticky bit keeps others from replacing what is there, not from adding a name: a `__pycache__`,
     package or site dir that is sticky and writable by every user lets anyone add the .pyc or module Python
     opens next, even when they cannot list it (mode 1733)."""
-    from safepip.facts.site_trust import tree_distrust
-    from safepip.facts.trust import top_distrust
+    from safepip.facts.trust import top_distrust, tree_distrust
 
     if os.geteuid() != 0:
         pytest.skip("a root-owned sticky directory needs root")
@@ -595,7 +594,7 @@ def test_a_site_dirs_top_read_while_its_python_answers_is_the_reading_site_distr
 def test_a_directory_whose_entries_cannot_be_read_is_not_trusted(tmp_path: Path) -> None:
     """Python imports from a directory it can search but not list (mode 0311): what is there is unknown, in
     pip's tree or at a site dir's top alike."""
-    from safepip.facts.site_trust import tree_distrust
+    from safepip.facts.trust import tree_distrust
 
     pip = tmp_path / "site-packages" / "pip"
     hidden = pip / "_internal"

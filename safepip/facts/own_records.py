@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import marshal
 import os
-import stat
+
+from safepip.facts.trust import own_file_info
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -53,12 +54,7 @@ def read_record(path: str) -> Any:
         return None
     try:
         info = os.fstat(fd)
-        if (
-            not stat.S_ISREG(info.st_mode)
-            or info.st_uid != os.geteuid()
-            or info.st_mode & 0o022
-            or info.st_size > MAX_RECORD
-        ):
+        if not own_file_info(info, os.geteuid()) or info.st_size > MAX_RECORD:
             return None
         with open(fd, "rb", closefd=False) as handle:
             return decode_record(handle.read())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from safepip.util.files import decode_record, read_record, write_record
+from safepip.facts.own_records import decode_record, read_record, write_record
 
 VALUE = {"a": [1, "é", None, True], "path": "/tmp/\udcff-not-utf-8", "nested": {"b": [("c", 2)]}}
 
