@@ -88,7 +88,7 @@ def dispatch(command: str, rest: list[str], options: Options) -> int:
     from safepip.commands.common import make_request
 
     if command == "install" or command in PIP_COMMANDS:
-        return pip_command(command, rest, options)
+        return pip_subcommand(command, rest, options)
     if command == "python":
         from safepip.commands.python import resolve_python
 
@@ -128,7 +128,7 @@ def carried_entry(entry: str, argv: list[str]) -> int:
         )
 
 
-def pip_command(command: str, argv: list[str], options: Options) -> int:
+def pip_subcommand(command: str, argv: list[str], options: Options) -> int:
     """A pip command for the resolved target. With --json, pip's output goes to stderr and one JSON
     document (the plan, safepip's messages, pip's exit code) to stdout."""
     from safepip.commands.common import make_request
@@ -145,9 +145,9 @@ def pip_command(command: str, argv: list[str], options: Options) -> int:
         seen.append((context, plan))
         if options.verbose:
             from safepip.cli.render import plan_as_text
-            from safepip.policy.pip_command import pip_command as command_of
+            from safepip.policy.pip_command import pip_command
 
-            print(plan_as_text(context, plan, request, command_of(plan, command) if plan.target else None),
+            print(plan_as_text(context, plan, request, pip_command(plan, command) if plan.target else None),
                   file=sys.stderr)  # fmt: skip
 
     def notify(message: str) -> None:
@@ -157,11 +157,11 @@ def pip_command(command: str, argv: list[str], options: Options) -> int:
     def report(code: int, error: SafepipError | None = None) -> None:
         if options.json and seen:
             from safepip.cli.render import plan_as_dict
-            from safepip.policy.pip_command import pip_command as command_of
+            from safepip.policy.pip_command import pip_command
 
             context, plan = seen[0]
             document = plan_as_dict(
-                context, plan, request, command_of(plan, command) if plan.target else None
+                context, plan, request, pip_command(plan, command) if plan.target else None
             )
             document["kind"] = command
             document["result"] = {

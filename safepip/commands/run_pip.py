@@ -101,12 +101,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     changes = request.command in CHANGING_COMMANDS
     own_cache = context.home_cache
     if changes:
-        for notice in plan.every_notice:
-            notify(notice)
-        for advice in plan.advice:
-            if said_first_time(own_cache, f"{target.path} {advice}"):
-                notify(advice)
-        notify(target_line(target, context.identity.home))
+        announce(context, plan, target, notify)
     identity = context.identity
     temp_parent = plan.temp.parent if plan.temp else None
     with (
@@ -141,10 +136,8 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             raise cannot_start_pip(error) from None
         stash_after = stash_entries(dirs) if changes else set()
         new_stash = stash_line(stash_after - stash_before)
-        if new_stash:
-            said_first_time(
-                own_cache, "stash " + " ".join(sorted(stash_after))
-            )  # said now, not again next run
+        if new_stash:  # said now, not again next run
+            said_first_time(own_cache, "stash " + " ".join(sorted(stash_after)))
         changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
         if linked:
             if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
@@ -152,14 +145,12 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             if request.command == "uninstall":
                 for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
                     notify(f"removed the link {link}")
-        diagnosis = None
-        if code:
-            from safepip.facts.diagnose import diagnose, source_trees  # pip failed: read what it said
-
-            sources = source_trees(request.pip_args, os.getcwd())
-            temp_dir = environ.get("TMPDIR", "/tmp")
-            diagnosis = diagnose(errors, identity.euid, temp_dir, dirs or (target.path,), sources)
-    for line in (new_stash, diagnosis.line() if diagnosis else None):
+        diagnosis = (
+            diagnose_failure(errors, request, environ, identity.euid, dirs or (target.path,))
+            if code
+            else None
+        )
+    for line in (new_stash, diagnosis):
         if line:
             notify(line)
     interpreter = context.interpreter
@@ -169,6 +160,27 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         if line:
             notify(line)
     return code
+
+
+def announce(context: Context, plan: Plan, target: Target, notify: Notify) -> None:
+    """Before a changing command: the plan's notices, its advice (once for each target), the target line."""
+    for notice in plan.every_notice:
+        notify(notice)
+    for advice in plan.advice:
+        if said_first_time(context.home_cache, f"{target.path} {advice}"):
+            notify(advice)
+    notify(target_line(target, context.identity.home))
+
+
+def diagnose_failure(
+    errors: str, request: Request, environ: dict[str, str], uid: int, dirs: tuple[str, ...]
+) -> str | None:
+    """pip failed: the one line that says why, when what it said is a permission problem safepip knows."""
+    from safepip.facts.diagnose import diagnose, source_trees
+
+    sources = source_trees(request.pip_args, os.getcwd())
+    diagnosis = diagnose(errors, uid, environ.get("TMPDIR", "/tmp"), dirs, sources)
+    return diagnosis.line() if diagnosis else None
 
 
 def link_requested_scripts(
