@@ -6,7 +6,7 @@ instead. Built from the same facts and plan as `explain`; writes nothing.
 
 from __future__ import annotations
 
-from safepip.facts.records import Context, DirFact
+from safepip.facts.records import Context, DirFact, Interpreter
 from safepip.facts.request import Request
 from safepip.policy.plan import Plan
 from safepip.policy.rules import describe_dir
@@ -39,9 +39,24 @@ def dir_checks(topic: str, dirs: dict[str, DirFact], user: str, consequence: str
 
 
 def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
-    who = context.identity
     target = plan.target
     will = f"installs into the {target.kind} target {target.path} ({target.reason})" if target else None
+    checks = identity_checks(context)
+    interpreter = context.interpreter
+    if interpreter is None:
+        checks.append(
+            Check("interpreter", False, context.interpreter_error or "none found", "no pip to run", None)
+        )
+        return [*checks, verdict(plan, will)]
+    checks += interpreter_checks(context, interpreter, will)
+    checks += place_checks(context, interpreter)
+    checks += temp_and_cache_checks(context, plan, request)
+    return [*checks, verdict(plan, will)]
+
+
+def identity_checks(context: Context) -> list[Check]:
+    """Who runs safepip: sudo, and a home safepip cannot use."""
+    who = context.identity
     checks = [Check("identity", True, f"{who.name} (uid {who.euid}), home {who.home}")]
     if who.under_sudo:
         checks.append(
@@ -63,14 +78,13 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
                 f"keeps its venvs and cache in {context.private_root or 'nothing usable: exit 77'}",
             )
         )
-    interpreter = context.interpreter
-    if interpreter is None:
-        checks.append(
-            Check("interpreter", False, context.interpreter_error or "none found", "no pip to run", None)
-        )
-        return [*checks, verdict(plan, will)]
+    return checks
+
+
+def interpreter_checks(context: Context, interpreter: Interpreter, will: str | None) -> list[Check]:
+    """The interpreter chosen, what the trust rule said of others, and PEP 668."""
     kind = "venv" if interpreter.is_venv else "conda" if interpreter.is_conda else "system Python"
-    checks += [Check("trust", True, notice) for notice in context.trust_notices]
+    checks = [Check("trust", True, notice) for notice in context.trust_notices]
     checks.append(
         Check(
             "interpreter",
@@ -88,10 +102,16 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
             will if interpreter.externally_managed else None,
         )
     )
-    checks += dir_checks("environment", dict(context.env_dirs), who.name, "Permission denied on install")
+    return checks
+
+
+def place_checks(context: Context, interpreter: Interpreter) -> list[Check]:
+    """Where pip could write: the environment's dirs, the user site, the project venvs found."""
+    user = context.identity.name
+    checks = dir_checks("environment", dict(context.env_dirs), user, "Permission denied on install")
     isolated_venv = interpreter.is_venv and not interpreter.system_site_packages
     if interpreter.user_site_enabled and context.user_dirs and not isolated_venv:  # a venv has no user site
-        checks += dir_checks("user site", dict(context.user_dirs), who.name, "pip --user fails")
+        checks += dir_checks("user site", dict(context.user_dirs), user, "pip --user fails")
     for venv in context.project_venvs:
         checks.append(
             Check(
@@ -102,6 +122,12 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
                 "uses it" if venv.trusted else f"never runs it: {venv.distrust_reason}",
             )
         )
+    return checks
+
+
+def temp_and_cache_checks(context: Context, plan: Plan, request: Request) -> list[Check]:
+    """The temp dir pip would use and its cache, and what safepip gives pip instead."""
+    checks = []
     if context.temp:
         first = context.temp[0]
         problem = temp_problem(first, request.options.min_tmp_space)
@@ -130,7 +156,7 @@ def checklist(context: Context, plan: Plan, request: Request) -> list[Check]:
                 f"gives pip PIP_CACHE_DIR={redirect}" if redirect else None,
             )
         )
-    return [*checks, verdict(plan, will)]
+    return checks
 
 
 def verdict(plan: Plan, will: str | None) -> Check:
