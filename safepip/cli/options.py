@@ -11,6 +11,7 @@ import sys
 
 from safepip import __version__
 from safepip.errors import UsageError
+from safepip.facts.pip_args import VALUE_OPTIONS as PIP_VALUE_OPTIONS
 from safepip.facts.request import DEFAULT_LOCK_TIMEOUT, DEFAULT_MIN_TMP_SPACE, Options
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.units import parse_size
@@ -127,15 +128,52 @@ class ArgumentError(Exception):
     pass
 
 
-def split_argv(argv: Sequence[str]) -> tuple[list[str], list[str]]:
-    """(safepip's options and the subcommand, the rest): the rest is pip's and is never parsed here."""
+# pip's general options, which pip reads before its command as well as after it (pip 23 to 26): given before
+# the command (`pip --no-cache-dir install X` with pip going to safepip), they are pip's, not safepip's
+PIP_GENERAL_OPTIONS = frozenset(
+    {
+        "--debug", "--isolated", "--require-virtualenv", "--require-venv", "--log", "--log-file",
+        "--local-log", "--no-input", "--keyring-provider", "--proxy", "--retries", "--timeout",
+        "--default-timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert", "--cache-dir",
+        "--no-cache-dir", "--disable-pip-version-check", "--no-color", "--no-python-version-warning",
+        "--use-feature", "--use-deprecated", "--resume-retries",
+    }
+)  # fmt: skip
+COMMANDS_WITH_PIP_ARGS = ("install", "explain", *PIP_COMMANDS)
+
+
+def is_shared_flag(arg: str) -> bool:
+    """-q and -v (also as -qq, -vv), --quiet, --verbose: safepip's and, before a pip command, pip's too."""
+    if arg in ("--quiet", "--verbose"):
+        return True
+    return len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and set(arg[1:]) <= {"q", "v"}
+
+
+class Split(NamedTuple):
+    head: list[str]  # safepip's options and the command
+    for_pip: list[str]  # pip's general options given before the command, -q and -v too, in order
+    rest: list[str]  # after the command: pip's arguments (or the command's), never parsed here
+
+
+def split_argv(argv: Sequence[str]) -> Split:
+    head: list[str] = []
+    for_pip: list[str] = []
     index = 0
     while index < len(argv):
         arg = argv[index]
         if not arg.startswith("-") or arg == "-":
-            return list(argv[: index + 1]), list(argv[index + 1 :])
-        index += 2 if arg in VALUE_OPTIONS else 1
-    return list(argv), []
+            return Split([*head, arg], for_pip, list(argv[index + 1 :]))
+        name = arg.partition("=")[0]
+        width = 2 if "=" not in arg and (arg in VALUE_OPTIONS or name in PIP_VALUE_OPTIONS) else 1
+        taken = list(argv[index : index + width])
+        if name in PIP_GENERAL_OPTIONS:
+            for_pip += taken
+        else:
+            head += taken
+            if is_shared_flag(arg):
+                for_pip.append(arg)
+        index += width
+    return Split(head, for_pip, [])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -247,7 +285,7 @@ def options_from(given: Any, environ: Mapping[str, str]) -> Options:
 def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parsed:
     """safepip's options and command; UsageError for anything wrong. Prints help or the version (and
     returns command None) when asked; touches nothing else."""
-    head, rest = split_argv(argv)
+    head, for_pip, rest = split_argv(argv)
     given: Any = read_plain_head(head)
     if given is None:
         parser = build_parser()
@@ -265,6 +303,14 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
         return Parsed(options, None, [])
     if command not in OWN_COMMANDS and command not in PIP_COMMANDS:
         raise UsageError(f"unknown command {command!r}", "see `safepip --help` for the commands")
+    if command in COMMANDS_WITH_PIP_ARGS:
+        return Parsed(options, command, [*for_pip, *rest])
+    pips = [arg for arg in for_pip if not is_shared_flag(arg) and arg.startswith("-")]
+    if pips:
+        raise UsageError(
+            f"{pips[0]} is an option of pip's, and `safepip {command}` does not run pip",
+            "give it with a pip command, as in `safepip install --no-cache-dir ARGS`",
+        )
     return Parsed(options, command, rest)
 
 

@@ -21,7 +21,7 @@ from safepip.actions.scripts import (
 )
 from safepip.actions.temp import private_temp
 from safepip.commands.common import OWN_VENV_KINDS, VENV_KINDS, locked_target, pip_cache_variables
-from safepip.commands.lines import after_line, dist_state, target_line
+from safepip.commands.lines import after_line, dist_state, shown, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
 from safepip.facts.pip_args import parse_pip_args
@@ -198,29 +198,29 @@ def link_requested_scripts(
     scripts = project_scripts(site, named) if named else set()
     if not scripts:
         return
-    user_bin = user_bin_dir(context.identity.home)
+    home = context.identity.home
+    user_bin = user_bin_dir(home)
+    said_bin, scripts_dir = shown(user_bin, home), shown(os.path.join(target.path, "bin"), home)
     if context.home_problem:  # the home is not one safepip writes to
         notify(
-            f"did not link console scripts into {user_bin}: {context.home_problem}; they are in {target.path}/bin"
+            f"did not link console scripts into {said_bin}: {context.home_problem}; they are in {scripts_dir}"
         )
         return
     unsafe = distrust(user_bin, context.identity.euid, missing_ok=True)
     if unsafe is not None:
-        notify(
-            f"did not link console scripts into {user_bin}: {unsafe.reason()}; they are in {target.path}/bin"
-        )
+        notify(f"did not link console scripts into {said_bin}: {unsafe.reason()}; they are in {scripts_dir}")
         return
     try:
         report = link_scripts(target.path, scripts, user_bin, context.data_dir.path)
     except OSError as error:
         notify(
-            f"could not link console scripts into {user_bin} ({error.strerror}); they are in {target.path}/bin"
+            f"could not link console scripts into {said_bin} ({error.strerror}); they are in {scripts_dir}"
         )
         return
     for link, before in report.moved:
-        notify(f"{link} led to {before}; it now runs the one in {target.path}/bin")
+        notify(f"{shown(link, home)} led to {before}; it now runs the one in {scripts_dir}")
     for link in report.left_alone:
-        notify(f"left {link} alone: safepip did not make it; the script is in {target.path}/bin")
+        notify(f"left {shown(link, home)} alone: safepip did not make it; the script is in {scripts_dir}")
     if report.linked:
         names = ", ".join(os.path.basename(link) for link in report.linked)
         hint = (
@@ -228,4 +228,4 @@ def link_requested_scripts(
             if on_path(user_bin, os.environ.get("PATH", ""))
             else " (not on PATH: add it to run them by name)"
         )
-        notify(f"linked {names} into {user_bin}{hint}")
+        notify(f"linked {names} into {said_bin}{hint}")

@@ -29,7 +29,8 @@ def test_options_and_variables(head: list[str], environ: dict[str, str], expecte
     parsed = parse_command_line([*head, "install", "-q", "x"], environ)
     assert parsed.options == expected
     assert parsed.command == "install"
-    assert parsed.rest == ["-q", "x"]  # pip's part, untouched
+    # pip's part, untouched; -q and -v before the command are pip's too (`alias pip=safepip`: pip -q install)
+    assert parsed.rest == [*(arg for arg in head if arg in ("-q", "--verbose")), "-q", "x"]
 
 
 BAD = [
@@ -60,9 +61,41 @@ def test_bad_variables_are_usage_errors(variable: str, value: str) -> None:
 def test_the_split_takes_option_values_into_account() -> None:
     assert split_argv(["--python", "install", "list", "install"]) == (
         ["--python", "install", "list"],
+        [],
         ["install"],
     )
-    assert split_argv(["-q", "install", "--python", "x"]) == (["-q", "install"], ["--python", "x"])
+    assert split_argv(["-q", "install", "--python", "x"]) == (["-q", "install"], ["-q"], ["--python", "x"])
+
+
+def test_pips_general_options_before_the_command_are_pips() -> None:
+    # `pip --no-cache-dir install X` in a Dockerfile, with pip going to safepip
+    assert split_argv(["--no-cache-dir", "--timeout", "30", "--log=x.log", "install", "six"]) == (
+        ["install"],
+        ["--no-cache-dir", "--timeout", "30", "--log=x.log"],
+        ["six"],
+    )
+    # -q and -v are both safepip's and pip's; safepip's own options stay safepip's, --python included
+    assert split_argv(["-qq", "--python", "/p", "--isolated", "list"]) == (
+        ["-qq", "--python", "/p", "list"],
+        ["-qq", "--isolated"],
+        [],
+    )
+
+
+def test_pip_gets_its_general_options_and_quiet_given_before_the_command() -> None:
+    parsed = parse_command_line(["-q", "--no-cache-dir", "install", "six"], {})
+    assert (parsed.command, parsed.rest, parsed.options.quiet) == (
+        "install",
+        ["-q", "--no-cache-dir", "six"],
+        True,
+    )
+    assert parse_command_line(["--isolated", "list"], {}).rest == ["--isolated"]
+    assert parse_command_line(["-v", "python"], {}).rest == []  # not a pip command: -v is safepip's alone
+
+
+def test_a_pip_option_before_a_command_that_runs_no_pip_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="--no-cache-dir is an option of pip's"):
+        parse_command_line(["--no-cache-dir", "doctor"], {})
 
 
 def test_every_option_has_a_variable_and_help() -> None:

@@ -33,6 +33,22 @@ def test_other_pip_commands_reach_pip_for_the_same_target(
     assert run.recorded == argv  # no --no-user: only install takes it
 
 
+@pytest.mark.parametrize(
+    ("head", "command", "expected"),
+    [(["--no-cache-dir"], ["install", "pkg"], ["install", "--no-user", "--no-cache-dir", "pkg"]),
+     (["-q", "--timeout", "30"], ["list"], ["list", "-q", "--timeout", "30"]),
+     (["--isolated", "--log=x.log"], ["freeze"], ["freeze", "--isolated", "--log=x.log"])],
+    ids=["no-cache-dir install", "quiet timeout list", "isolated log freeze"],
+)  # fmt: skip
+def test_pips_options_before_the_command_reach_pip(
+    fake_venv_python: str, workdir: Path, head: list[str], command: list[str], expected: list[str]
+) -> None:
+    # `alias pip=safepip`: `pip --no-cache-dir install X` is pip's option, where pip reads it too
+    run = run_safepip(workdir, ["--python", fake_venv_python, *head, *command])
+    assert run.code == 0, run.stderr
+    assert run.recorded == expected
+
+
 def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
     # pip --user is the target when a system python's site is unwritable; `list --user` shows that place
 
