@@ -75,9 +75,11 @@ def test_arguments_reach_pip_untouched(fake_venv_python: str, workdir: Path, arg
 
 def test_own_options_before_install_and_pips_after(fake_venv_python: str, workdir: Path) -> None:
     args = ["-q", "--venv", "/elsewhere/venv", "pkg"]  # (pip's --python is refused: test_import_path_trust)
-    run = run_safepip(workdir, ["-q", "--python", fake_venv_python, "install", *args])
-    assert_reached_pip_untouched(run, args)
-    assert "safepip:" not in run.stderr  # safepip's own -q took effect; pip's -q went to pip
+    run = run_safepip(workdir, ["-v", "--python", fake_venv_python, "install", *args])
+    # -v before the command is safepip's and pip's (as `pip -v install` with pip going to safepip); --python
+    # is safepip's alone; everything after the command is pip's, untouched
+    assert_reached_pip_untouched(run, ["-v", *args])
+    assert "safepip:" not in run.stderr  # pip's -q quiets safepip's lines too (README: Options)
 
 
 def test_target_line_names_the_venv(fake_venv_python: str, workdir: Path) -> None:
