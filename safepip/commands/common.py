@@ -115,6 +115,20 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
         raise
 
 
+def made_first(context: Context, target: Target, request: Request, notify: Notify) -> None:
+    """The venv the plan needs (a --venv to create), made under its lock, which is let go again: for a command
+    that only reads the target, or runs one of the user's."""
+    if target.create_from is not None:
+        with locked_target(context, target, request, notify):
+            pass
+
+
+@contextmanager
+def unlocked() -> Iterator[None]:
+    """No lock: pip reads the target, or writes elsewhere (download, wheel, cache, config)."""
+    yield None
+
+
 def ignore(_message: str) -> None:
     pass
 

@@ -6,7 +6,7 @@ import os
 import shutil
 
 from safepip.actions.temp import private_temp
-from safepip.commands.common import locked_target, pip_cache_variables, plan_for, require_target
+from safepip.commands.common import made_first, pip_cache_variables, plan_for, require_target
 from safepip.errors import SafepipError
 from safepip.facts.records import Context
 from safepip.facts.request import Request
@@ -43,9 +43,7 @@ def run_in_target(request: Request, argv: Sequence[str], notify: Notify) -> int:
     """Runs in the working directory as the user asked (their command may import from it); its exit code."""
     context, plan = plan_for(request)
     target = require_target(plan)
-    if target.create_from is not None:
-        with locked_target(context, target, request, notify):
-            pass
+    made_first(context, target, request, notify)
     temp_parent = plan.temp.parent if plan.temp and not plan.temp.keep else None
     with private_temp(temp_parent, context.identity.euid) as temp:
         environ = {

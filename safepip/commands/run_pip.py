@@ -20,7 +20,14 @@ from safepip.actions.scripts import (
     user_bin_dir,
 )
 from safepip.actions.temp import private_temp
-from safepip.commands.common import OWN_VENV_KINDS, VENV_KINDS, locked_target, pip_cache_variables
+from safepip.commands.common import (
+    OWN_VENV_KINDS,
+    VENV_KINDS,
+    locked_target,
+    made_first,
+    pip_cache_variables,
+    unlocked,
+)
 from safepip.commands.lines import after_line, dist_state, shown, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.facts.paths import site_packages
@@ -29,16 +36,16 @@ from safepip.facts.records import Context
 from safepip.facts.request import Request
 from safepip.facts.trust import distrust
 from safepip.policy.pip_command import pip_command, pip_environment
-from safepip.policy.plan import Plan, Target
+from safepip.policy.plan import CHANGING_COMMANDS, Plan, Target
+from safepip.util.names import normalize
 from safepip.util.process import run_streaming
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from safepip.commands.common import Notify
 
-CHANGING_COMMANDS = ("install", "uninstall")  # these hold the lock and say where they act
 PREFLIGHT_RECORD = ".safepip-preflight"
 USER_KINDS = ("user", "explicit")  # pip's --user: safepip's choice, or --user, PIP_USER, user = true
 
@@ -102,10 +109,21 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     own_cache = context.home_cache
     if changes:
         announce(context, plan, target, notify)
+    elif (
+        request.command in ("freeze", "list")
+        and target.kind in OWN_VENV_KINDS
+        and target.system_site_packages
+    ):
+        local = any(arg in ("-l", "--local") for arg in request.pip_args.argv)
+        if not local and said_first_time(own_cache, f"{target.path} {request.command} --local"):
+            notify(f"{target.kind} {shown(target.path, context.identity.home)} sees the system's packages too: "
+                   f"`pip {request.command} --local` shows only what was installed into it")  # fmt: skip
     identity = context.identity
     temp_parent = plan.temp.parent if plan.temp else None
+    if not changes:
+        made_first(context, target, request, notify)
     with (
-        locked_target(context, target, request, notify) as lock_fd,
+        locked_target(context, target, request, notify) if changes else unlocked() as lock_fd,
         private_temp(temp_parent, identity.euid) as temp,
     ):
         environ = {
@@ -113,7 +131,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             **temp.variables,
             **pip_cache_variables(plan, identity.euid, notify),
         }
-        linked = target.kind in OWN_VENV_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
+        linked = changes and target.kind in OWN_VENV_KINDS and os.path.isdir(os.path.join(target.path, "lib"))
         infos_before = dist_infos(site_packages(target.path)) if linked else set()
         dirs = install_dirs(context, target)
         if request.command == "install" and not request.pip_args.has("--dry-run"):
@@ -123,7 +141,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         stash_before = stash_entries(dirs) if changes else set()
         if stash_before and said_first_time(own_cache, "stash " + " ".join(sorted(stash_before))):
             notify(stash_line(stash_before, earlier=True) or "")
-        installed_before = dist_state(dirs)
+        installed_before = dist_state(dirs) if changes else None
         inherit = [fd for fd in (lock_fd, temp.alive_fd) if fd is not None]
         try:
             code, errors = run_streaming(
@@ -138,18 +156,26 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         new_stash = stash_line(stash_after - stash_before)
         if new_stash:  # said now, not again next run
             said_first_time(own_cache, "stash " + " ".join(sorted(stash_after)))
-        changed = dist_state(dirs) != installed_before if dirs else None  # None: not known (--prefix, --root)
+        changed = dist_state(dirs) != installed_before if dirs and changes else None  # None: not known
         if linked:
             if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
                 link_requested_scripts(context, target, request, infos_before, notify)
-            if request.command == "uninstall":
+            if changed:  # an uninstall, or an install that took a script away (a downgrade)
                 for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
-                    notify(f"removed the link {link}")
+                    notify(f"removed the link {shown(link, identity.home)}: its script is gone")
         diagnosis = (
             diagnose_failure(errors, request, environ, identity.euid, dirs or (target.path,))
             if code
             else None
         )
+    if code == 0 and request.command == "uninstall" and changed is False and linked:
+        seen_dirs = context.interpreter.site_dirs if context.interpreter else ()
+        named = named_projects(request.pip_args.positionals)[0] - projects_of(infos_before)
+        outside = sorted(named & projects_in(seen_dirs))
+        if outside:  # pip's "Not uninstalling X at …, outside environment", and still exit 0
+            seen = f"the venv {target.overlay_of}" if target.overlay_of else "the system's site-packages"
+            notify(f"not uninstalled: {', '.join(outside)} (in {seen}, which {shown(target.path, identity.home)} "
+                   "sees and cannot change)")  # fmt: skip
     for line in (new_stash, diagnosis):
         if line:
             notify(line)
@@ -160,6 +186,23 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
         if line:
             notify(line)
     return code
+
+
+def projects_of(infos: Iterable[str]) -> set[str]:
+    """The projects of these .dist-info (or .egg-info) entries, `name-version.dist-info`, as PEP 503 names."""
+    stems = (info[: info.rindex(".")] for info in infos if info.endswith((".dist-info", ".egg-info")))
+    return {normalize(stem.partition("-")[0]) for stem in stems}
+
+
+def projects_in(site_dirs: Iterable[str]) -> set[str]:
+    """The projects installed in these site dirs."""
+    found: set[str] = set()
+    for directory in site_dirs:
+        try:
+            found |= projects_of(os.listdir(directory))
+        except OSError:
+            continue
+    return found
 
 
 def announce(context: Context, plan: Plan, target: Target, notify: Notify) -> None:

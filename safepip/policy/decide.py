@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 
 from safepip.errors import EXIT_REFUSED
-from safepip.facts.records import Context
+from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
 from safepip.policy.cache import decide_cache
-from safepip.policy.plan import Plan, Refusal, Target
+from safepip.policy.plan import CHANGING_COMMANDS, Plan, Refusal, Target
 from safepip.policy.rules import (
     Decision,
     environment_rule,
@@ -28,6 +28,8 @@ from safepip.policy.temp import decide_temp
 def decide_target(context: Context, request: Request) -> Plan:
     """The target, and the temp and cache directories pip gets with it."""
     plan = decide_location(context, request)
+    if request.command not in CHANGING_COMMANDS and context.interpreter is not None:
+        plan = for_reading(plan, context.interpreter, request.command)
     temp = (
         decide_temp(temp_candidates_for(context, plan.target), request.options.min_tmp_space)
         if context.temp
@@ -121,6 +123,26 @@ def decide_location(context: Context, request: Request) -> Plan:
         + (", or remove the directories named above that are not yours" if home else "")
         + ", or pass --target DIR you can write",
     )
+
+
+def for_reading(plan: Plan, interpreter: Interpreter, command: str) -> Plan:
+    """A pip command that changes nothing in the target (list, freeze, show, …) makes no venv of safepip's:
+    where the overlay, or the managed venv of a system Python, is not made yet, pip reads the interpreter's
+    own environment, whose packages are all that venv would have (besides pip)."""
+    target = plan.target
+    if target is None or target.create_from is None or target.kind not in ("managed", "overlay"):
+        return plan
+    if target.kind == "managed" and not target.system_site_packages:
+        return plan  # it would see nothing of the interpreter's: made, under its lock, as for an install
+    reading = Target(
+        "env",
+        interpreter.prefix,
+        interpreter.executable,
+        f"the {target.kind} venv is not made yet; {command} reads what it would see",
+        has_pip=interpreter.pip_version is not None,
+        version=interpreter.version,
+    )
+    return plan._replace(target=reading)
 
 
 def temp_candidates_for(context: Context, target: Target | None) -> tuple[TempFact, ...]:

@@ -31,6 +31,11 @@ class Refusal(NamedTuple):
     exit_code: int = 77
 
 
+# the pip commands that change the target: they hold its lock and say where they act; the others only read it
+# (list, freeze, show, …) or write elsewhere (download, wheel, cache, config)
+CHANGING_COMMANDS = ("install", "uninstall")
+
+
 class Plan(NamedTuple):
     target: Target | None
     passed_over: tuple[PassedOver, ...]

@@ -9,7 +9,7 @@ from safepip.facts.pip_config import PipSetting
 from safepip.facts.records import Context, DirFact, Interpreter
 from safepip.facts.request import Request
 from safepip.policy.pip_command import ENVIRONMENT_OPTIONS
-from safepip.policy.plan import PassedOver, Plan, Refusal, Target
+from safepip.policy.plan import CHANGING_COMMANDS, PassedOver, Plan, Refusal, Target
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -332,7 +332,13 @@ def user_site_problem(decision: Decision, interpreter: Interpreter, explicit: bo
         return "user site-packages are not visible in this virtualenv"
     if not interpreter.user_site_enabled:
         return "user site-packages are disabled for this interpreter (PYTHONNOUSERSITE or -s)"
-    if interpreter.externally_managed and not breaks_system(decision):
+    if (
+        interpreter.externally_managed
+        and not breaks_system(decision)
+        and (
+            decision.request.command in CHANGING_COMMANDS or not explicit
+        )  # `pip list --user` changes nothing
+    ):
         return f"{interpreter.executable} is externally managed (PEP 668), which covers --user too"
     venv_required = requires_virtualenv(decision)
     if venv_required:

@@ -8,6 +8,7 @@ commands act on that same venv, and that nothing outside it (Debian's packages, 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -206,6 +207,12 @@ def test_pip_commands_act_on_the_managed_venv(safepip: Safepip, alice: User) -> 
 
     frozen = safepip.run(alice, ["freeze"])
     assert frozen.returncode == 0 and "spcli==2.0" in frozen.stdout.splitlines(), describe(frozen)
+    # the managed venv sees Debian's packages: said once, where a requirements file is made from it
+    assert "`pip freeze --local` shows only what was installed into it" in frozen.stderr, describe(frozen)
+    local = safepip.run(alice, ["freeze", "--local"])
+    assert local.stdout.splitlines() == ["spcli==2.0"] and local.stderr == "", describe(local)
+    again = safepip.run(alice, ["freeze"])
+    assert again.stdout == frozen.stdout and "--local" not in again.stderr, describe(again)
 
     checked = safepip.run(alice, ["check"])
     own_check = run_as(alice, [venv / "bin/python", "-m", "pip", "check"])
@@ -218,13 +225,56 @@ def test_pip_commands_act_on_the_managed_venv(safepip: Safepip, alice: User) -> 
     assert dists_under(alice.home, "spcli") == [], describe(removed)
     assert not (venv / "bin/spcli-hello").exists()
     assert not link.is_symlink() and not link.exists(), f"dangling link left: {link}\n{describe(removed)}"
-    assert f"removed the link {link}" in removed.stderr, describe(removed)
+    assert "removed the link ~/.local/bin/spcli-hello: its script is gone" in removed.stderr, describe(
+        removed
+    )
 
     listed_after = safepip.run(alice, ["list", "--format", "json"])
     assert "spcli" not in names_in_pip_list(listed_after.stdout), describe(listed_after)
     assert snapshot_diff(system_site_before, snapshot(SYSTEM_SITE)) == []
     assert debian_site_names() == debian_before
     assert_user_aftermath(alice)
+
+
+def test_reading_commands_make_no_venv_and_wait_for_no_lock(safepip: Safepip, alice: User) -> None:
+    # `pip list` with pip going to safepip, before any install: Debian's packages, and nothing made
+    listed = safepip.run(alice, ["list", "--format", "json"])
+    assert listed.returncode == 0, describe(listed)
+    debian = run_ok(alice, [DEBIAN_PYTHON, "-m", "pip", "list", "--format", "json"])
+    assert names_in_pip_list(listed.stdout) == names_in_pip_list(debian.stdout), describe(listed)
+    assert not managed_venvs(alice.home).exists(), describe(listed)
+    venv, _stderr = install_spcli(safepip, alice)
+    # another install holds the venv's lock (here the test holds it); show reads meanwhile, as pip would
+    fd = os.open(venv / ".lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        shown = safepip.run(alice, ["--lock-timeout", "1", "show", "spcli"])
+        assert shown.returncode == 0 and "Version: 2.0" in shown.stdout, describe(shown)
+        blocked = safepip.run(alice, ["--lock-timeout", "1", "install", "spdep"])
+        assert blocked.returncode == 75, describe(blocked)
+    finally:
+        os.close(fd)
+
+
+def test_a_downgrade_that_takes_a_script_away_removes_its_link(safepip: Safepip, alice: User) -> None:
+    install_spcli(safepip, alice)
+    link = user_bin(alice) / "spcli-hello"
+    assert link.is_symlink()
+    down = safepip.install(alice, ["spcli==0.5"])  # 0.5 had no script yet
+    assert down.returncode == 0 and "Successfully installed spcli-0.5" in down.stdout, describe(down)
+    assert not os.path.lexists(link), describe(down)
+    assert "removed the link ~/.local/bin/spcli-hello: its script is gone" in down.stderr, describe(down)
+
+
+def test_uninstalling_a_system_package_seen_by_the_managed_venv_says_so(
+    safepip: Safepip, alice: User
+) -> None:
+    debian_before = debian_site_names()
+    install_spcli(safepip, alice)
+    removed = safepip.run(alice, ["uninstall", "-y", "pyjwt"])  # Debian's python3-jwt
+    assert removed.returncode == 0, describe(removed)  # pip's own code: it exits 0
+    assert "not uninstalled: pyjwt (in the system's site-packages" in removed.stderr, describe(removed)
+    assert debian_site_names() == debian_before
 
 
 def test_uninstall_leaves_links_into_other_places_alone(safepip: Safepip, alice: User) -> None:

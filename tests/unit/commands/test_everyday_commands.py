@@ -49,6 +49,24 @@ def test_pips_options_before_the_command_reach_pip(
     assert run.recorded == expected
 
 
+def test_a_command_that_only_reads_does_not_wait_for_an_install(fake_venv_python: str, workdir: Path) -> None:
+    # `pip list` in a second terminal while a long build holds the venv's lock: pip reads, as plain pip would
+    import fcntl
+
+    lock = Path(fake_venv_python).parent.parent / ".lock"
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        listed = run_safepip(workdir, ["--python", fake_venv_python, "--lock-timeout", "0.3", "list"])
+        assert (listed.code, listed.recorded) == (0, ["list"]), listed.stderr
+        installed = run_safepip(
+            workdir, ["--python", fake_venv_python, "--lock-timeout", "0.3", "install", "x"]
+        )
+        assert (installed.code, installed.recorded) == (75, None), installed.stderr  # an install still waits
+    finally:
+        os.close(fd)
+
+
 def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
     # pip --user is the target when a system python's site is unwritable; `list --user` shows that place
 

@@ -655,3 +655,41 @@ def test_no_managed_venv_in_a_data_dir_on_noexec() -> None:
     context = context._replace(data_dir=context.data_dir._replace(noexec=True))
     plan = decide_target(context, request("pkg"))
     assert plan.target is None and plan.refusal is not None and plan.refusal.exit_code == 77
+
+
+# ---------------------------------------------------------------- commands that only read the target
+
+
+def reading(command: str, *argv: str) -> Request:
+    """`safepip COMMAND ARGV`: a pip command other than install."""
+    return Request(command, parse_pip_args(argv), Options())
+
+
+@pytest.mark.parametrize("command", ["list", "freeze", "show", "check", "inspect"])
+def test_a_reading_command_makes_no_managed_venv_of_a_system_python(command: str) -> None:
+    # `pip list` with pip going to safepip, before any install: the system's packages, nothing made
+    context = make_context(interpreter=PEP668, env_writable=False)
+    assert decide_target(context, request("pkg")).target.create_from is not None  # type: ignore[union-attr]
+    target = decide_target(context, reading(command)).target
+    assert target is not None and target.kind == "env" and target.create_from is None
+    assert target.python == PEP668.executable and target.path == PEP668.prefix
+    # once made, it is read as it is
+    made = decide_target(
+        make_context(interpreter=PEP668, env_writable=False, managed_ready=True), reading(command)
+    )
+    assert made.target is not None and made.target.kind == "managed"
+
+
+def test_a_reading_command_makes_no_overlay() -> None:
+    context = active_venv(env_writable=False, env_owner="root")
+    assert decide_target(context, request("pkg")).target.kind == "overlay"  # type: ignore[union-attr]
+    target = decide_target(context, reading("list")).target
+    assert target is not None and (target.kind, target.path, target.create_from) == ("env", VENV, None)
+    assert decide_target(context, reading("uninstall", "-y", "pkg")).target.kind == "overlay"  # type: ignore[union-attr]
+
+
+def test_list_user_is_no_install_for_pep_668() -> None:
+    context = make_context(interpreter=PEP668, env_writable=False)
+    assert decide_target(context, request("--user", "pkg")).refusal is not None  # pip refuses it too
+    plan = decide_target(context, reading("list", "--user"))
+    assert plan.refusal is None and plan.target is not None and plan.target.kind == "explicit"
