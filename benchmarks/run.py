@@ -18,7 +18,7 @@ Measured:
       (`--copies`), which safepip asks about itself (the venvs above run safepip's own Python binary, read
       in its process); and a control, a bare Python that starts the same pip and waits. (a) has the
       smallest margin: it runs 10 x reps.
-  (b) `safepip --version` and `safepip explain` vs `python -c pass`
+  (b) `safepip python` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
   (d) a no-op `install -r` of 10 satisfied local wheels vs pip's (and uv's), each after one untimed run:
@@ -173,12 +173,12 @@ def start_up(run: Run) -> list[Verdict]:
     python, active = venv / "bin" / "python", bench.in_venv(venv)
     bare, version, explain = (
         Timing("python -c pass"),
-        Timing("safepip --version"),
+        Timing("safepip python"),
         Timing("safepip explain benchone"),
     )
     interleave(run.reps, [
         (bare, nothing, lambda t: bench.run([python, "-c", "pass"], active, t)),
-        (version, nothing, lambda t: bench.run([safepip, "--version"], active, t)),
+        (version, nothing, lambda t: bench.run([safepip, "python"], active, t)),
         (explain, nothing, lambda t: bench.run([safepip, "explain", "benchone"], active, t)),
     ])  # fmt: skip
     return report("(b) start-up", bare, [version, explain])

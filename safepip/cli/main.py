@@ -11,7 +11,7 @@ import gc
 import os
 import sys
 
-from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, parse_command_line
+from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, VERSION, parse_command_line, version_line
 from safepip.cli.output import print_json, report_error, say
 from safepip.errors import Interrupted, SafepipError, UsageError
 from safepip.util.process import install_interrupt_handlers
@@ -89,6 +89,8 @@ def dispatch(command: str, rest: list[str], options: Options) -> int:
 
     if command == "install" or command in PIP_COMMANDS:
         return pip_subcommand(command, rest, options)
+    if command == VERSION:
+        return version(options)
     if command == "python":
         from safepip.commands.python import resolve_python
 
@@ -178,6 +180,19 @@ def pip_subcommand(command: str, argv: list[str], options: Options) -> int:
         raise
     report(code)
     return code
+
+
+def version(options: Options) -> int:
+    """`-V`, `--version`: on stdout pip's own version line, of the pip that runs for the resolved target (as
+    `pip -V` prints it, with pip going to safepip); safepip's own version on stderr before it. Without a target
+    or a pip to ask, safepip's version on stdout."""
+    say(options.quiet, version_line())
+    try:
+        return pip_subcommand(VERSION, [], options._replace(quiet=True))
+    except SafepipError as error:
+        say(options.quiet, f"no pip to ask for its version: {error.message}")
+        print(version_line())
+        return 0
 
 
 def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:

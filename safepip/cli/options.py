@@ -118,6 +118,9 @@ VALUE_OPTIONS = tuple(name for spec in OPTIONS if spec.read is not None for name
 BY_NAME = {name: spec for spec in OPTIONS for name in spec.names}
 
 
+VERSION = "--version"  # -V, --version: as a command, for the pip of the resolved target
+
+
 class Parsed(NamedTuple):
     options: Options
     command: str | None  # None: only --help or --version was asked for
@@ -140,6 +143,9 @@ PIP_GENERAL_OPTIONS = frozenset(
     }
 )  # fmt: skip
 COMMANDS_WITH_PIP_ARGS = ("install", "explain", *PIP_COMMANDS)
+# where -q and -v before the command are pip's too: commands whose pip output is progress, not the answer
+# (`safepip -q show X` keeps pip's answer and drops safepip's lines, as the examples' Makefile has it)
+QUIETED_COMMANDS = ("install", "uninstall", "download", "wheel")
 
 
 def is_shared_flag(arg: str) -> bool:
@@ -207,7 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
                 *spec.names, dest=spec.field, metavar=spec.metavar, default=None, help=help_text
             )
     parser.add_argument(
-        "-V", "--version", action="store_true", help="print safepip's version and the pip it uses"
+        "-V",
+        "--version",
+        action="store_true",
+        help="the version of the pip that runs for the target, as pip prints it (safepip's own on stderr)",
     )
     parser.add_argument("command", nargs="?", metavar="COMMAND")
     return parser
@@ -293,10 +302,9 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
             given = parser.parse_args(head)
         except ArgumentError as error:
             raise UsageError(str(error), "see `safepip --help`") from None
-    if given.version:
-        print(version_line())
-        return Parsed(Options(), None, [])
     options = options_from(given, environ)
+    if given.version:  # pip's own version line, of the pip that runs for the target (cli/main.py)
+        return Parsed(options, VERSION, [])
     command = given.command
     if command is None:
         build_parser().print_help()
@@ -304,7 +312,10 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
     if command not in OWN_COMMANDS and command not in PIP_COMMANDS:
         raise UsageError(f"unknown command {command!r}", "see `safepip --help` for the commands")
     if command in COMMANDS_WITH_PIP_ARGS:
-        return Parsed(options, command, [*for_pip, *rest])
+        shared = command in QUIETED_COMMANDS
+        return Parsed(
+            options, command, [*(arg for arg in for_pip if shared or not is_shared_flag(arg)), *rest]
+        )
     pips = [arg for arg in for_pip if not is_shared_flag(arg) and arg.startswith("-")]
     if pips:
         raise UsageError(

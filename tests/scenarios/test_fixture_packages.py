@@ -45,6 +45,7 @@ def test_fixture_packages_are_readable_by_an_ordinary_user(
     names = sorted(path.name for path in fixture_packages.iterdir())
     assert names == [
         "spbase-1.0-py3-none-any.whl",
+        "spcli-0.5-py3-none-any.whl",
         "spcli-1.0-py3-none-any.whl",
         "spcli-2.0-py3-none-any.whl",
         "spdep-1.0-py3-none-any.whl",

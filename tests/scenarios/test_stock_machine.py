@@ -202,12 +202,16 @@ def offline(find_links: Path) -> dict[str, str]:
     return {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(find_links)}
 
 
-def version_of(pyz: Path) -> str:
-    """What `safepip --version` says for this build: safepip's version and the pip the archive carries."""
+def carried_pip(pyz: Path) -> str:
+    """The version of the pip the archive carries."""
     with zipfile.ZipFile(pyz) as archive:
         wheels = json.loads(archive.read("safepip_pyz.json"))["wheels"]
-    pip = next(wheel for wheel in wheels if wheel.startswith("pip==")).split("==")[1]
-    return f"safepip {safepip_package.__version__} (pip {pip})"
+    return next(wheel for wheel in wheels if wheel.startswith("pip==")).split("==")[1]
+
+
+def version_of(pyz: Path) -> str:
+    """safepip's own version line for this build: its version and the pip the archive carries."""
+    return f"safepip {safepip_package.__version__} (pip {carried_pip(pyz)})"
 
 
 # ---------------------------------------------------------------- the archive
@@ -272,7 +276,11 @@ def test_every_command_works_from_the_pyz(
     stock: StockMachine, alice: User, pyz: Path, fixture_packages: Path
 ) -> None:
     env = offline(fixture_packages)
-    assert stock.ok(alice, ["python3", pyz, "--version"]).strip() == version_of(pyz)
+    # --version: the pip that runs for the target, here the one the archive carries (Debian's python3 has none)
+    versions = stock.run(alice, ["python3", pyz, "--version"])
+    assert versions.returncode == 0, describe(versions)
+    assert versions.stdout.startswith(f"pip {carried_pip(pyz)} from "), describe(versions)
+    assert f"safepip: {version_of(pyz)}" in versions.stderr, describe(versions)
     plan = json.loads(stock.ok(alice, ["python3", pyz, "--json", "explain", "spbase"], env=env))
     assert plan["target"]["kind"] == "managed", plan
     assert "[ok] target:" in stock.ok(alice, ["python3", pyz, "doctor"])
@@ -360,13 +368,14 @@ def test_self_install_is_idempotent_outlives_the_pyz_and_uninstalls(
     assert again.returncode == 0 and "installed already" in again.stderr, describe(again)
     assert (tool / ".safepip-tool.json").stat().st_mtime_ns == marker.st_mtime_ns
 
-    version = version_of(pyz_of_alice)
+    version, pip = version_of(pyz_of_alice), carried_pip(pyz_of_alice)
     pyz_of_alice.unlink()  # what was installed no longer needs the .pyz
     login = stock.run(alice, ["bash", "-lc", "command -v safepip && safepip --version && safepip install spbase"],
                       env=offline(fixture_packages))  # fmt: skip
     assert login.returncode == 0, describe(login)
     assert login.stdout.splitlines()[0] == str(link), describe(login)
-    assert login.stdout.splitlines()[1] == version, describe(login)
+    assert login.stdout.splitlines()[1].startswith(f"pip {pip} from "), describe(login)  # the pip that runs
+    assert f"safepip: {version}" in login.stderr, describe(login)
     assert target_line(login.stderr, alice.home)[0] == "managed", describe(login)
     stock.ok(alice, [tool / "bin/python", "-m", "pip", "check"])
 

@@ -36,9 +36,10 @@ def test_other_pip_commands_reach_pip_for_the_same_target(
 @pytest.mark.parametrize(
     ("head", "command", "expected"),
     [(["--no-cache-dir"], ["install", "pkg"], ["install", "--no-user", "--no-cache-dir", "pkg"]),
-     (["-q", "--timeout", "30"], ["list"], ["list", "-q", "--timeout", "30"]),
+     (["-q", "--timeout", "30"], ["download", "pkg"], ["download", "-q", "--timeout", "30", "pkg"]),
+     (["-q", "--timeout", "30"], ["list"], ["list", "--timeout", "30"]),  # -q: safepip's; pip's list stays
      (["--isolated", "--log=x.log"], ["freeze"], ["freeze", "--isolated", "--log=x.log"])],
-    ids=["no-cache-dir install", "quiet timeout list", "isolated log freeze"],
+    ids=["no-cache-dir install", "quiet timeout download", "quiet timeout list", "isolated log freeze"],
 )  # fmt: skip
 def test_pips_options_before_the_command_reach_pip(
     fake_venv_python: str, workdir: Path, head: list[str], command: list[str], expected: list[str]
@@ -65,6 +66,17 @@ def test_a_command_that_only_reads_does_not_wait_for_an_install(fake_venv_python
         assert (installed.code, installed.recorded) == (75, None), installed.stderr  # an install still waits
     finally:
         os.close(fd)
+
+
+def test_the_version_is_that_of_the_pip_that_runs_for_the_target(
+    fake_venv_python: str, workdir: Path
+) -> None:
+    # `pip --version | awk '{print $2}'` with pip going to safepip: the target's pip answers on stdout
+    run = run_safepip(workdir, ["--python", fake_venv_python, "--version"])
+    assert (run.code, run.recorded) == (0, ["--version"]), run.stderr
+    assert run.stderr.startswith("safepip: safepip "), run.stderr  # safepip's own, beside it
+    nothing = run_safepip(workdir, ["--python", str(workdir / "missing"), "-V"])
+    assert nothing.code == 0 and nothing.stdout.startswith("safepip "), nothing.stderr  # no pip to ask
 
 
 def test_list_of_a_user_target_gets_user(workdir: Path) -> None:
