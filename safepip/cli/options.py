@@ -310,7 +310,11 @@ def parse_command_line(argv: Sequence[str], environ: Mapping[str, str]) -> Parse
         build_parser().print_help()
         return Parsed(options, None, [])
     if command not in OWN_COMMANDS and command not in PIP_COMMANDS:
-        raise UsageError(f"unknown command {command!r}", "see `safepip --help` for the commands")
+        import difflib  # an error's path only
+
+        close = difflib.get_close_matches(command, [*OWN_COMMANDS, *PIP_COMMANDS], n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        raise UsageError(f"unknown command {command!r}", f"{hint}see `safepip --help` for the commands")
     if command in COMMANDS_WITH_PIP_ARGS:
         shared = command in QUIETED_COMMANDS
         return Parsed(

@@ -97,7 +97,7 @@ def test_unknown_command_is_one_line_and_exit_2(workdir: Path) -> None:
     assert run.code == 2
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 2 and lines[0] == "safepip: error: unknown command 'instal'"
-    assert lines[1] == "safepip: fix: see `safepip --help` for the commands"
+    assert lines[1] == "safepip: fix: did you mean `install`? see `safepip --help` for the commands"
     assert run.recorded is None
 
 
