@@ -12,13 +12,13 @@ import os
 import sys
 
 from safepip.cli.options import OPTIONS, OWN_COMMANDS, PIP_COMMANDS, VERSION, parse_command_line, version_line
-from safepip.cli.output import print_json, report_error, say
+from safepip.cli.output import PRINTED_JSON, print_json, report_error, say
 from safepip.errors import Interrupted, SafepipError, UsageError
 from safepip.util.process import install_interrupt_handlers
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from safepip.facts.records import Context
     from safepip.facts.request import Options
@@ -59,11 +59,12 @@ def run(args: list[str]) -> int:
 
     if args[:1] and args[0] in CARRIED_ENTRIES and running_archive() is not None:
         return carried_entry(args[0], args[1:])  # safepip starting what safepip.pyz carries: no options here
+    wants_json = json_wanted(args, os.environ)
     try:
         invoking_user(os.environ, os.geteuid())  # a malformed SUDO_UID stops safepip before anything else
         parsed = parse_command_line(args, os.environ)
     except SafepipError as error:
-        return report_error(error)
+        return failed(error, wants_json)
     except SystemExit as done:  # argparse's --help
         return done.code if isinstance(done.code, int) else 0
     if parsed.command is None:
@@ -76,12 +77,28 @@ def run(args: list[str]) -> int:
             say(options.quiet, switched)
         return dispatch(parsed.command, parsed.rest, options)
     except SafepipError as error:
-        return report_error(error)
+        return failed(error, wants_json)
     except OSError as error:  # not expected: one line all the same, never a traceback
         where = f" ({error.filename})" if error.filename else ""
-        return report_error(
-            SafepipError(f"{error.strerror or error}{where}", "report this as a bug in safepip", 1)
-        )
+        bug = SafepipError(f"{error.strerror or error}{where}", "report this as a bug in safepip", 1)
+        return failed(bug, wants_json)
+
+
+def json_wanted(args: list[str], environ: Mapping[str, str]) -> bool:
+    """--json before the command, or SAFEPIP_JSON: read before the options are, which may be what fails."""
+    from safepip.cli.options import TRUE_WORDS, split_argv
+
+    return "--json" in split_argv(args).head or environ.get("SAFEPIP_JSON", "").strip().lower() in TRUE_WORDS
+
+
+def failed(error: SafepipError, wants_json: bool) -> int:
+    """The two lines on stderr; with --json, also a document on stdout when none was printed yet."""
+    code = report_error(error)
+    if wants_json and not PRINTED_JSON:
+        from safepip.cli.render import error_as_dict
+
+        print_json(error_as_dict(error))
+    return code
 
 
 def dispatch(command: str, rest: list[str], options: Options) -> int:

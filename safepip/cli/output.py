@@ -37,7 +37,11 @@ def report_error(error: SafepipError) -> int:
     return error.exit_code
 
 
+PRINTED_JSON: list[bool] = []  # a document was printed in this run
+
+
 def print_json(document: Any) -> None:
     import json  # only for --json
 
     print(json.dumps(document, indent=2))
+    PRINTED_JSON.append(True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from safepip.errors import SafepipError
 from safepip.facts.records import Context, DirFact
 from safepip.facts.request import Request
 from safepip.policy.doctor import Check
@@ -23,6 +24,12 @@ def as_data(value: Any) -> Any:
     if isinstance(value, (list, tuple, frozenset)):
         return [as_data(item) for item in value]
     return value
+
+
+def error_as_dict(error: SafepipError) -> dict[str, Any]:
+    """With --json, a failure before any plan (a usage error, no target to read): the document says it."""
+    result = {"exit_code": error.exit_code, "messages": [], "error": error.message, "hint": error.hint}
+    return {"schema": SCHEMA, "kind": "error", "result": result}
 
 
 def plan_as_dict(

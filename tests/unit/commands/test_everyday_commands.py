@@ -157,6 +157,25 @@ def test_json_install_is_one_document_on_stdout(fake_venv_python: str, workdir: 
     assert any(message.startswith("target env") for message in document["result"]["messages"])
 
 
+@pytest.mark.parametrize(
+    ("argv", "extra", "code"),
+    [(["--json", "--lock-timeout", "abc", "install", "pkg"], {}, 2),  # a usage error: before any plan
+     (["--json", "instal", "pkg"], {}, 2),
+     (["install", "pkg"], {"SAFEPIP_JSON": "1", "SAFEPIP_MIN_TMP_SPACE": "lots"}, 2)],
+    ids=["bad-option-value", "unknown-command", "by-variable"],
+)  # fmt: skip
+def test_json_failure_before_a_plan_is_still_one_document(
+    workdir: Path, argv: list[str], extra: dict[str, str], code: int
+) -> None:
+    # a CI step that parses safepip's stdout gets a document with the error, not an empty stdout
+    run = run_safepip(workdir, argv, **extra)
+    assert run.code == code, run.stderr
+    document = json.loads(run.stdout)
+    assert (document["schema"], document["kind"]) == ("safepip/1", "error")
+    assert document["result"]["exit_code"] == code and document["result"]["error"], document
+    assert "safepip: error:" in run.stderr  # the two lines as ever
+
+
 def test_run_activates_the_target_and_passes_the_exit_code(fake_venv_python: str, workdir: Path) -> None:
     script = 'echo "$VIRTUAL_ENV"; command -v python; exit 3'
     run = run_safepip(workdir, ["--python", fake_venv_python, "run", "--", "sh", "-c", script])
