@@ -59,6 +59,10 @@ def run(args: list[str]) -> int:
 
     if args[:1] and args[0] in CARRIED_ENTRIES and running_archive() is not None:
         return carried_entry(args[0], args[1:])  # safepip starting what safepip.pyz carries: no options here
+    if not args and os.environ.get("PIP_AUTO_COMPLETE") == "1":  # pip's completion calling `pip`
+        from safepip.commands.install import pip_completion
+
+        return pip_completion()
     wants_json = json_wanted(args, os.environ)
     try:
         invoking_user(os.environ, os.geteuid())  # a malformed SUDO_UID stops safepip before anything else

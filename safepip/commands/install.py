@@ -147,6 +147,14 @@ def answer_from_files(
     )
 
 
+def pip_completion() -> int:
+    """pip's own completion (PIP_AUTO_COMPLETE with COMP_WORDS and COMP_CWORD, as pip's completion scripts
+    call `pip`): the words come from safepip's pip, which reads nothing of the target."""
+    from safepip.policy.pip_command import own_pip
+
+    return run_streaming(own_pip(), own_python_environment(os.environ))[0]
+
+
 def pip_help(request: Request) -> int:
     """pip's own help, from safepip's pip: nothing was checked for it, so no PYTHONPATH and the like."""
     from safepip.policy.pip_command import own_pip

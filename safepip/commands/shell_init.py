@@ -85,7 +85,12 @@ def profile_lines(shell: str, safepip: list[str], user_bin: str, words: list[str
         f'o=$({quoted} shell-init --overlay-of "$VIRTUAL_ENV") && [ -n "$o" ] || return 0; '
         'export VIRTUAL_ENV="$o" PATH="$o/bin:$PATH"; hash -r 2>/dev/null; }'
     )
-    completion = f"complete -o default -W {listed} safepip"
+    # safepip's own words for safepip; for pip and pip3, pip's own completion, as `pip completion` sets it up
+    pip_words = (
+        '_safepip_pip_words() { COMPREPLY=( $( COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD=$COMP_CWORD '
+        f"PIP_AUTO_COMPLETE=1 {quoted} 2>/dev/null ) ); }}; complete -o default -F _safepip_pip_words pip pip3"
+    )
+    completion = f"complete -o default -W {listed} safepip; {pip_words}"
     if shell == "zsh":
         completion = f"autoload -U +X bashcompinit && bashcompinit && {completion}"
     return "\n".join(

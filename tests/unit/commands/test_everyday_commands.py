@@ -262,6 +262,15 @@ def test_shell_init_makes_pip_go_through_safepip(fake_venv_python: str, workdir:
     assert str(workdir / "home" / ".local" / "bin") in done.stdout.split()[-1].replace(" ", ":").split(":")
 
 
+def test_shell_init_completes_pip_as_pip_does(fake_venv_python: str, workdir: Path) -> None:
+    # pip's own completion through safepip (PIP_AUTO_COMPLETE), for the pip function shell-init defines
+    load = f'eval "$({sys.executable} -m safepip shell-init bash)"'
+    complete = "COMP_WORDS=(pip ins); COMP_CWORD=1; _safepip_pip_words; echo ${COMPREPLY[@]}"
+    done = profile_test("bash", f"{load}; {complete}", fake_venv_python, workdir)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["install", "inspect"], done.stdout
+
+
 def test_doctor_names_pep668_and_the_target() -> None:
     context = make_context(interpreter=PEP668, env_writable=False)
     from safepip.policy.decide import decide_target
