@@ -42,9 +42,9 @@ def open_lock_file(path: str) -> int:
     return fd
 
 
-def try_lock(fd: int) -> bool:
+def try_lock(fd: int, shared: bool = False) -> bool:
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
@@ -79,12 +79,18 @@ def still_there(fd: int, path: str) -> bool:
 
 
 def acquire(
-    fd: int, what: str, lock_file: str, deadline: float, timeout: float, notify: Callable[[str], None]
+    fd: int,
+    what: str,
+    lock_file: str,
+    deadline: float,
+    timeout: float,
+    notify: Callable[[str], None],
+    shared: bool = False,
 ) -> None:
-    if try_lock(fd):
+    if try_lock(fd, shared):
         return
     notify(f"waiting for another install into {what} (up to {timeout:g} s)")
-    while not try_lock(fd):
+    while not try_lock(fd, shared):
         if time.monotonic() >= deadline:
             raise LockTimeoutError(
                 f"gave up after {timeout:g} s waiting for the lock on {what} ({lock_file})",
@@ -101,8 +107,11 @@ def target_lock(
     notify: Callable[[str], None],
     dir_mode: int = 0o700,
     trusted_by: int | None = None,
+    shared: bool = False,
 ) -> Iterator[int | None]:
     """Hold the lock on `what` for the block; yields its descriptor (None where locks are unsupported).
+    `shared`: for a command that only reads the target; any number of them hold it at once, never beside an
+    install, which holds it alone.
     The lock file's directory is made with `dir_mode` when missing (a venv about to be made: 0o755).
     `trusted_by`: that directory (a venv's) is judged by the trust rule for this uid once the lock is held:
     where it was missing when the probe looked (a new `--venv` in /tmp), another user may have made it
@@ -122,7 +131,7 @@ def target_lock(
                 f"make sure {os.path.dirname(lock_file)} is writable, or pick another target",
             ) from None
         try:
-            acquire(fd, what, lock_file, deadline, timeout, notify)
+            acquire(fd, what, lock_file, deadline, timeout, notify, shared)
         except OSError as error:
             os.close(fd)
             if error.errno not in UNSUPPORTED:

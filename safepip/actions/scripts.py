@@ -152,18 +152,21 @@ def on_path(directory: str, path_variable: str) -> bool:
 
 
 def remove_dangling_links(user_bin: str, venv: str) -> list[str]:
-    """safepip's links into `venv` whose script is gone (after `pip uninstall`): removed, and returned."""
+    """safepip's links into `venv` whose script is gone (an uninstall, a downgrade): removed, and returned.
+    A link is safepip's only as link_scripts makes it: `NAME` leading to exactly `<venv>/bin/NAME`; a link
+    of the user's own (another name, a relative path) is left as it is, dangling or not."""
     removed: list[str] = []
-    prefix = os.path.realpath(os.path.join(venv, "bin")) + os.sep
     try:
         names = sorted(os.listdir(user_bin))
     except OSError:
         return removed
     for name in names:
         link = os.path.join(user_bin, name)
-        if os.path.islink(link) and not os.path.exists(link):
-            pointed = link_target(link)
-            if os.path.normpath(pointed).startswith(prefix) or os.path.realpath(pointed).startswith(prefix):
-                os.unlink(link)
-                removed.append(link)
+        try:
+            made = os.readlink(link) == os.path.join(venv, "bin", name)
+        except OSError:
+            continue  # not a link
+        if made and not os.path.exists(link):
+            os.unlink(link)
+            removed.append(link)
     return removed

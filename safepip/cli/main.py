@@ -205,15 +205,9 @@ def pip_subcommand(command: str, argv: list[str], options: Options) -> int:
 
 def version(options: Options) -> int:
     """`-V`, `--version`: on stdout pip's own version line, of the pip that runs for the resolved target (as
-    `pip -V` prints it, with pip going to safepip); safepip's own version on stderr before it. Without a target
-    or a pip to ask, safepip's version on stdout."""
+    `pip -V` prints it, with pip going to safepip); safepip's own version on stderr before it."""
     say(options.quiet, version_line())
-    try:
-        return pip_subcommand(VERSION, [], options._replace(quiet=True))
-    except SafepipError as error:
-        say(options.quiet, f"no pip to ask for its version: {error.message}")
-        print(version_line())
-        return 0
+    return pip_subcommand(VERSION, [], options._replace(quiet=True))  # a refusal is one, as for any command
 
 
 def explain_or_doctor(command: str, rest: list[str], options: Options) -> int:

@@ -72,9 +72,12 @@ def lock_file_for(context: Context, target: Target) -> str:
 
 
 @contextmanager
-def locked_target(context: Context, target: Target, request: Request, notify: Notify) -> Iterator[int | None]:
+def locked_target(
+    context: Context, target: Target, request: Request, notify: Notify, shared: bool = False
+) -> Iterator[int | None]:
     """The target's lock for the block, its venv made first under that lock when the plan needs one. Yields
-    the lock's descriptor, for the processes started for the target to inherit."""
+    the lock's descriptor, for the processes started for the target to inherit. `shared`: a command that
+    only reads the target, its venv made already (made_first): held beside other readers, changing nothing."""
     from safepip.actions.locks import target_lock  # imported lazily: see commands/install.py
     from safepip.actions.own_dirs import make_private_root
 
@@ -84,13 +87,20 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
     # a --venv this run makes: removed again when interrupted before it is ready (one that was there is kept)
     made_here = owned or (target.kind == "venv" and not os.path.lexists(target.path))
     lock_file = lock_file_for(context, target)
+    if shared and target.kind == "env" and not lock_file_usable(lock_file):
+        # a root's venv that a command only reads (no overlay made yet): its lock file is not the user's to
+        # make; the reader's shared lock is kept in safepip's runtime dir instead
+        own = context.own_cache.path if context.own_cache else context.data_dir.path
+        lock_file = runtime_lock_path(own, target.path)
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
     trusted_by = context.identity.euid if target.kind in VENV_KINDS else None  # a venv made or taken here
     try:
         with target_lock(
-            lock_file, target.path, request.options.lock_timeout, notify, dir_mode, trusted_by
+            lock_file, target.path, request.options.lock_timeout, notify, dir_mode, trusted_by, shared
         ) as fd:
-            if target.create_from is not None:  # said under -v: the line before pip is the target's alone
+            if shared:
+                pass  # nothing is written under a shared lock
+            elif target.create_from is not None:  # said under -v: the line before pip is the target's alone
                 make_venv(context, target, owned, notify if request.options.verbose else ignore, fd)
             elif target.kind == "overlay":
                 from safepip.actions.venvs import write_overlay_pth
@@ -98,6 +108,7 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
                 write_overlay_pth(target.path, overlay_site_dirs(context))
             if (
                 owned
+                and not shared
                 and target.create_from is None
                 and not os.path.lexists(os.path.join(target.path, "bin", "pip"))
             ):
@@ -115,18 +126,22 @@ def locked_target(context: Context, target: Target, request: Request, notify: No
         raise
 
 
+def lock_file_usable(lock_file: str) -> bool:
+    from safepip.actions.locks import open_lock_file
+
+    try:
+        os.close(open_lock_file(lock_file))
+    except OSError:
+        return False
+    return True
+
+
 def made_first(context: Context, target: Target, request: Request, notify: Notify) -> None:
     """The venv the plan needs (a --venv to create), made under its lock, which is let go again: for a command
     that only reads the target, or runs one of the user's."""
     if target.create_from is not None:
         with locked_target(context, target, request, notify):
             pass
-
-
-@contextmanager
-def unlocked() -> Iterator[None]:
-    """No lock: pip reads the target, or writes elsewhere (download, wheel, cache, config)."""
-    yield None
 
 
 def ignore(_message: str) -> None:

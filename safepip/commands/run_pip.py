@@ -26,7 +26,6 @@ from safepip.commands.common import (
     locked_target,
     made_first,
     pip_cache_variables,
-    unlocked,
 )
 from safepip.commands.lines import after_line, dist_state, shown, target_line
 from safepip.errors import RefusedError, SafepipError, UsageError
@@ -123,7 +122,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     if not changes:
         made_first(context, target, request, notify)
     with (
-        locked_target(context, target, request, notify) if changes else unlocked() as lock_fd,
+        locked_target(context, target, request, notify, shared=not changes) as lock_fd,
         private_temp(temp_parent, identity.euid) as temp,
     ):
         environ = {
@@ -161,8 +160,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             if code == 0 and request.command == "install" and not request.pip_args.has("--dry-run"):
                 link_requested_scripts(context, target, request, infos_before, notify)
             if changed:  # an uninstall, or an install that took a script away (a downgrade)
-                for link in remove_dangling_links(user_bin_dir(identity.home), target.path):
-                    notify(f"removed the link {shown(link, identity.home)}: its script is gone")
+                remove_gone_links(context, target, notify)
         diagnosis = (
             diagnose_failure(errors, request, environ, identity.euid, dirs or (target.path,))
             if code
@@ -224,6 +222,17 @@ def diagnose_failure(
     sources = source_trees(request.pip_args, os.getcwd())
     diagnosis = diagnose(errors, uid, environ.get("TMPDIR", "/tmp"), dirs, sources)
     return diagnosis.line() if diagnosis else None
+
+
+def remove_gone_links(context: Context, target: Target, notify: Notify) -> None:
+    """Remove safepip's links into the target whose scripts are gone, in a ~/.local/bin that safepip would
+    link into (the home usable, the directory trusted), and say so."""
+    home = context.identity.home
+    user_bin = user_bin_dir(home)
+    if context.home_problem or distrust(user_bin, context.identity.euid, missing_ok=True) is not None:
+        return
+    for link in remove_dangling_links(user_bin, target.path):
+        notify(f"removed the link {shown(link, home)}: its script is gone")
 
 
 def link_requested_scripts(

@@ -12,7 +12,7 @@ from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
 from safepip.policy.cache import decide_cache
-from safepip.policy.plan import CHANGING_COMMANDS, Plan, Refusal, Target
+from safepip.policy.plan import READING_COMMANDS, Plan, Refusal, Target
 from safepip.policy.rules import (
     Decision,
     environment_rule,
@@ -28,7 +28,7 @@ from safepip.policy.temp import decide_temp
 def decide_target(context: Context, request: Request) -> Plan:
     """The target, and the temp and cache directories pip gets with it."""
     plan = decide_location(context, request)
-    if request.command not in CHANGING_COMMANDS and context.interpreter is not None:
+    if request.command in READING_COMMANDS and context.interpreter is not None:
         plan = for_reading(plan, context.interpreter, request.command)
     temp = (
         decide_temp(temp_candidates_for(context, plan.target), request.options.min_tmp_space)
@@ -126,7 +126,7 @@ def decide_location(context: Context, request: Request) -> Plan:
 
 
 def for_reading(plan: Plan, interpreter: Interpreter, command: str) -> Plan:
-    """A pip command that changes nothing in the target (list, freeze, show, …) makes no venv of safepip's:
+    """A pip command that only reads what is installed (list, freeze, show, …) makes no venv of safepip's:
     where the overlay, or the managed venv of a system Python, is not made yet, pip reads the interpreter's
     own environment, whose packages are all that venv would have (besides pip)."""
     target = plan.target

@@ -34,6 +34,9 @@ class Refusal(NamedTuple):
 # the pip commands that change the target: they hold its lock and say where they act; the others only read it
 # (list, freeze, show, …) or write elsewhere (download, wheel, cache, config)
 CHANGING_COMMANDS = ("install", "uninstall")
+# the commands that read what is installed in the target, and pip's version: before the target's venv is made,
+# they read the environment it would see (policy/decide.py for_reading)
+READING_COMMANDS = ("list", "freeze", "show", "check", "inspect", "--version")
 
 
 class Plan(NamedTuple):

@@ -236,7 +236,7 @@ def test_pip_commands_act_on_the_managed_venv(safepip: Safepip, alice: User) -> 
     assert_user_aftermath(alice)
 
 
-def test_reading_commands_make_no_venv_and_wait_for_no_lock(safepip: Safepip, alice: User) -> None:
+def test_reading_commands_make_no_venv_and_share_the_lock(safepip: Safepip, alice: User) -> None:
     # `pip list` with pip going to safepip, before any install: Debian's packages, and nothing made
     listed = safepip.run(alice, ["list", "--format", "json"])
     assert listed.returncode == 0, describe(listed)
@@ -244,10 +244,10 @@ def test_reading_commands_make_no_venv_and_wait_for_no_lock(safepip: Safepip, al
     assert names_in_pip_list(listed.stdout) == names_in_pip_list(debian.stdout), describe(listed)
     assert not managed_venvs(alice.home).exists(), describe(listed)
     venv, _stderr = install_spcli(safepip, alice)
-    # another install holds the venv's lock (here the test holds it); show reads meanwhile, as pip would
+    # another reader holds the venv's lock (here the test, shared); show reads meanwhile, an install waits
     fd = os.open(venv / ".lock", os.O_RDWR)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fcntl.flock(fd, fcntl.LOCK_SH)
         shown = safepip.run(alice, ["--lock-timeout", "1", "show", "spcli"])
         assert shown.returncode == 0 and "Version: 2.0" in shown.stdout, describe(shown)
         blocked = safepip.run(alice, ["--lock-timeout", "1", "install", "spdep"])
@@ -264,6 +264,16 @@ def test_a_downgrade_that_takes_a_script_away_removes_its_link(safepip: Safepip,
     assert down.returncode == 0 and "Successfully installed spcli-0.5" in down.stdout, describe(down)
     assert not os.path.lexists(link), describe(down)
     assert "removed the link ~/.local/bin/spcli-hello: its script is gone" in down.stderr, describe(down)
+
+
+def test_no_link_is_removed_from_a_bin_dir_others_can_write(safepip: Safepip, alice: User) -> None:
+    # safepip links nothing into a ~/.local/bin that another user can write, and removes nothing there either
+    install_spcli(safepip, alice)
+    link = user_bin(alice) / "spcli-hello"
+    user_bin(alice).chmod(0o777)
+    down = safepip.install(alice, ["spcli==0.5"])
+    assert down.returncode == 0, describe(down)
+    assert link.is_symlink() and "removed the link" not in down.stderr, describe(down)
 
 
 def test_uninstalling_a_system_package_seen_by_the_managed_venv_says_so(

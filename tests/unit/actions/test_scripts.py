@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from safepip.actions.scripts import link_scripts, named_projects, project_scripts, top_level_of, venv_own
+from safepip.actions.scripts import (
+    link_scripts,
+    named_projects,
+    project_scripts,
+    remove_dangling_links,
+    top_level_of,
+    venv_own,
+)
 
 SITE = "lib/python3.11/site-packages"
 
@@ -110,3 +117,16 @@ def test_what_a_link_reads_imports_no_re() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False"]
+
+
+def test_only_links_shaped_as_safepip_makes_them_are_removed_when_dangling(tmp_path: Path) -> None:
+    venv, user_bin = tmp_path / "venv", tmp_path / "bin"
+    (venv / "bin").mkdir(parents=True)
+    user_bin.mkdir()
+    (user_bin / "gone").symlink_to(venv / "bin" / "gone")  # as link_scripts makes it; its script is gone
+    (user_bin / "mine").symlink_to(venv / "bin" / "other")  # the user's own name for it
+    (user_bin / "relative").symlink_to(os.path.relpath(venv / "bin" / "relative", user_bin))
+    (venv / "bin" / "here").write_text("")
+    (user_bin / "here").symlink_to(venv / "bin" / "here")  # its script is there
+    assert remove_dangling_links(str(user_bin), str(venv)) == [str(user_bin / "gone")]
+    assert sorted(os.listdir(user_bin)) == ["here", "mine", "relative"]
