@@ -8,7 +8,7 @@ from safepip.facts import paths
 from safepip.facts.pip_config import PipSetting
 from safepip.facts.records import Context, DirFact, Interpreter
 from safepip.facts.request import Request
-from safepip.policy.pip_command import ENVIRONMENT_OPTIONS
+from safepip.policy.pip_command import ENVIRONMENT_OPTIONS, LOCATION_OPTIONS
 from safepip.policy.plan import CHANGING_COMMANDS, PassedOver, Plan, Refusal, Target
 
 TYPE_CHECKING = False
@@ -202,7 +202,7 @@ def explicit_choice(decision: Decision) -> tuple[str | None, str, str | None]:
     location = args.explicit_location
     if location is not None:
         return location[0], "on the command line", None
-    if args.user:
+    if args.user and decision.request.command in LOCATION_OPTIONS["--user"]:  # `config --user` is pip's file
         return "--user", "on the command line", None
     for key, label in (("target", "--target"), ("prefix", "--prefix")):
         setting = switches.get(key)

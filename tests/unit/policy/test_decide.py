@@ -693,3 +693,13 @@ def test_list_user_is_no_install_for_pep_668() -> None:
     assert decide_target(context, request("--user", "pkg")).refusal is not None  # pip refuses it too
     plan = decide_target(context, reading("list", "--user"))
     assert plan.refusal is None and plan.target is not None and plan.target.kind == "explicit"
+
+
+def test_config_user_is_pips_user_config_file_not_the_user_site() -> None:
+    # `pip config --user edit` inside a venv: the user's pip.conf, nothing to do with the user site
+    plan = decide_target(active_venv(), reading("config", "--user", "list"))
+    assert plan.refusal is None and plan.target is not None and plan.target.kind == "env"
+    refused = decide_target(
+        active_venv(), request("--user", "pkg")
+    )  # install --user in a venv: pip refuses too
+    assert refused.refusal is not None
