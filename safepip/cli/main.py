@@ -63,12 +63,11 @@ def run(args: list[str]) -> int:
         from safepip.commands.install import pip_completion
 
         return pip_completion()
-    wants_json = json_wanted(args, os.environ)
     try:
         invoking_user(os.environ, os.geteuid())  # a malformed SUDO_UID stops safepip before anything else
         parsed = parse_command_line(args, os.environ)
     except SafepipError as error:
-        return failed(error, wants_json)
+        return failed(error, args)
     except SystemExit as done:  # argparse's --help
         return done.code if isinstance(done.code, int) else 0
     if parsed.command is None:
@@ -81,11 +80,11 @@ def run(args: list[str]) -> int:
             say(options.quiet, switched)
         return dispatch(parsed.command, parsed.rest, options)
     except SafepipError as error:
-        return failed(error, wants_json)
+        return failed(error, args)
     except OSError as error:  # not expected: one line all the same, never a traceback
         where = f" ({error.filename})" if error.filename else ""
         bug = SafepipError(f"{error.strerror or error}{where}", "report this as a bug in safepip", 1)
-        return failed(bug, wants_json)
+        return failed(bug, args)
 
 
 def json_wanted(args: list[str], environ: Mapping[str, str]) -> bool:
@@ -95,10 +94,10 @@ def json_wanted(args: list[str], environ: Mapping[str, str]) -> bool:
     return "--json" in split_argv(args).head or environ.get("SAFEPIP_JSON", "").strip().lower() in TRUE_WORDS
 
 
-def failed(error: SafepipError, wants_json: bool) -> int:
+def failed(error: SafepipError, args: list[str]) -> int:
     """The two lines on stderr; with --json, also a document on stdout when none was printed yet."""
     code = report_error(error)
-    if wants_json and not PRINTED_JSON:
+    if not PRINTED_JSON and json_wanted(args, os.environ):
         from safepip.cli.render import error_as_dict
 
         print_json(error_as_dict(error))

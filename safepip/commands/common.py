@@ -59,15 +59,18 @@ def overlay_site_dirs(context: Context) -> tuple[str, ...]:
     return tuple(interpreter.scheme[key] for key in ("purelib", "platlib") if key in interpreter.scheme)
 
 
-def lock_file_for(context: Context, target: Target) -> str:
+def lock_file_for(context: Context, target: Target, shared: bool = False) -> str:
     """`<venv>/.lock` for a venv (an environment too, when it is a venv or conda prefix); else a file in
-    safepip's runtime dir."""
+    safepip's runtime dir. `shared` (a command that only reads): an environment whose lock file is not the
+    user's to make (a root's venv, read before its overlay is made) is locked in the runtime dir too."""
     interpreter = context.interpreter
+    own = context.own_cache.path if context.own_cache else context.data_dir.path
     if target.kind in VENV_KINDS:
         return os.path.join(target.path, VENV_LOCK)
     if target.kind == "env" and interpreter is not None and (interpreter.is_venv or interpreter.is_conda):
-        return os.path.join(target.path, VENV_LOCK)
-    own = context.own_cache.path if context.own_cache else context.data_dir.path
+        venv_lock = os.path.join(target.path, VENV_LOCK)
+        if not shared or lock_file_usable(venv_lock):
+            return venv_lock
     return runtime_lock_path(own, target.path)
 
 
@@ -86,12 +89,7 @@ def locked_target(
     owned = target.kind in OWN_VENV_KINDS
     # a --venv this run makes: removed again when interrupted before it is ready (one that was there is kept)
     made_here = owned or (target.kind == "venv" and not os.path.lexists(target.path))
-    lock_file = lock_file_for(context, target)
-    if shared and target.kind == "env" and not lock_file_usable(lock_file):
-        # a root's venv that a command only reads (no overlay made yet): its lock file is not the user's to
-        # make; the reader's shared lock is kept in safepip's runtime dir instead
-        own = context.own_cache.path if context.own_cache else context.data_dir.path
-        lock_file = runtime_lock_path(own, target.path)
+    lock_file = lock_file_for(context, target, shared)
     dir_mode = 0o755 if target.kind in VENV_KINDS else 0o700  # a venv's directory is made with its lock
     trusted_by = context.identity.euid if target.kind in VENV_KINDS else None  # a venv made or taken here
     try:

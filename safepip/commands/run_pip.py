@@ -36,12 +36,11 @@ from safepip.facts.request import Request
 from safepip.facts.trust import distrust
 from safepip.policy.pip_command import pip_command, pip_environment
 from safepip.policy.plan import CHANGING_COMMANDS, Plan, Target
-from safepip.util.names import normalize
 from safepip.util.process import run_streaming
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable
 
     from safepip.commands.common import Notify
 
@@ -108,15 +107,8 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     own_cache = context.home_cache
     if changes:
         announce(context, plan, target, notify)
-    elif (
-        request.command in ("freeze", "list")
-        and target.kind in OWN_VENV_KINDS
-        and target.system_site_packages
-    ):
-        local = any(arg in ("-l", "--local") for arg in request.pip_args.argv)
-        if not local and said_first_time(own_cache, f"{target.path} {request.command} --local"):
-            notify(f"{target.kind} {shown(target.path, context.identity.home)} sees the system's packages too: "
-                   f"`pip {request.command} --local` shows only what was installed into it")  # fmt: skip
+    else:
+        hint_local(context, target, request, notify)
     identity = context.identity
     temp_parent = plan.temp.parent if plan.temp else None
     if not changes:
@@ -167,13 +159,7 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
             else None
         )
     if code == 0 and request.command == "uninstall" and changed is False and linked:
-        seen_dirs = context.interpreter.site_dirs if context.interpreter else ()
-        named = named_projects(request.pip_args.positionals)[0] - projects_of(infos_before)
-        outside = sorted(named & projects_in(seen_dirs))
-        if outside:  # pip's "Not uninstalling X at …, outside environment", and still exit 0
-            seen = f"the venv {target.overlay_of}" if target.overlay_of else "the system's site-packages"
-            notify(f"not uninstalled: {', '.join(outside)} (in {seen}, which {shown(target.path, identity.home)} "
-                   "sees and cannot change)")  # fmt: skip
+        say_not_uninstalled(context, target, request, notify)
     for line in (new_stash, diagnosis):
         if line:
             notify(line)
@@ -186,21 +172,32 @@ def run_for_target(context: Context, plan: Plan, target: Target, request: Reques
     return code
 
 
-def projects_of(infos: Iterable[str]) -> set[str]:
-    """The projects of these .dist-info (or .egg-info) entries, `name-version.dist-info`, as PEP 503 names."""
-    stems = (info[: info.rindex(".")] for info in infos if info.endswith((".dist-info", ".egg-info")))
-    return {normalize(stem.partition("-")[0]) for stem in stems}
+def hint_local(context: Context, target: Target, request: Request, notify: Notify) -> None:
+    """freeze and list of a venv of safepip's that sees the system's packages: once, that --local is the way
+    to see only what was installed into it (a requirements file of Debian's packages does not install)."""
+    if request.command not in ("freeze", "list") or target.kind not in OWN_VENV_KINDS:
+        return
+    if not target.system_site_packages or any(arg in ("-l", "--local") for arg in request.pip_args.argv):
+        return
+    if said_first_time(context.home_cache, f"{target.path} {request.command} --local"):
+        notify(f"{target.kind} {shown(target.path, context.identity.home)} sees the system's packages too: "
+               f"`pip {request.command} --local` shows only what was installed into it")  # fmt: skip
 
 
-def projects_in(site_dirs: Iterable[str]) -> set[str]:
-    """The projects installed in these site dirs."""
-    found: set[str] = set()
-    for directory in site_dirs:
-        try:
-            found |= projects_of(os.listdir(directory))
-        except OSError:
-            continue
-    return found
+def say_not_uninstalled(context: Context, target: Target, request: Request, notify: Notify) -> None:
+    """An uninstall that changed nothing: the projects named that the venv only sees (pip's "Not uninstalling
+    X at …, outside environment", with exit 0) are said to be where they are."""
+    from safepip.facts.installed import scan_installed
+
+    seen = scan_installed(context.interpreter.site_dirs if context.interpreter else ()).found
+    own = scan_installed([site_packages(target.path)]).found
+    outside = sorted(
+        name for name in named_projects(request.pip_args.positionals)[0] if name in seen and name not in own
+    )
+    if outside:
+        where = f"the venv {target.overlay_of}" if target.overlay_of else "the system's site-packages"
+        notify(f"not uninstalled: {', '.join(outside)} (in {where}, which "
+               f"{shown(target.path, context.identity.home)} sees and cannot change)")  # fmt: skip
 
 
 def announce(context: Context, plan: Plan, target: Target, notify: Notify) -> None:
