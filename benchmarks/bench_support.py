@@ -141,7 +141,7 @@ class Run:
     reps: int
     wheels: Path
     write_wheel: Callable[..., str]
-    safepip: Path = BIN / "safepip"
+    safepip: Path = BIN / "safepip"  # main() replaces it with self_installed's, unless --beside
     _new_names: Iterator[int] = field(default_factory=lambda: iter(range(10**6)))
 
     @classmethod
@@ -263,6 +263,20 @@ def report(
         print(line)
     print(row(baseline, 1.0))
     return verdicts
+
+
+def self_installed(bench: Bench) -> Path:
+    """safepip as the README's first command installs it: safepip.pyz built from this checkout (REPO), then
+    `self install`ed into a HOME of the benchmark's own; its ~/.local/bin/safepip. A copy: editing the
+    checkout during a run changes nothing that runs."""
+    archive = bench.root / "safepip.pyz"
+    built = subprocess.run([sys.executable, "-m", "safepip.zipapp.build", "--output", str(archive)], cwd=REPO,
+                           env=bench.environ, capture_output=True, text=True, check=False)  # fmt: skip
+    if built.returncode != 0:
+        raise BenchError(f"could not build safepip.pyz from {REPO}:\n{built.stderr}")
+    home = bench.new_home("tool")
+    bench.run([sys.executable, archive, "self", "install"], {"HOME": str(home)})
+    return home / ".local" / "bin" / "safepip"
 
 
 def bare_wrapper(root: Path) -> Path:

@@ -5,7 +5,10 @@ seconds before or after it), and each command's peak memory.
     python benchmarks/run.py [--reps 5] [--only a,d]
 
 Run it with the Python of the environment safepip is installed in (the README's test venv works:
-`.venv/bin/python benchmarks/run.py`); safepip is the `safepip` command next to it, run as a black box.
+`.venv/bin/python benchmarks/run.py`). safepip is run as a black box, as the README's first command installs
+it: safepip.pyz built from this checkout and `self install`ed (its launcher starts Python with `-IS`), a
+copy that edits to the checkout during the run do not reach; with `--beside`, the `safepip` next to this
+Python instead (pip's install of it: a script whose Python runs `site`).
 Everything happens offline in a temporary directory: the packages are small local wheels, installed with
 `--no-index --find-links`; no pip configuration of the machine's is read (PIP_CONFIG_FILE=/dev/null, except
 where a row sets up a pip.conf of its own).
@@ -16,8 +19,8 @@ Measured:
       cached by an earlier safepip) and repeated (as in a Makefile), and `safepip --python <venv> install`
       for comparison; and, for comparison too, the first run into a fresh venv of a copy of the Python
       (`--copies`), which safepip asks about itself (the venvs above run safepip's own Python binary, read
-      in its process); and a control, a bare Python that starts the same pip and waits. (a) has the
-      smallest margin: it runs 10 x reps.
+      in its process); and a control, a bare Python that starts the same pip and waits; and the `safepip`
+      next to this Python, repeated. (a) has the smallest margin: it runs 10 x reps.
   (b) `safepip python` and `safepip explain` vs `python -c pass`
   (c) creating a venv with safepip (its managed-venv path, pip usable inside) vs `virtualenv` defaults and
       (in 3 repetitions at most) `python -m venv`
@@ -64,6 +67,7 @@ from bench_support import (
     report,
     require_installed,
     row,
+    self_installed,
     site_packages,
 )
 
@@ -157,13 +161,18 @@ def one_wheel_steps(run: Run, venv: Path, site: Path) -> tuple[list[Timing], lis
     ]
     pip, first, repeated, by_path, floor = timings
     bare = bare_wrapper(bench.root)
-    return timings, [
+    steps: list[Step] = [
         (pip, uninstall, measure([python, "-m", "pip", *install])),
         (first, uninstall_and_new_home, measure([safepip, "-q", *install], new_home=True)),
         (repeated, uninstall, measure([safepip, "-q", *install])),
         (by_path, uninstall, measure([safepip, "-q", "--python", python, *install])),
         (floor, uninstall, measure([sys.executable, bare, python, "-P", "-m", "pip", *install])),
     ]
+    if safepip != BIN / "safepip":
+        beside = Timing("safepip install <wheel>, repeated, by the safepip that pip installed beside")
+        timings.append(beside)
+        steps.append((beside, uninstall, measure([BIN / "safepip", "-q", *install])))
+    return timings, steps
 
 
 def start_up(run: Run) -> list[Verdict]:
@@ -429,6 +438,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=5)  # the whole run in about 9 minutes on 2 cores
     parser.add_argument("--only", default=SECTIONS, help="sections to run, e.g. a,d (default: all)")
+    parser.add_argument("--beside", action="store_true",
+                        help="run the safepip next to this Python, not one self-installed from this checkout")  # fmt: skip
     options = parser.parse_args()
     only = {letter for letter in options.only.replace(",", "") if letter.strip()}
     if not only <= set(SECTIONS) or options.reps < 1:
@@ -439,10 +450,13 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="safepip-bench-"))
     try:
         run = Run.in_directory(root, options.reps)
+        if not options.beside:
+            run.safepip = self_installed(run.bench)
         pip_version = run.bench.output([sys.executable, "-m", "pip", "--version"]).split()[1]
         print(
             f"safepip benchmark: {options.reps} interleaved repetitions, medians; Python "
             f"{sys.version.split()[0]}, pip {pip_version}; uv: {shutil.which('uv') or 'not found'}; {load()}"
+            f"\nsafepip: {'beside this Python' if options.beside else 'self-installed from this checkout'}"
         )
         verdicts: list[Verdict] = []
         for letter, section in SECTION_RUNS.items():

@@ -27,11 +27,18 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 NOT_COPIED = ("__main__.py", ARCHIVE_INFO)  # the archive's own entry and its build record
-# `-I`: safepip's own Python reads no PYTHON* variable (PYTHONPATH, PYTHONHOME, ...) and never imports from
-# the working directory; what pip is started with is checked by safepip (facts/python_trust.py)
+# `-IS`: safepip's own Python reads no PYTHON* variable (PYTHONPATH, PYTHONHOME, ...), never imports from
+# the working directory, and runs no `site`: no .pth file, no sitecustomize, and its start-up is shorter
+# (the benchmark's (a) rows). What `site` would do for this venv is written out instead: the venv as
+# sys.prefix (facts/choice.py's own_environment reads it), its site-packages last on the path. What pip is
+# started with is checked by safepip (facts/python_trust.py).
 SCRIPT = """\
-#!{python} -I
+#!{python} -IS
 # `safepip`, put here by `safepip.pyz self install` (safepip/actions/tool_venv.py)
+import sys
+
+sys.prefix = sys.exec_prefix = {venv!r}
+sys.path.append({site!r})
 from safepip.cli.main import main
 
 main()
@@ -60,7 +67,7 @@ def fill_tool_venv(venv: str, archive: str) -> None:
     run_python(python_module(venv_python(venv), OWN_VERSION, "compileall", "-q", site))  # best effort
     script = os.path.join(venv, "bin", "safepip")
     with open(script, "w", encoding="utf-8", errors="surrogateescape") as handle:
-        handle.write(SCRIPT.format(python=venv_python(venv)))
+        handle.write(SCRIPT.format(python=venv_python(venv), venv=venv, site=site))
     os.chmod(script, 0o755)
 
 
