@@ -4,8 +4,9 @@ spawn, pip's own run, and the time after pip ends, against plain pip, alternated
     python benchmarks/overhead.py [--reps 30] [--crowded]
 
 A one-wheel install into a fresh venv, as run.py's (a): plain `python -m pip install`, safepip repeated, and
-safepip's first run (a new HOME), in turn. safepip runs through a wrapper (`--marks`) that loads it as its
-launcher does and records, on the machine's monotonic clock, when its first line ran, when it spawned pip,
+safepip's first run (a new HOME), in turn. safepip is self-installed from this checkout, as run.py's is, and
+runs through a wrapper that its venv's Python runs as the launcher does (`-IS`, its prefix and site-packages
+set), loading safepip as the launcher does; the wrapper records, on the machine's monotonic clock, when its first line ran, when it spawned pip,
 and when pip ended; the benchmark records when it started the command and when the command ended. Python's
 own start-up is the first line's time less the command's start. A floor beside it: a bare Python that only
 starts the same pip (`-P -m pip`) and waits, what any Python wrapper of pip costs before doing anything.
@@ -25,12 +26,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_support import BIN, Run, bare_wrapper, make_fresh_and_crowded_venvs, remove_installed
+from bench_support import (
+    BIN,
+    Run,
+    bare_wrapper,
+    make_fresh_and_crowded_venvs,
+    remove_installed,
+    self_installed,
+    site_packages,
+)
 
 WRAPPER = """\
 import time
 START = time.monotonic()
 import gc, os, sys
+sys.prefix = sys.exec_prefix = os.environ["SAFEPIP_BENCH_VENV"]
+sys.path.append(os.environ["SAFEPIP_BENCH_SITE"])
 gc.disable()
 import safepip.util.process as process
 marks = {"start": START, "spawns": [], "ends": []}
@@ -77,7 +88,9 @@ def main() -> int:
         wrapper, marks = root / "wrapper.py", root / "marks"
         wrapper.write_text(WRAPPER)
         bare = bare_wrapper(root)
-        environ = {**bench.environ, **bench.in_venv(venv), "SAFEPIP_BENCH_MARKS": str(marks)}
+        tool = self_installed(bench).resolve().parents[1]  # ~/.local/bin/safepip leads to <tool>/bin/safepip
+        environ = {**bench.environ, **bench.in_venv(venv), "SAFEPIP_BENCH_MARKS": str(marks),
+                   "SAFEPIP_BENCH_VENV": str(tool), "SAFEPIP_BENCH_SITE": str(site_packages(bench, tool / "bin" / "python"))}  # fmt: skip
         install = ["install", "-q", *run.offline, "benchone"]
         rows: dict[str, list[float]] = {}
 
@@ -89,7 +102,7 @@ def main() -> int:
 
         def safepip(kind: str) -> None:
             extra = {"HOME": str(bench.new_home())} if kind == "first run" else {}
-            started, ended = timed([str(BIN / "python"), str(wrapper), *install], extra)
+            started, ended = timed([str(tool / "bin" / "python"), "-IS", str(wrapper), *install], extra)
             found = ast.literal_eval(marks.read_text())  # the wrapper's repr: no import at its exit
             spawned = next(at for at, argv in reversed(found["spawns"]) if "pip" in argv)
             for name, value in [("total", ended - started), ("Python's start-up", found["start"] - started),
