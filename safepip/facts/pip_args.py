@@ -49,7 +49,7 @@ LONG_OPTIONS = VALUE_OPTIONS | FLAG_OPTIONS
 ALIASES = {
     "--require-venv": "--require-virtualenv", "--source": "--src", "--source-dir": "--src",
     "--source-directory": "--src", "--no-dependencies": "--no-deps", "--default-timeout": "--timeout",
-    "--pypi-url": "--index-url",
+    "--pypi-url": "--index-url", "--log-file": "--log", "--local-log": "--log",
 }  # fmt: skip
 
 

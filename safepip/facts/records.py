@@ -96,6 +96,9 @@ class Context(NamedTuple):
     interpreter_refused: bool = False  # an explicitly chosen Python is not trusted: exit 77, not 2
     trust_notices: tuple[str, ...] = ()  # Pythons passed over, a group-shared environment used
     venv_option_distrust: str | None = None  # why the --venv to create is not safe (another user's tree)
+    pip_file_distrust: str | None = (
+        None  # why a file pip is told to write or trust is not (facts/pip_files.py)
+    )
 
     @property
     def home_cache(self) -> str | None:

@@ -48,6 +48,15 @@ def decide_target(context: Context, request: Request) -> Plan:
                 EXIT_REFUSED,
             ),
         )
+    if context.pip_file_distrust is not None and plan.target is not None:
+        return plan._replace(
+            target=None,
+            refusal=Refusal(
+                context.pip_file_distrust,
+                "give pip a path that only you (or root) can change, or leave the option out",
+                EXIT_REFUSED,
+            ),
+        )
     cache_notices = (cache.notice,) if cache and cache.notice else ()
     if cache is not None and cache.advice is not None:
         plan = plan._replace(advice=(*plan.advice, cache.advice))

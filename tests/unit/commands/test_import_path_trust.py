@@ -288,6 +288,27 @@ def test_a_pip_cache_another_user_can_change_is_never_used(fake_venv_python: str
     assert refused.code == 77 and f"{workdir / 'shared'} is writable by every user" in refused.stderr
 
 
+def test_a_log_or_certificate_another_user_can_change_stops_pip(fake_venv_python: str, workdir: Path) -> None:
+    """pip appends its log to whatever its path leads to, and takes its CA bundle as given: one that another
+    user could change, or put a link in place of, stops the command before pip starts (exit 77)."""
+    shared = workdir / "shared"
+    shared.mkdir()
+    mine = workdir / "home" / "pip.log"
+    argv = ["--python", fake_venv_python, "install", "--log", str(mine), "somepackage"]
+    trusted = run_safepip(workdir, argv)
+    assert trusted.code == 0 and trusted.recorded is not None, trusted.stderr
+    assert ["--log", str(mine)] == trusted.recorded[-3:-1]  # the user's arguments, untouched
+    shared.chmod(0o777)
+    refused = run_safepip(workdir, [*argv[:3], "--log", str(shared / "pip.log"), "somepackage"])
+    assert refused.code == 77 and refused.recorded is None, refused.stderr
+    assert (
+        f"pip's log {shared / 'pip.log'} (--log) is not safe to write: {shared} is writable" in refused.stderr
+    )
+    (shared / "ca.pem").write_text("")
+    listed = run_safepip(workdir, ["--python", fake_venv_python, "list"], PIP_CERT=str(shared / "ca.pem"))
+    assert listed.code == 77 and listed.recorded is None and "pip's CA bundle" in listed.stderr
+
+
 def test_pips_own_python_in_a_commands_own_section_is_refused(fake_venv_python: str, workdir: Path) -> None:
     config = workdir / "pip.conf"
     config.write_text("[list]\npython = /elsewhere/python\n")

@@ -1,0 +1,91 @@
+"""The files pip is told to write or to trust, judged by the trust rule (facts/pip_files.py)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from safepip.facts.pip_args import parse_pip_args
+from safepip.facts.pip_config import PipSetting, PipSwitches
+from safepip.facts.pip_files import pip_file_distrust
+
+NO_SETTINGS = PipSwitches({})
+
+
+def judged(argv: list[str], switches: PipSwitches = NO_SETTINGS) -> str | None:
+    return pip_file_distrust(parse_pip_args(argv), switches, os.geteuid())
+
+
+@pytest.fixture
+def shared(tmp_path: Path) -> Path:
+    """A directory every user can write (not sticky): anyone can put a link in place of a file there."""
+    directory = tmp_path / "shared"
+    directory.mkdir()
+    directory.chmod(0o777)
+    return directory
+
+
+@pytest.mark.parametrize("option", ["--log", "--log-file", "--local-log", "--report"])
+def test_a_file_pip_writes_where_anyone_can_replace_it_is_named(option: str, shared: Path) -> None:
+    found = judged(["install", option, str(shared / "pip.out"), "x"])
+    assert found is not None and f"{shared} is writable by every user" in found
+    assert "not safe to write" in found and f"{shared / 'pip.out'}" in found
+
+
+def test_files_of_the_users_own_are_fine_there_or_not_yet(tmp_path: Path) -> None:
+    (tmp_path / "ca.pem").write_text("")
+    assert (
+        judged(["install", "--log", str(tmp_path / "new.log"), "--cert", str(tmp_path / "ca.pem"), "x"])
+        is None
+    )
+    assert judged(["install", "--report", "-", "x"]) is None  # stdout
+
+
+def test_in_tmp_only_a_file_already_there_will_do() -> None:
+    """/tmp, root's and sticky: anyone can make a new name there (a link to a file of the user's) before pip
+    opens it; a file the user already has there is theirs."""
+    handle, mine = tempfile.mkstemp(prefix="safepip-test-", suffix=".log", dir="/tmp")
+    os.close(handle)
+    try:
+        assert judged(["install", "--log", mine, "x"]) is None
+        os.unlink(mine)
+        found = judged(["install", "--log", mine, "x"])
+        assert found is not None and "any user can create it in /tmp" in found
+    finally:
+        if os.path.lexists(mine):
+            os.unlink(mine)
+
+
+@pytest.mark.parametrize("option", ["--cert", "--client-cert"])
+def test_a_certificate_anyone_can_change_is_not_trusted(option: str, tmp_path: Path) -> None:
+    cert = tmp_path / "ca.pem"
+    cert.write_text("")
+    cert.chmod(0o666)
+    found = judged(["install", option, str(cert), "x"])
+    assert found is not None and "not safe to trust" in found and f"{cert} is writable by every user" in found
+
+
+def test_a_link_on_the_way_is_followed_and_its_target_judged(tmp_path: Path, shared: Path) -> None:
+    (shared / "certs").mkdir()
+    (tmp_path / "certs").symlink_to(shared / "certs")
+    found = judged(["install", "--cert", str(tmp_path / "certs" / "ca.pem"), "x"])
+    assert found is not None and f"{shared} is writable by every user" in found
+
+
+def test_pips_settings_count_and_the_command_line_wins(tmp_path: Path, shared: Path) -> None:
+    setting = PipSwitches({"cert": PipSetting(str(shared / "ca.pem"), "/etc/pip.conf")})
+    found = judged(["install", "x"], setting)
+    assert found is not None and "CA bundle" in found
+    (tmp_path / "ca.pem").write_text("")
+    assert judged(["install", "--cert", str(tmp_path / "ca.pem"), "x"], setting) is None
+    log = PipSwitches({"log-file": PipSetting(str(shared / "pip.log"), "PIP_LOG_FILE")})
+    assert judged(["list"], log) is not None
+
+
+def test_home_is_expanded_where_pip_expands_it(monkeypatch: pytest.MonkeyPatch, shared: Path) -> None:
+    monkeypatch.setenv("HOME", str(shared))
+    assert judged(["install", "--log", "~/pip.log", "x"]) is not None  # pip reads ~ in its path options
+    assert judged(["install", "--report", "~/report.json", "x"]) is None  # but not in --report's: ./~/...
