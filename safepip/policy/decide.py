@@ -53,7 +53,7 @@ def decide_target(context: Context, request: Request) -> Plan:
             target=None,
             refusal=Refusal(
                 context.pip_file_distrust,
-                "give pip a path that only you (or root) can change, or leave the option out",
+                "give pip a path that only you (or root) can change, under your home say, or leave the option out",
                 EXIT_REFUSED,
             ),
         )
