@@ -40,11 +40,17 @@ def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable:
         if fact.foreign
         else f"{fact.path} is not writable"
     )
+    fix = f"sudo chown -R {user} {fact.path}" if fact.foreign else f"make {fact.path} writable"
+    if fact.source == "--cache-dir":  # pip takes its argument over any PIP_CACHE_DIR safepip could give it
+        return CacheChoice(
+            None,
+            f"{why}; pip will run without a cache",
+            f"pip's cache {fact.path} (--cache-dir) is not usable ({why}); pip runs without a cache. Fix: {fix}",
+        )
     if not own_cache_writable:
         return CacheChoice(
             None, f"{why}, and {own_cache} cannot be made either; pip will run without a cache"
         )
-    fix = f"sudo chown -R {user} {fact.path}" if fact.foreign else f"make {fact.path} writable"
     return CacheChoice(
         own_cache,
         why,
