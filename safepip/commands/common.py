@@ -26,7 +26,7 @@ OWN_VENV_KINDS = ("managed", "overlay")
 
 
 def make_request(command: str, argv: Sequence[str], options: Options) -> Request:
-    return Request(command, parse_pip_args(argv), options)
+    return Request(command, parse_pip_args(argv, command), options)
 
 
 def plan_for(

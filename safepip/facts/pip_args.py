@@ -1,8 +1,9 @@
-"""Read (never rewrite) the arguments a user gives `pip install`.
+"""Read (never rewrite) the arguments a user gives a pip command.
 
 safepip only needs a few facts from them: an explicit target, `--user`, `--break-system-packages`,
-`--isolated`, `--help`. pip parses with optparse, so long options may be abbreviated and short
-options clustered; this reader follows the same rules so that a value is never mistaken for an option.
+`--isolated`, `--help`, the files pip writes or trusts. pip parses with optparse, each command with its own
+options, so long options may be abbreviated and short options clustered; this reader follows the same rules,
+with the command's options, so that a value is never mistaken for an option, nor an option for a value.
 """
 
 from __future__ import annotations
@@ -13,44 +14,133 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-# pip's install, index and general options that take a value (pip 23 to 26).
-VALUE_OPTIONS = frozenset(
+# pip's options, as pip 23 to 26 spell them: those that take a value and flags. Every command has the general
+# ones; install, download, wheel and lock share install's (with the index options and the few each adds),
+# and any command not named below is read with those; the others have their own (COMMAND_TABLES).
+GENERAL_VALUES = frozenset(
+    {
+        "--python", "--log", "--log-file", "--local-log", "--keyring-provider", "--proxy", "--retries",
+        "--timeout", "--default-timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert",
+        "--cache-dir", "--use-feature", "--use-deprecated", "--resume-retries",
+    }
+)  # fmt: skip
+GENERAL_FLAGS = frozenset(
+    {
+        "--help", "--debug", "--isolated", "--require-virtualenv", "--no-require-virtualenv", "--verbose",
+        "--version", "--quiet", "--no-input", "--no-cache-dir", "--disable-pip-version-check", "--no-color",
+        "--no-python-version-warning", "--require-venv", "--no-proxy-env",
+    }
+)  # fmt: skip
+VALUE_OPTIONS = GENERAL_VALUES | frozenset(
     {
         "--requirement", "--constraint", "--build-constraint", "--editable", "--target", "--platform",
         "--python-version", "--implementation", "--abi", "--root", "--prefix", "--src",
         "--upgrade-strategy", "--config-settings", "--global-option", "--no-binary", "--only-binary",
         "--progress-bar", "--root-user-action", "--report", "--group", "--index-url",
-        "--extra-index-url", "--find-links", "--python", "--log", "--keyring-provider", "--proxy",
-        "--retries", "--timeout", "--exists-action", "--trusted-host", "--cert", "--client-cert",
-        "--cache-dir", "--use-feature", "--use-deprecated", "--resume-retries", "--log-file",
-        "--local-log", "--install-option", "--build", "--build-dir", "--uploaded-prior-to",
-        "--source", "--source-dir", "--source-directory", "--pypi-url", "--default-timeout",
+        "--extra-index-url", "--find-links", "--install-option", "--build", "--build-dir",
+        "--uploaded-prior-to", "--source", "--source-dir", "--source-directory", "--pypi-url",
         "--all-releases", "--only-final", "--refresh-package", "--requirements-from-script",
+        "--dest", "--destination-dir", "--destination-directory", "--wheel-dir", "--build-option", "--output",
     }
 )  # fmt: skip
-FLAG_OPTIONS = frozenset(
+FLAG_OPTIONS = GENERAL_FLAGS | frozenset(
     {
         "--no-deps", "--pre", "--dry-run", "--user", "--no-user", "--upgrade", "--force-reinstall",
         "--ignore-installed", "--ignore-requires-python", "--no-build-isolation", "--use-pep517",
         "--no-use-pep517", "--check-build-dependencies", "--break-system-packages", "--compile",
         "--no-compile", "--no-warn-script-location", "--no-warn-conflicts", "--prefer-binary",
-        "--require-hashes", "--no-clean", "--no-index", "--help", "--debug", "--isolated",
-        "--require-virtualenv", "--no-require-virtualenv", "--verbose", "--version", "--quiet",
-        "--no-input", "--no-cache-dir", "--disable-pip-version-check", "--no-color",
-        "--no-python-version-warning", "--egg", "--no-egg", "--require-venv", "--no-dependencies",
+        "--require-hashes", "--no-require-hashes", "--no-clean", "--no-index", "--egg", "--no-egg",
+        "--no-dependencies", "--no-verify", "--only-deps", "--only-dependencies",
     }
 )  # fmt: skip
+GENERAL_SHORT_FLAGS = {"h": "--help", "v": "--verbose", "V": "--version", "q": "--quiet"}
 SHORT_VALUE = {"r": "--requirement", "c": "--constraint", "e": "--editable", "t": "--target",
-               "C": "--config-settings", "i": "--index-url", "f": "--find-links", "b": "--build"}  # fmt: skip
-SHORT_FLAG = {"U": "--upgrade", "I": "--ignore-installed", "h": "--help", "v": "--verbose",
-              "V": "--version", "q": "--quiet"}  # fmt: skip
-LONG_OPTIONS = VALUE_OPTIONS | FLAG_OPTIONS
+               "C": "--config-settings", "i": "--index-url", "f": "--find-links", "b": "--build",
+               "d": "--dest", "w": "--wheel-dir", "o": "--output"}  # fmt: skip
+SHORT_FLAG = {**GENERAL_SHORT_FLAGS, "U": "--upgrade", "I": "--ignore-installed"}
 # pip's other names for the same options; a use is recorded under the canonical name
 ALIASES = {
     "--require-venv": "--require-virtualenv", "--source": "--src", "--source-dir": "--src",
     "--source-directory": "--src", "--no-dependencies": "--no-deps", "--default-timeout": "--timeout",
     "--pypi-url": "--index-url", "--log-file": "--log", "--local-log": "--log",
+    "--destination-dir": "--dest", "--destination-directory": "--dest", "--only-dependencies": "--only-deps",
 }  # fmt: skip
+
+
+class OptionTable(NamedTuple):
+    """One command's options: long ones that take a value, long flags, and the short letters of each."""
+
+    values: frozenset[str]
+    flags: frozenset[str]
+    short_values: dict[str, str]
+    short_flags: dict[str, str]
+
+    @property
+    def long_options(self) -> frozenset[str]:
+        return self.values | self.flags
+
+
+INSTALL_TABLE = OptionTable(VALUE_OPTIONS, FLAG_OPTIONS, SHORT_VALUE, SHORT_FLAG)
+
+
+def own_table(
+    values: str = "", flags: str = "", short_values: dict[str, str] | None = None,
+    short_flags: dict[str, str] | None = None,
+) -> OptionTable:  # fmt: skip
+    """A command's table: the general options and its own (space-separated)."""
+    return OptionTable(GENERAL_VALUES | frozenset(values.split()), GENERAL_FLAGS | frozenset(flags.split()),
+                       short_values or {}, {**GENERAL_SHORT_FLAGS, **(short_flags or {})})  # fmt: skip
+
+
+INDEX_VALUES = (
+    "--index-url --extra-index-url --find-links --pypi-url --no-binary --only-binary --all-releases "
+    "--only-final --refresh-package --uploaded-prior-to"
+)
+COMMAND_TABLES = {
+    "cache": own_table("--format"),
+    "check": own_table(),
+    "completion": own_table(
+        "",
+        "--bash --fish --powershell --zsh",
+        None,
+        {"b": "--bash", "f": "--fish", "p": "--powershell", "z": "--zsh"},
+    ),
+    "config": own_table("--editor", "--global --site --user"),
+    "debug": own_table("--abi --implementation --platform --python-version"),
+    "freeze": own_table(
+        "--exclude --path --requirement",
+        "--all --exclude-editable --local --user",
+        {"r": "--requirement"},
+        {"l": "--local"},
+    ),
+    "hash": own_table("--algorithm", "", {"a": "--algorithm"}),
+    "help": own_table(),
+    "index": own_table(
+        f"{INDEX_VALUES} --abi --implementation --platform --python-version",
+        "--ignore-requires-python --json --no-index --pre --prefer-binary",
+        {"f": "--find-links", "i": "--index-url"},
+    ),
+    "inspect": own_table("--path", "--local --user"),
+    "list": own_table(
+        f"{INDEX_VALUES} --exclude --format --path",
+        "--editable --exclude-editable --include-editable --local --no-index --not-required "
+        "--outdated --pre --prefer-binary --uptodate --user",
+        {"f": "--find-links", "i": "--index-url"},
+        {"e": "--editable", "l": "--local", "o": "--outdated", "u": "--uptodate"},
+    ),
+    "search": own_table("--index", "", {"i": "--index"}),
+    "show": own_table("", "--files", None, {"f": "--files"}),
+    "uninstall": own_table(
+        "--requirement --root-user-action",
+        "--break-system-packages --yes",
+        {"r": "--requirement"},
+        {"y": "--yes"},
+    ),
+}
+
+
+def table_for(command: str) -> OptionTable:
+    return COMMAND_TABLES.get(command, INSTALL_TABLE)
 
 
 class OptionUse(NamedTuple):
@@ -109,15 +199,18 @@ class PipArgs(NamedTuple):
         )
 
 
-def expand_long(name: str) -> str:
-    """optparse accepts any unambiguous prefix of a long option."""
-    if name in LONG_OPTIONS:
+def expand_long(name: str, table: OptionTable = INSTALL_TABLE) -> str:
+    """optparse accepts any unambiguous prefix of a long option (of the command's own, exact names first)."""
+    options = table.long_options
+    if name in options:
         return ALIASES.get(name, name)
-    matches = [option for option in LONG_OPTIONS if option.startswith(name)]
+    matches = [option for option in options if option.startswith(name)]
     return ALIASES.get(matches[0], matches[0]) if len(matches) == 1 else name
 
 
-def parse_pip_args(argv: Sequence[str]) -> PipArgs:
+def parse_pip_args(argv: Sequence[str], command: str = "install") -> PipArgs:
+    """`argv` as pip's parser for `command` reads it."""
+    table = table_for(command)
     args = tuple(argv)
     options: list[OptionUse] = []
     positionals: list[str] = []
@@ -129,15 +222,15 @@ def parse_pip_args(argv: Sequence[str]) -> PipArgs:
             break
         if arg.startswith("--"):
             given, has_equals, inline = arg.partition("=")
-            name = expand_long(given)
-            if name in VALUE_OPTIONS and not has_equals:
+            name = expand_long(given, table)
+            if name in table.values and not has_equals:
                 value = args[index + 1] if index + 1 < len(args) else None
                 options.append(OptionUse(name, value, index, min(index + 1, len(args) - 1)))
                 index += 2
                 continue
             options.append(OptionUse(name, inline if has_equals else None, index, index))
         elif arg.startswith("-") and len(arg) > 1:
-            index = read_short_cluster(args, index, options)
+            index = read_short_cluster(args, index, options, table)
             continue
         else:
             positionals.append(arg)
@@ -145,19 +238,23 @@ def parse_pip_args(argv: Sequence[str]) -> PipArgs:
     return PipArgs(args, tuple(options), tuple(positionals))
 
 
-def read_short_cluster(args: tuple[str, ...], index: int, options: list[OptionUse]) -> int:
+def read_short_cluster(
+    args: tuple[str, ...], index: int, options: list[OptionUse], table: OptionTable = INSTALL_TABLE
+) -> int:
     """Read `-Uq`, `-rfile`, `-r file`; return the index of the next argument."""
     cluster = args[index][1:]
     for position, letter in enumerate(cluster):
-        if letter in SHORT_VALUE:
+        if letter in table.short_values:
             rest = cluster[position + 1 :]
             head = "-" + cluster[:position] if position else ""
             if rest:
-                options.append(OptionUse(SHORT_VALUE[letter], rest, index, index, head))
+                options.append(OptionUse(table.short_values[letter], rest, index, index, head))
                 return index + 1
             value = args[index + 1] if index + 1 < len(args) else None
-            options.append(OptionUse(SHORT_VALUE[letter], value, index, min(index + 1, len(args) - 1), head))
+            options.append(
+                OptionUse(table.short_values[letter], value, index, min(index + 1, len(args) - 1), head)
+            )
             return index + 2
         head = "-" + cluster[:position] if position else ""
-        options.append(OptionUse(SHORT_FLAG.get(letter, "-" + letter), None, index, index, head))
+        options.append(OptionUse(table.short_flags.get(letter, "-" + letter), None, index, index, head))
     return index + 1

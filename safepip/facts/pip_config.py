@@ -30,8 +30,9 @@ class PipSetting(NamedTuple):
 
 
 class PipSwitches(NamedTuple):
-    settings: Mapping[str, PipSetting]
+    settings: Mapping[str, PipSetting]  # in the order pip applies them (apply)
     main: Mapping[str, PipSetting] = {}  # what pip's main parser sees (read_pip_switches)
+    files: tuple[str, ...] = ()  # the config files pip loads, there or not (its main parser reads them all)
 
     def get(self, key: str) -> PipSetting | None:
         return self.settings.get(key)
@@ -101,10 +102,19 @@ def read_pip_switches(
     settings: dict[str, PipSetting] = {}
     for index in range(len(sections)):
         for found in kept:
-            settings.update(found[index])
+            apply(settings, found[index])
     if not isolated:
-        settings.update(variables)
-    return PipSwitches(settings, main)
+        apply(settings, variables)
+    return PipSwitches(settings, main, tuple(read))
+
+
+def apply(settings: dict[str, PipSetting], found: Mapping[str, PipSetting]) -> None:
+    """Settings applied in turn, as pip applies them: an empty one is skipped, and each one applied goes
+    last, so that of an option's names (`log`, `log-file`) the last one in the order is the one pip keeps."""
+    for key, setting in found.items():
+        if setting.value:
+            settings.pop(key, None)
+            settings[key] = setting
 
 
 def read_config_file(path: str, sections: tuple[str, ...]) -> list[dict[str, PipSetting]]:

@@ -137,6 +137,6 @@ def probe_context(
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,
         venv_option_distrust=venv_option_distrust(request, identity.euid),
-        pip_file_distrust=pip_file_distrust(request.pip_args, switches, identity.euid),
+        pip_file_distrust=pip_file_distrust(request.pip_args, switches, identity.euid, request.command),
         trust_notices=choice.trust_notices,
     )

@@ -163,6 +163,16 @@ def listed_distrust(path: str, info: os.stat_result, uid: int, groups: frozenset
     return found
 
 
+def roots_device(path: str) -> bool:
+    """`/dev/null` and its kind: a character device of root's, named directly (not through a link), that
+    every user may write by design and no one can turn into a file of the user's."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISCHR(info.st_mode) and info.st_uid == 0
+
+
 def creatable_by_others(path: str, uid: int | None = None) -> Distrust | None:
     """A path that does not exist yet: whether another user could make it appear, through its nearest
     existing directory (a sticky one such as /tmp included: anyone can create a new name there)."""

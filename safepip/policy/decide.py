@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from safepip.errors import EXIT_REFUSED
+from safepip.facts.pip_files import FIX as PIP_FILES_FIX
 from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
@@ -53,7 +54,7 @@ def decide_target(context: Context, request: Request) -> Plan:
             target=None,
             refusal=Refusal(
                 context.pip_file_distrust,
-                "give pip a path that only you (or root) can change, under your home say, or leave the option out",
+                PIP_FILES_FIX,
                 EXIT_REFUSED,
             ),
         )

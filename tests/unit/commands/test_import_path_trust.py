@@ -307,6 +307,12 @@ def test_a_log_or_certificate_another_user_can_change_stops_pip(fake_venv_python
     (shared / "ca.pem").write_text("")
     listed = run_safepip(workdir, ["--python", fake_venv_python, "list"], PIP_CERT=str(shared / "ca.pem"))
     assert listed.code == 77 and listed.recorded is None and "pip's CA bundle" in listed.stderr
+    shown = run_safepip(
+        workdir, ["--python", fake_venv_python, "show", "-f", "--log", str(shared / "l"), "x"]
+    )
+    assert shown.code == 77 and shown.recorded is None, shown.stderr  # show's -f takes no value
+    helped = run_safepip(workdir, ["help", "--log", str(shared / "pip.log"), "install"])
+    assert helped.code == 77 and "pip's log" in helped.stderr and not (shared / "pip.log").exists()
 
 
 def test_pips_own_python_in_a_commands_own_section_is_refused(fake_venv_python: str, workdir: Path) -> None:

@@ -282,3 +282,14 @@ def test_every_pip_option_takes_a_value_or_not_as_in_pip(name: str, takes_value:
     # a value-taking option swallows the next argument, even one that looks like an option
     expected = None if takes_value else True
     assert parse_pip_args([name, "--user"]).user is expected
+
+
+def test_each_command_is_read_with_its_own_options() -> None:
+    """list's --local is its own flag (for install it would abbreviate --local-log, which takes a value);
+    show's -f is --files, a flag; download's -d takes its directory."""
+    listed = parse_pip_args(["--local", "--outdated"], "list")
+    assert [use.name for use in listed.options] == ["--local", "--outdated"]
+    assert parse_pip_args(["--local", "pip.log"], "install").last("--log") is not None
+    shown = parse_pip_args(["-f", "requests"], "show")
+    assert shown.has("--files") and shown.positionals == ("requests",)
+    assert parse_pip_args(["-d", "wheels", "x"], "download").values("--dest") == ["wheels"]

@@ -1,4 +1,5 @@
-"""The files pip is told to write or to trust, judged by the trust rule (facts/pip_files.py)."""
+"""The files pip is told to write or to trust, and its config files, judged by the trust rule
+(facts/pip_files.py), read as pip reads each command's options and settings."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from safepip.facts.pip_args import parse_pip_args
-from safepip.facts.pip_config import PipSetting, PipSwitches
+from safepip.facts.pip_config import PipSetting, PipSwitches, read_pip_switches
 from safepip.facts.pip_files import pip_file_distrust
 
 NO_SETTINGS = PipSwitches({})
 
 
 def judged(argv: list[str], switches: PipSwitches = NO_SETTINGS) -> str | None:
-    return pip_file_distrust(parse_pip_args(argv), switches, os.geteuid())
+    """pip_file_distrust of `pip ARGV` (its first word the command)."""
+    command, *rest = argv
+    return pip_file_distrust(parse_pip_args(rest, command), switches, os.geteuid(), command)
 
 
 @pytest.fixture
@@ -28,11 +31,48 @@ def shared(tmp_path: Path) -> Path:
     return directory
 
 
-@pytest.mark.parametrize("option", ["--log", "--log-file", "--local-log", "--report"])
+@pytest.mark.parametrize("option", ["--log", "--log-file", "--local-log", "--report", "--log-f"])
 def test_a_file_pip_writes_where_anyone_can_replace_it_is_named(option: str, shared: Path) -> None:
     found = judged(["install", option, str(shared / "pip.out"), "x"])
     assert found is not None and f"{shared} is writable by every user" in found
     assert "not safe to write" in found and f"{shared / 'pip.out'}" in found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["lock", "-o", "{shared}/pylock.toml", "x"],
+        ["download", "-d", "{shared}/wheels", "x"],
+        ["download", "--destination-dir={shared}/wheels", "x"],
+        ["wheel", "-w", "{shared}/wheels", "x"],
+        ["install", "--src", "{shared}/src", "-e", "git+https://example.org/x#egg=x"],
+    ],
+)
+def test_what_download_wheel_and_lock_write_into_counts_too(argv: list[str], shared: Path) -> None:
+    found = judged([arg.format(shared=shared) for arg in argv])
+    assert found is not None and "not safe to write" in found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", "-f", "--log", "{shared}/pip.log", "x"],  # show's -f is --files: no value
+        ["list", "--local", "--log", "{shared}/pip.log"],  # --local is list's own, not --local-log
+        ["list", "-e", "--log", "{shared}/pip.log"],
+        ["freeze", "--all", "--log", "{shared}/pip.log"],
+        ["config", "--global", "--log", "{shared}/pip.log", "list"],
+        ["completion", "-b", "--log", "{shared}/pip.log"],
+    ],
+)
+def test_each_command_is_read_with_its_own_options(argv: list[str], shared: Path) -> None:
+    found = judged([arg.format(shared=shared) for arg in argv])
+    assert found is not None and "pip's log" in found
+
+
+def test_an_option_of_the_commands_own_is_no_file(tmp_path: Path) -> None:
+    """`list --local --outdated`: no log at all (the word after --local is no path), however open the cwd."""
+    assert judged(["list", "--local", "--outdated"]) is None
+    assert judged(["list"], PipSwitches({"report": PipSetting("/tmp/x.json", "PIP_REPORT")})) is None
 
 
 def test_files_of_the_users_own_are_fine_there_or_not_yet(tmp_path: Path) -> None:
@@ -42,6 +82,7 @@ def test_files_of_the_users_own_are_fine_there_or_not_yet(tmp_path: Path) -> Non
         is None
     )
     assert judged(["install", "--report", "-", "x"]) is None  # stdout
+    assert judged(["install", "--log", "/dev/null", "x"]) is None  # root's device, writable by all by design
 
 
 def test_in_tmp_only_a_file_already_there_will_do() -> None:
@@ -83,6 +124,30 @@ def test_pips_settings_count_and_the_command_line_wins(tmp_path: Path, shared: P
     assert judged(["install", "--cert", str(tmp_path / "ca.pem"), "x"], setting) is None
     log = PipSwitches({"log-file": PipSetting(str(shared / "pip.log"), "PIP_LOG_FILE")})
     assert judged(["list"], log) is not None
+
+
+def test_the_setting_pip_applies_last_is_the_one_judged(tmp_path: Path, shared: Path) -> None:
+    """Of an option's names, the last one pip applies wins (a command's section after [global], variables
+    last); an empty one pip skips."""
+    config = tmp_path / "pip.conf"
+    config.write_text(f"[global]\nlog = {tmp_path / 'ok.log'}\n[install]\nlog-file = {shared / 'pip.log'}\n")
+    environ = {"PIP_CONFIG_FILE": str(config)}
+    assert judged(["install", "x"], read_pip_switches(environ, None, None)) is not None
+    config.write_text(f"[global]\nlog = {shared / 'pip.log'}\n")
+    skipped = read_pip_switches({**environ, "PIP_LOG": ""}, None, None)
+    assert judged(["install", "x"], skipped) is not None  # PIP_LOG= is skipped: the file's log stands
+    later = read_pip_switches({**environ, "PIP_LOG_FILE": str(tmp_path / "ok.log")}, None, None)
+    assert judged(["install", "x"], later) is None
+
+
+def test_a_config_file_another_user_can_change_is_not_read(tmp_path: Path, shared: Path) -> None:
+    config = shared / "pip.conf"
+    config.write_text("[global]\n")
+    found = judged(["list"], read_pip_switches({"PIP_CONFIG_FILE": str(config)}, None, None))
+    assert found is not None and f"pip's config file {config} is not safe to read" in found
+    mine = tmp_path / "pip.conf"
+    mine.write_text("[global]\n")
+    assert judged(["list"], read_pip_switches({"PIP_CONFIG_FILE": str(mine)}, None, None)) is None
 
 
 def test_home_is_expanded_where_pip_expands_it(monkeypatch: pytest.MonkeyPatch, shared: Path) -> None:
