@@ -42,10 +42,13 @@ def decide_cache(fact: CacheFact, user: str, own_cache: str, own_cache_writable:
     )
     fix = f"sudo chown -R {user} {fact.path}" if fact.foreign else f"make {fact.path} writable"
     if fact.source == "--cache-dir":  # pip takes its argument over any PIP_CACHE_DIR safepip could give it
+        # pip turns its cache off when it cannot write the top; below a top it can write, its writes fail
+        outcome = "pip runs with it as it is" if fact.writable else "pip runs without a cache"
         return CacheChoice(
             None,
-            f"{why}; pip will run without a cache",
-            f"pip's cache {fact.path} (--cache-dir) is not usable ({why}); pip runs without a cache. Fix: {fix}",
+            f"{why}; {outcome}",
+            f"pip's cache {fact.path} (--cache-dir) is not usable ({why}), and safepip cannot move what "
+            f"--cache-dir names: {outcome}. Fix: {fix}",
         )
     if not own_cache_writable:
         return CacheChoice(

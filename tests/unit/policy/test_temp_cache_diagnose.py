@@ -144,13 +144,22 @@ def test_cache_decision(fact: CacheFact, redirected: bool, notice_has: str | Non
         assert choice.notice is not None and notice_has in choice.notice
 
 
-@pytest.mark.parametrize("foreign", [(), ("/h/shared-cache",)])
-def test_a_cache_dir_argument_pip_cannot_use_is_not_said_to_be_moved(foreign: tuple[str, ...]) -> None:
-    """pip takes --cache-dir over PIP_CACHE_DIR: safepip cannot move it, and pip runs without a cache."""
-    fact = CacheFact("/h/shared-cache", "--cache-dir", False, foreign, "root" if foreign else None)
+@pytest.mark.parametrize(
+    ("writable", "foreign", "outcome"),
+    [
+        (False, (), "pip runs without a cache"),
+        (False, ("/h/shared-cache",), "pip runs without a cache"),
+        (True, ("/h/shared-cache/http",), "pip runs with it as it is"),  # pip checks only the top
+    ],
+)
+def test_a_cache_dir_argument_pip_cannot_use_is_not_said_to_be_moved(
+    writable: bool, foreign: tuple[str, ...], outcome: str
+) -> None:
+    """pip takes --cache-dir over PIP_CACHE_DIR: safepip cannot move it, and says what pip does instead."""
+    fact = CacheFact("/h/shared-cache", "--cache-dir", writable, foreign, "root" if foreign else None)
     choice = decide_cache(fact, "alice", "/h/.cache/safepip/pip-cache", True)
     assert choice.redirect_to is None and choice.refusal is None
-    assert choice.notice is not None and "pip runs without a cache" in choice.notice
+    assert choice.notice is not None and outcome in choice.notice
     assert "/h/.cache/safepip" not in choice.notice
 
 
