@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from safepip.commands.common import OWN_VENV_KINDS, plan_for, require_target
-from safepip.errors import RefusedError, SafepipError
+from safepip.errors import RefusedError, SafepipError, UsageError
 from safepip.util.named_tuple import NamedTuple
 from safepip.util.process import own_python_environment, run_streaming
 
@@ -157,16 +157,24 @@ def pip_completion() -> int:
 
 def pip_help(request: Request) -> int:
     """pip's own help, from safepip's pip: nothing was checked for it, so no PYTHONPATH and the like. pip
-    sets up its log and reads its config files for help too: those are checked first."""
+    sets up its log, reads its config files and takes its own --python for help too: those are checked
+    first."""
     from safepip.facts.pip_config import read_pip_switches
     from safepip.facts.pip_files import FIX, pip_file_distrust
     from safepip.policy.pip_command import own_pip
 
-    isolated = request.pip_args.has("--isolated")
+    isolated = "--isolated" in request.pip_args.argv  # pip: the exact word, no abbreviation
     switches = read_pip_switches(os.environ, os.path.expanduser("~"), None, isolated, request.command)
     unsafe = pip_file_distrust(request.pip_args, switches, os.geteuid(), request.command)
     if unsafe is not None:
         raise RefusedError(unsafe, FIX)
+    setting = switches.main.get("python") or switches.get("python")
+    if setting is not None and setting.value.strip():  # pip's main parser would start pip again under it
+        from safepip.policy.rules import own_python_refusal
+
+        raise UsageError(
+            *own_python_refusal(setting.value.strip(), f"from {setting.source}", request.command)
+        )
     return run_streaming(
         own_pip(request.command, *request.pip_args.argv), own_python_environment(os.environ)
     )[0]

@@ -101,16 +101,19 @@ def read_pip_switches(
     )
     settings: dict[str, PipSetting] = {}
     for index in range(len(sections)):
-        for found in kept:
-            apply(settings, found[index])
+        merged: dict[str, PipSetting] = {}  # pip merges a section's files first: a later file's value, an
+        for found in kept:  # empty one too, in the place the key first had
+            merged.update(found[index])
+        apply(settings, merged)
     if not isolated:
         apply(settings, variables)
     return PipSwitches(settings, main, tuple(read))
 
 
 def apply(settings: dict[str, PipSetting], found: Mapping[str, PipSetting]) -> None:
-    """Settings applied in turn, as pip applies them: an empty one is skipped, and each one applied goes
-    last, so that of an option's names (`log`, `log-file`) the last one in the order is the one pip keeps."""
+    """A section's settings (or the variables) applied in turn, as pip applies them: an empty one is skipped,
+    and each one applied goes last, so that of an option's names (`log`, `log-file`) the last one in that
+    order is the one pip keeps."""
     for key, setting in found.items():
         if setting.value:
             settings.pop(key, None)

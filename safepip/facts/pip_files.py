@@ -42,8 +42,16 @@ PIP_FILES = (
     ("--cert", ("cert",), "CA bundle", EVERY_COMMAND, False),
     ("--client-cert", ("client-cert",), "client certificate", EVERY_COMMAND, False),
 )
-NOT_A_PATH = "-"  # `--report -`: the report goes to stdout
-EXPANDED = ("--log", "--cert", "--client-cert", "--dest", "--wheel-dir", "--src")  # pip's `path` options
+TO_STDOUT = ("--report", "--output")  # `-` is stdout for these; for any other option it is a file named `-`
+EXPANDED = (
+    "--log",
+    "--cert",
+    "--client-cert",
+    "--dest",
+    "--wheel-dir",
+    "--src",
+    "--output",
+)  # `path` options
 FIX = "give pip a path that only you (or root) can change, under your home say, or leave the option out"
 
 
@@ -56,7 +64,7 @@ def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[st
     else:
         found = [setting.value for key, setting in switches.settings.items() if key in keys and setting.value]
         value = found[-1] if found else None
-    if not value or value == NOT_A_PATH:
+    if not value or (value == "-" and option in TO_STDOUT):
         return None
     return os.path.expanduser(value) if option in EXPANDED else value
 
@@ -64,8 +72,9 @@ def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[st
 def path_distrust(path: str, uid: int) -> str | None:
     """Why another user could change what `path` leads to, or make it first; None when no one can."""
     found = distrust(path, uid, missing_ok=True)
-    if found is None and not os.path.lexists(path):  # made by pip, or looked for: no one else may make it
-        found = creatable_by_others(path, uid)
+    resolved = os.path.realpath(path)  # through the user's own link too, to where pip will open it
+    if found is None and not os.path.exists(resolved):  # made by pip, or looked for: no one else may make it
+        found = creatable_by_others(resolved, uid)
     if found is None or roots_device(path):
         return None
     return found.reason()

@@ -189,10 +189,14 @@ def pips_own_python(decision: Decision) -> Plan | None:
         value, where = setting.value.strip(), f"from {setting.source}"
     else:
         return None
-    return decision.refuse(
+    return decision.refuse(*own_python_refusal(value, where, decision.request.command), EXIT_USAGE)
+
+
+def own_python_refusal(value: str, where: str, command: str) -> tuple[str, str]:
+    """What is said of pip's own --python (pips_own_python, and pip's help): the message and the fix."""
+    return (
         f"pip's --python {value} ({where}) would run pip under a Python safepip did not check or choose",
-        f"give it to safepip instead: safepip --python {value} {decision.request.command} … (SAFEPIP_PYTHON)",
-        EXIT_USAGE,
+        f"give it to safepip instead: safepip --python {value} {command} … (SAFEPIP_PYTHON)",
     )
 
 

@@ -313,6 +313,23 @@ def test_a_log_or_certificate_another_user_can_change_stops_pip(fake_venv_python
     assert shown.code == 77 and shown.recorded is None, shown.stderr  # show's -f takes no value
     helped = run_safepip(workdir, ["help", "--log", str(shared / "pip.log"), "install"])
     assert helped.code == 77 and "pip's log" in helped.stderr and not (shared / "pip.log").exists()
+    # pip isolates its settings only for the exact word: an abbreviation keeps PIP_LOG
+    isolated = run_safepip(
+        workdir, ["--python", fake_venv_python, "list", "--isol"], PIP_LOG=str(shared / "l")
+    )
+    assert isolated.code == 77 and isolated.recorded is None, isolated.stderr
+
+
+@pytest.mark.parametrize("argv", [["help"], ["list", "--help"], ["install", "-h"]])
+def test_pips_help_does_not_run_the_python_pips_settings_name(argv: list[str], workdir: Path) -> None:
+    """pip's main parser starts pip again under PIP_PYTHON before it prints any help."""
+    marker = workdir / "ran"
+    python = workdir / "python"
+    python.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    python.chmod(0o755)
+    done = run_safepip(workdir, argv, PIP_PYTHON=str(python))
+    assert done.code == 2 and f"pip's --python {python} (from PIP_PYTHON)" in done.stderr, done.stderr
+    assert not marker.exists()
 
 
 def test_pips_own_python_in_a_commands_own_section_is_refused(fake_venv_python: str, workdir: Path) -> None:

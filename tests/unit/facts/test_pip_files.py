@@ -154,3 +154,43 @@ def test_home_is_expanded_where_pip_expands_it(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("HOME", str(shared))
     assert judged(["install", "--log", "~/pip.log", "x"]) is not None  # pip reads ~ in its path options
     assert judged(["install", "--report", "~/report.json", "x"]) is None  # but not in --report's: ./~/...
+
+
+def test_a_dash_is_stdout_only_for_the_report_and_the_lock_file(
+    monkeypatch: pytest.MonkeyPatch, shared: Path
+) -> None:
+    monkeypatch.chdir(shared)
+    assert judged(["list", "--log", "-"]) is not None  # a file named `-`, here
+    assert judged(["install", "--report", "-", "x"]) is None
+    assert judged(["lock", "-o", "-", "x"]) is None
+
+
+def test_a_link_of_the_users_own_to_a_missing_file_in_tmp_is_judged_where_it_leads(tmp_path: Path) -> None:
+    """Anyone can make the missing target in /tmp, and pip would open it through the user's link."""
+    target = f"/tmp/safepip-test-missing-{os.getpid()}.log"
+    (tmp_path / "pip.log").symlink_to(target)
+    found = judged(["list", "--log", str(tmp_path / "pip.log")])
+    assert found is not None and "any user can create it in /tmp" in found
+
+
+def test_the_lock_files_home_is_expanded_as_pip_expands_it(
+    monkeypatch: pytest.MonkeyPatch, shared: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(shared))
+    assert judged(["lock", "--output", "~/pylock.toml", "x"]) is not None
+
+
+def test_of_a_sections_files_the_first_place_of_a_key_orders_it(tmp_path: Path, shared: Path) -> None:
+    """pip merges a section across its files (a key keeps the place it first had, the last file's value),
+    then applies the keys in that order: `log-file` after `log` here, whichever file set `log` last. An
+    empty value in a later file takes the key's value away."""
+    home = tmp_path / "home"
+    (home / ".pip").mkdir(parents=True)
+    (home / ".config" / "pip").mkdir(parents=True)
+    old, new = home / ".pip" / "pip.conf", home / ".config" / "pip" / "pip.conf"
+    old.write_text(f"[global]\nlog = {home / 'one.log'}\nlog-file = {shared / 'pip.log'}\n")
+    new.write_text(f"[global]\nlog = {home / 'two.log'}\n")
+    assert judged(["list"], read_pip_switches({}, str(home), None)) is not None
+    old.write_text(f"[global]\nlog = {shared / 'pip.log'}\n")
+    new.write_text("[global]\nlog =\n")
+    assert judged(["list"], read_pip_switches({}, str(home), None)) is None  # pip writes no log
