@@ -165,7 +165,7 @@ def pip_help(request: Request) -> int:
 
     isolated = "--isolated" in request.pip_args.argv  # pip: the exact word, no abbreviation
     switches = read_pip_switches(os.environ, os.path.expanduser("~"), None, isolated, request.command)
-    unsafe = pip_file_distrust(request.pip_args, switches, os.geteuid(), request.command)
+    unsafe = pip_file_distrust(request.pip_args, switches, os.geteuid(), request.command, os.environ)
     if unsafe is not None:
         raise RefusedError(unsafe, FIX)
     setting = switches.main.get("python") or switches.get("python")

@@ -1,57 +1,73 @@
 """The files pip is told to write through or to trust, and where it reads its settings.
 
 Written: its log (`--log`, also spelled `--log-file` and `--local-log`), an install report (`--report`),
-a lock file (`lock --output`), and the directories `download --dest`, `wheel --wheel-dir` and `--src` put
-files in. Trusted: its CA bundle and client certificate (`--cert`, `--client-cert`). Each as pip takes it:
-the command line's last, else the last of pip's settings (PIP_LOG, `cert = ...` in a pip.conf) in the order
+a lock file (`lock --output`, `pylock.toml` by default), and the directories `download --dest` and `wheel
+--wheel-dir` (the working directory by default) and `--src` put files in. Trusted: its CA bundle and client
+certificate (`--cert`, `--client-cert`), and the CA files the TLS libraries under it take from the
+environment (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, SSL_CERT_FILE, SSL_CERT_DIR). Each as pip takes it: the
+command line's last, else the last of pip's settings (PIP_LOG, `cert = ...` in a pip.conf) in the order
 pip applies them. And pip's config files themselves, which can name any of these or another index.
 
 The trust rule holds for each (SPEC "Trust"): another user who can change such a path, or a directory or
 link on the way, or make it first where it is not there yet, could have pip append its log to any file of
-the user's, or accept a server that is not the index, and install what that server sends.
+the user's, or accept a server that is not the index and install what it sends. A directory pip fills must
+also be closed to others' new entries, sticky or not: pip takes a file it finds there as its own download.
 """
 
 from __future__ import annotations
 
 import os
 
-from safepip.facts.trust import creatable_by_others, distrust, roots_device
+from safepip.facts.trust import content_dir_distrust, creatable_by_others, distrust, roots_device
+from safepip.util.named_tuple import NamedTuple
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from safepip.facts.pip_args import PipArgs
     from safepip.facts.pip_config import PipSwitches
 
-EVERY_COMMAND = ()
-SOURCE_DIRS = ("install", "download", "wheel", "lock")
-# pip's option, its settings' keys (any of its names), what it is to pip, the commands that have it
-# (EVERY_COMMAND: a general option), and whether pip writes it
+
+class PipFile(NamedTuple):
+    option: str
+    keys: tuple[str, ...]  # its settings' keys: any of its names
+    what: str  # what it is to pip, for the message
+    commands: tuple[str, ...] = ()  # the commands that have it; () for a general option
+    written: bool = True  # pip writes it (else it trusts what it reads there)
+    directory: bool = False  # pip puts files in it
+    default: str | None = None  # what pip takes when it is not given
+
+
+SOURCE_COMMANDS = ("install", "download", "wheel", "lock")
 PIP_FILES = (
-    ("--log", ("log", "log-file", "local-log"), "log", EVERY_COMMAND, True),
-    ("--report", ("report",), "report", ("install",), True),
-    ("--output", ("output",), "lock file", ("lock",), True),
-    (
+    PipFile("--log", ("log", "log-file", "local-log"), "log"),
+    PipFile("--report", ("report",), "report", ("install",)),
+    PipFile("--output", ("output",), "lock file", ("lock",), default="pylock.toml"),
+    PipFile(
         "--dest",
         ("dest", "destination-dir", "destination-directory"),
         "download directory",
         ("download",),
-        True,
+        directory=True,
+        default=os.curdir,
     ),
-    ("--wheel-dir", ("wheel-dir",), "wheel directory", ("wheel",), True),
-    ("--src", ("src", "source", "source-dir", "source-directory"), "source directory", SOURCE_DIRS, True),
-    ("--cert", ("cert",), "CA bundle", EVERY_COMMAND, False),
-    ("--client-cert", ("client-cert",), "client certificate", EVERY_COMMAND, False),
+    PipFile("--wheel-dir", ("wheel-dir",), "wheel directory", ("wheel",), directory=True, default=os.curdir),
+    PipFile(
+        "--src",
+        ("src", "source", "source-dir", "source-directory"),
+        "source directory",
+        SOURCE_COMMANDS,
+        directory=True,
+    ),
+    PipFile("--cert", ("cert",), "CA bundle", written=False),
+    PipFile("--client-cert", ("client-cert",), "client certificate", written=False),
 )
 TO_STDOUT = ("--report", "--output")  # `-` is stdout for these; for any other option it is a file named `-`
-EXPANDED = (
-    "--log",
-    "--cert",
-    "--client-cert",
-    "--dest",
-    "--wheel-dir",
-    "--src",
-    "--output",
-)  # `path` options
+EXPANDED = ("--log", "--cert", "--client-cert", "--dest", "--wheel-dir", "--src", "--output")  # pip's `path`s
+CA_FILES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")  # requests', and OpenSSL's
+CA_DIRS = "SSL_CERT_DIR"  # OpenSSL's: directories, separated by `:`
+VCS = ("git+", "hg+", "svn+", "bzr+")  # an editable requirement pip checks out into its source directory
 FIX = "give pip a path that only you (or root) can change, under your home say, or leave the option out"
 
 
@@ -69,18 +85,23 @@ def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[st
     return os.path.expanduser(value) if option in EXPANDED else value
 
 
-def path_distrust(path: str, uid: int) -> str | None:
-    """Why another user could change what `path` leads to, or make it first; None when no one can."""
+def path_distrust(path: str, uid: int, directory: bool = False) -> str | None:
+    """Why another user could change what `path` leads to, or make it first; for a `directory` pip fills,
+    also put an entry in it. None when no one can."""
     found = distrust(path, uid, missing_ok=True)
     resolved = os.path.realpath(path)  # through the user's own link too, to where pip will open it
     if found is None and not os.path.exists(resolved):  # made by pip, or looked for: no one else may make it
         found = creatable_by_others(resolved, uid)
+    if found is None and directory and os.path.isdir(resolved):
+        found = content_dir_distrust(resolved, os.stat(resolved), uid)
     if found is None or roots_device(path):
         return None
     return found.reason()
 
 
-def pip_file_distrust(args: PipArgs, switches: PipSwitches, uid: int, command: str) -> str | None:
+def pip_file_distrust(
+    args: PipArgs, switches: PipSwitches, uid: int, command: str, environ: Mapping[str, str] | None = None
+) -> str | None:
     """Why a file pip is told to write or to trust, or a config file it reads, is not safe: the first one
     another user could change (the file, or a directory or link on the way) or, when it is not there yet,
     make first (in a sticky directory such as /tmp, as a link to a file of the user's); None when none is."""
@@ -88,12 +109,33 @@ def pip_file_distrust(args: PipArgs, switches: PipSwitches, uid: int, command: s
         why = path_distrust(config, uid)
         if why is not None:
             return f"pip's config file {config} is not safe to read: {why}"
-    for option, keys, what, commands, written in PIP_FILES:
-        if commands and command not in commands:
+    for pip_file in PIP_FILES:
+        if pip_file.commands and command not in pip_file.commands:
             continue
-        path = named_file(args, switches, option, keys)
-        why = path_distrust(path, uid) if path is not None else None
+        given = named_file(args, switches, pip_file.option, pip_file.keys)
+        path = given if given is not None or args.has(pip_file.option) else pip_file.default
+        why = path_distrust(path, uid, pip_file.directory) if path is not None else None
         if why is not None:
-            verb = "write" if written else "trust"
-            return f"pip's {what} {path} ({option}) is not safe to {verb}: {why}"
+            verb = "write" if pip_file.written else "trust"
+            return f"pip's {pip_file.what} {path} ({pip_file.option}) is not safe to {verb}: {why}"
+    for name, path in ca_paths(os.environ if environ is None else environ):
+        why = path_distrust(path, uid, directory=name == CA_DIRS)
+        if why is not None:
+            return f"the CA certificates {path} ({name}) are not safe to trust: {why}"
     return None
+
+
+def ca_paths(environ: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The CA files and directories the environment gives the TLS libraries under pip: (variable, path)."""
+    found = [(name, environ[name]) for name in CA_FILES if environ.get(name)]
+    return found + [(CA_DIRS, path) for path in environ.get(CA_DIRS, "").split(os.pathsep) if path]
+
+
+def default_src_distrust(args: PipArgs, uid: int, cwd: str) -> str | None:
+    """pip checks an editable VCS requirement out into `./src` when it does not run in a venv and no --src
+    is given: why another user could change that directory, when this command has such a requirement."""
+    if args.has("--src") or not any(value.lower().startswith(VCS) for value in args.values("--editable")):
+        return None
+    path = os.path.join(cwd, "src")
+    why = path_distrust(path, uid, directory=True)
+    return f"pip's source directory {path} (pip's default) is not safe to write: {why}" if why else None

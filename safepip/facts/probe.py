@@ -9,7 +9,7 @@ from safepip.facts.choice import find_project_venvs, own_environment, probe_iden
 from safepip.facts.chosen import probe_interpreter
 from safepip.facts.fs import probe_dir
 from safepip.facts.own_dirs import own_dirs
-from safepip.facts.pip_files import pip_file_distrust
+from safepip.facts.pip_files import default_src_distrust, pip_file_distrust
 from safepip.facts.records import SCHEME_KEYS, Context, DirFact, Interpreter
 from safepip.facts.trust import distrust
 
@@ -137,6 +137,9 @@ def probe_context(
         home_problem=own.home_problem,
         interpreter_refused=choice.refused is not None,
         venv_option_distrust=venv_option_distrust(request, identity.euid),
-        pip_file_distrust=pip_file_distrust(request.pip_args, switches, identity.euid, request.command),
+        pip_file_distrust=pip_file_distrust(
+            request.pip_args, switches, identity.euid, request.command, environ
+        ),
+        src_default_distrust=default_src_distrust(request.pip_args, identity.euid, cwd),
         trust_notices=choice.trust_notices,
     )

@@ -96,9 +96,8 @@ class Context(NamedTuple):
     interpreter_refused: bool = False  # an explicitly chosen Python is not trusted: exit 77, not 2
     trust_notices: tuple[str, ...] = ()  # Pythons passed over, a group-shared environment used
     venv_option_distrust: str | None = None  # why the --venv to create is not safe (another user's tree)
-    pip_file_distrust: str | None = (
-        None  # why a file pip is told to write or trust is not (facts/pip_files.py)
-    )
+    pip_file_distrust: str | None = None  # a file pip would write or trust that is not (facts/pip_files.py)
+    src_default_distrust: str | None = None  # pip's ./src for an editable VCS requirement, outside a venv
 
     @property
     def home_cache(self) -> str | None:

@@ -49,15 +49,13 @@ def decide_target(context: Context, request: Request) -> Plan:
                 EXIT_REFUSED,
             ),
         )
-    if context.pip_file_distrust is not None and plan.target is not None:
-        return plan._replace(
-            target=None,
-            refusal=Refusal(
-                context.pip_file_distrust,
-                PIP_FILES_FIX,
-                EXIT_REFUSED,
-            ),
-        )
+    unsafe_file = context.pip_file_distrust
+    target, interpreter = plan.target, context.interpreter
+    outside_venv = target is not None and target.kind in ("env", "user", "explicit")
+    if outside_venv and not (interpreter is not None and interpreter.is_venv):
+        unsafe_file = unsafe_file or context.src_default_distrust  # pip's ./src, where it runs outside a venv
+    if unsafe_file is not None and target is not None:
+        return plan._replace(target=None, refusal=Refusal(unsafe_file, PIP_FILES_FIX, EXIT_REFUSED))
     cache_notices = (cache.notice,) if cache and cache.notice else ()
     if cache is not None and cache.advice is not None:
         plan = plan._replace(advice=(*plan.advice, cache.advice))

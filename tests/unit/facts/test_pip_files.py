@@ -11,7 +11,7 @@ import pytest
 
 from safepip.facts.pip_args import parse_pip_args
 from safepip.facts.pip_config import PipSetting, PipSwitches, read_pip_switches
-from safepip.facts.pip_files import pip_file_distrust
+from safepip.facts.pip_files import default_src_distrust, pip_file_distrust
 
 NO_SETTINGS = PipSwitches({})
 
@@ -194,3 +194,41 @@ def test_of_a_sections_files_the_first_place_of_a_key_orders_it(tmp_path: Path, 
     old.write_text(f"[global]\nlog = {shared / 'pip.log'}\n")
     new.write_text("[global]\nlog =\n")
     assert judged(["list"], read_pip_switches({}, str(home), None)) is None  # pip writes no log
+
+
+def test_where_download_and_wheel_put_files_must_be_closed_to_others(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """pip takes a file it finds there as its download: /tmp is fine on the way to a file, not as the
+    directory pip fills, its default (the working directory) included."""
+    monkeypatch.chdir("/tmp")
+    found = judged(["download", "x"])
+    assert found is not None and "download directory" in found and "/tmp" in found
+    assert judged(["wheel", "-w", "/tmp", "x"]) is not None
+    assert judged(["lock", "x"]) is not None  # ./pylock.toml: anyone can make it first in /tmp
+    monkeypatch.chdir(tmp_path)
+    assert judged(["download", "x"]) is None and judged(["lock", "x"]) is None
+
+
+def test_the_ca_files_the_environment_gives_tls_count_too(tmp_path: Path, shared: Path) -> None:
+    (shared / "ca.pem").write_text("")
+    args = parse_pip_args(["x"], "install")
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        found = pip_file_distrust(args, NO_SETTINGS, os.geteuid(), "install", {name: str(shared / "ca.pem")})
+        assert found is not None and f"({name})" in found
+    found = pip_file_distrust(
+        args, NO_SETTINGS, os.geteuid(), "install", {"SSL_CERT_DIR": f"{tmp_path}:/tmp"}
+    )
+    assert found is not None and "/tmp (SSL_CERT_DIR)" in found  # anyone can add a certificate there
+    assert (
+        pip_file_distrust(args, NO_SETTINGS, os.geteuid(), "install", {"SSL_CERT_DIR": str(tmp_path)}) is None
+    )
+
+
+def test_pips_default_source_directory_counts_for_an_editable_vcs_requirement(shared: Path) -> None:
+    vcs = parse_pip_args(["-e", "git+https://example.org/x#egg=x"], "install")
+    found = default_src_distrust(vcs, os.geteuid(), str(shared))
+    assert found is not None and f"{shared / 'src'}" in found
+    assert default_src_distrust(parse_pip_args(["-e", "."], "install"), os.geteuid(), str(shared)) is None
+    given = parse_pip_args(["--src", "/elsewhere", "-e", "git+https://example.org/x#egg=x"], "install")
+    assert default_src_distrust(given, os.geteuid(), str(shared)) is None  # judged as --src instead

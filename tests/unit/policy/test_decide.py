@@ -703,3 +703,15 @@ def test_config_user_is_pips_user_config_file_not_the_user_site() -> None:
         active_venv(), request("--user", "pkg")
     )  # install --user in a venv: pip refuses too
     assert refused.refusal is not None
+
+
+def test_pips_source_directory_outside_a_venv_is_refused_only_where_pip_uses_it() -> None:
+    """pip checks an editable VCS requirement out into ./src when it runs outside a venv: another user's
+    ./src stops the install there (the system's Python, writable for root), not in a venv, where it is the
+    venv's own src."""
+    why = "pip's source directory /tmp/src (pip's default) is not safe to write: ..."
+    outside = make_context(euid=0)._replace(src_default_distrust=why)
+    plan = decide_target(outside, request("-e", "git+https://example.org/x#egg=x"))
+    assert plan.target is None and plan.refusal is not None and plan.refusal.message == why
+    inside = active_venv()._replace(src_default_distrust=why)
+    assert decide_target(inside, request("-e", "git+https://example.org/x#egg=x")).target is not None
