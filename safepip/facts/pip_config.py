@@ -55,16 +55,32 @@ def config_files(environ: Mapping[str, str], home: str | None, site_prefix: str 
     if env_file == os.devnull:
         return []
     xdg_dirs = xdg_variable(environ, "XDG_CONFIG_DIRS", "/etc/xdg")
-    files = [os.path.join(d, "pip", "pip.conf") for d in xdg_dirs.split(os.pathsep) if d]
+    files = [
+        os.path.join(d, "pip", "pip.conf") for entry in xdg_dirs.split(os.pathsep) for d in readings(entry)
+    ]
     files.append("/etc/pip.conf")
     if home is not None and not (env_file and os.path.exists(env_file)):  # None: a home not safepip's to read
-        config_home = xdg_variable(environ, "XDG_CONFIG_HOME", os.path.join(home, ".config"))
-        files += [os.path.join(home, ".pip", "pip.conf"), os.path.join(config_home, "pip", "pip.conf")]
+        default = os.path.join(home, ".config")
+        homes = readings(xdg_variable(environ, "XDG_CONFIG_HOME", default), default)
+        files += [
+            os.path.join(home, ".pip", "pip.conf"),
+            *(os.path.join(d, "pip", "pip.conf") for d in homes),
+        ]
     if site_prefix:
         files.append(os.path.join(site_prefix, "pip.conf"))
     if env_file:
         files.append(env_file)
     return files
+
+
+def readings(entry: str, default: str | None = None) -> list[str]:
+    """An XDG directory as each pip reads it: pip 23's platformdirs takes it as it is, `~` expanded (an
+    empty entry of XDG_CONFIG_DIRS becomes the relative `pip/`); pip 26's strips it and passes over a
+    relative one (to `default`, for XDG_CONFIG_HOME). All of them: the safe side, as what is read here is
+    also judged by the trust rule (facts/pip_files.py)."""
+    stripped = entry.strip()
+    modern = stripped if os.path.isabs(stripped) else default
+    return list(dict.fromkeys(path for path in (os.path.expanduser(entry), modern) if path is not None))
 
 
 def setting_key(name: str) -> str:

@@ -232,3 +232,20 @@ def test_pips_default_source_directory_counts_for_an_editable_vcs_requirement(sh
     assert default_src_distrust(parse_pip_args(["-e", "."], "install"), os.geteuid(), str(shared)) is None
     given = parse_pip_args(["--src", "/elsewhere", "-e", "git+https://example.org/x#egg=x"], "install")
     assert default_src_distrust(given, os.geteuid(), str(shared)) is None  # judged as --src instead
+
+
+def test_config_dirs_are_judged_as_every_pip_reads_them(
+    monkeypatch: pytest.MonkeyPatch, shared: Path
+) -> None:
+    """pip 23 takes an empty XDG_CONFIG_DIRS entry as the relative `pip/`, and XDG_CONFIG_HOME as it is;
+    pip 26 strips them: both readings are judged."""
+    (shared / "pip").mkdir()
+    (shared / "pip" / "pip.conf").write_text("[global]\n")
+    monkeypatch.chdir(shared)
+    empty_entry = read_pip_switches({"XDG_CONFIG_DIRS": "/etc/xdg:"}, None, None)
+    found = judged(["list"], empty_entry)
+    assert found is not None and "pip's config file pip/pip.conf" in found
+    monkeypatch.chdir(shared.parent)  # pip 23's reading, ` /...` relative to here, is the user's own
+    padded = read_pip_switches({"XDG_CONFIG_HOME": f" {shared}"}, str(shared.parent), None)
+    found = judged(["list"], padded)
+    assert found is not None and f"{shared}/pip/pip.conf" in found
