@@ -38,6 +38,14 @@ class PipFile(NamedTuple):
     directory: bool = False  # pip puts files in it
     default: str | None = None  # what pip takes when it is not given
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Its spellings on the command line: the option and pip's other names for it (its settings' keys)."""
+        return tuple("--" + key for key in self.keys)
+
+    def value_of(self, value: str) -> str | None:
+        return path_of(self.option, value)
+
 
 SOURCE_COMMANDS = ("install", "download", "wheel", "lock")
 PIP_FILES = (
@@ -76,13 +84,31 @@ def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[st
     (pip skips an empty one); `~` expanded where pip expands it."""
     use = args.last(option)
     if use is not None:
-        value = use.value
-    else:
-        found = [setting.value for key, setting in switches.settings.items() if key in keys and setting.value]
-        value = found[-1] if found else None
+        return path_of(option, use.value)
+    found = [setting.value for key, setting in switches.settings.items() if key in keys and setting.value]
+    return path_of(option, found[-1] if found else None)
+
+
+def path_of(option: str, value: str | None) -> str | None:
+    """The path pip takes from `option`'s value: None for none, or for stdout."""
     if not value or (value == "-" and option in TO_STDOUT):
         return None
     return os.path.expanduser(value) if option in EXPANDED else value
+
+
+def spelled(args: PipArgs, names: tuple[str, ...]) -> list[str]:
+    """Every value the command line could give one of `names` (an option's spellings), read word by word:
+    `--name VALUE`, `--name=VALUE` and any abbreviation of them. pip resolves an abbreviation among the
+    options of its own version, which may not be the table pip_args reads with: each is judged."""
+    found = []
+    for index, word in enumerate(args.argv):
+        given, has_equals, inline = word.partition("=")
+        if len(given) > 3 and any(name.startswith(given) for name in names):
+            value = inline if has_equals else (args.argv[index + 1] if index + 1 < len(args.argv) else "")
+            found.append(value)
+        if word == "--":
+            break
+    return found
 
 
 def path_distrust(path: str, uid: int, directory: bool = False) -> str | None:
@@ -113,11 +139,13 @@ def pip_file_distrust(
         if pip_file.commands and command not in pip_file.commands:
             continue
         given = named_file(args, switches, pip_file.option, pip_file.keys)
-        path = given if given is not None or args.has(pip_file.option) else pip_file.default
-        why = path_distrust(path, uid, pip_file.directory) if path is not None else None
-        if why is not None:
-            verb = "write" if pip_file.written else "trust"
-            return f"pip's {pip_file.what} {path} ({pip_file.option}) is not safe to {verb}: {why}"
+        words = [path for path in map(pip_file.value_of, spelled(args, pip_file.names)) if path is not None]
+        paths = [given] if given is not None else [] if args.has(pip_file.option) else [pip_file.default]
+        for path in dict.fromkeys(path for path in (*paths, *words) if path is not None):
+            why = path_distrust(path, uid, pip_file.directory)
+            if why is not None:
+                verb = "write" if pip_file.written else "trust"
+                return f"pip's {pip_file.what} {path} ({pip_file.option}) is not safe to {verb}: {why}"
     for name, path in ca_paths(os.environ if environ is None else environ):
         why = path_distrust(path, uid, directory=name == CA_DIRS)
         if why is not None:

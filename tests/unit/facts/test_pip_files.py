@@ -249,3 +249,19 @@ def test_config_dirs_are_judged_as_every_pip_reads_them(
     padded = read_pip_switches({"XDG_CONFIG_HOME": f" {shared}"}, str(shared.parent), None)
     found = judged(["list"], padded)
     assert found is not None and f"{shared}/pip/pip.conf" in found
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["install", "--in", "--cache-dir", "--log", "{shared}/pip.log", "x"],  # pip 26: --in is --index-url
+        ["download", "--con", "--cache-dir", "--log", "{shared}/pip.log", "x"],
+        ["install", "--log-fi={shared}/pip.log", "x"],
+    ],
+)
+def test_every_word_pip_could_take_for_the_option_is_judged(argv: list[str], shared: Path) -> None:
+    """pip resolves an abbreviation among its own version's options, which the table may not match: a word
+    the table takes as a value (`--cache-dir` here, when `--in` is ambiguous to it) can be an option to pip,
+    and the next word its log."""
+    found = judged([arg.format(shared=shared) for arg in argv])
+    assert found is not None and "pip's log" in found
