@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 
+from safepip.facts.pip_args import table_for
 from safepip.facts.trust import content_dir_distrust, creatable_by_others, distrust, roots_device
 from safepip.util.named_tuple import NamedTuple
 
@@ -71,12 +72,15 @@ PIP_FILES = (
     PipFile("--cert", ("cert",), "CA bundle", written=False),
     PipFile("--client-cert", ("client-cert",), "client certificate", written=False),
 )
+DIRECTORIES = ("--dest", "--wheel-dir", "--src")
 TO_STDOUT = ("--report", "--output")  # `-` is stdout for these; for any other option it is a file named `-`
 EXPANDED = ("--log", "--cert", "--client-cert", "--dest", "--wheel-dir", "--src", "--output")  # pip's `path`s
 CA_FILES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")  # requests', and OpenSSL's
 CA_DIRS = "SSL_CERT_DIR"  # OpenSSL's: directories, separated by `:`
-VCS = ("git+", "hg+", "svn+", "bzr+")  # an editable requirement pip checks out into its source directory
-FIX = "give pip a path that only you (or root) can change, under your home say, or leave the option out"
+FIX = (
+    "give pip a path that only you (or root) can change, under your home say; for pip's own defaults (the"
+    " working directory, ./src, ./pylock.toml), run it from a directory of yours"
+)
 
 
 def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[str, ...]) -> str | None:
@@ -90,20 +94,25 @@ def named_file(args: PipArgs, switches: PipSwitches, option: str, keys: tuple[st
 
 
 def path_of(option: str, value: str | None) -> str | None:
-    """The path pip takes from `option`'s value: None for none, or for stdout."""
+    """The path pip takes from `option`'s value: None for none, or for stdout; an empty one given for a
+    directory is the working directory to pip (`-d "$UNSET"`)."""
+    if value == "" and option in DIRECTORIES:
+        return os.curdir
     if not value or (value == "-" and option in TO_STDOUT):
         return None
     return os.path.expanduser(value) if option in EXPANDED else value
 
 
-def spelled(args: PipArgs, names: tuple[str, ...]) -> list[str]:
+def spelled(args: PipArgs, names: tuple[str, ...], command: str) -> list[str]:
     """Every value the command line could give one of `names` (an option's spellings), read word by word:
     `--name VALUE`, `--name=VALUE` and any abbreviation of them. pip resolves an abbreviation among the
-    options of its own version, which may not be the table pip_args reads with: each is judged."""
+    options of its own version, which may not be the table pip_args reads with: each is judged. A word that
+    is an option of the command's own is that option (optparse takes an exact name first)."""
+    own = table_for(command).long_options.difference(names)
     found = []
     for index, word in enumerate(args.argv):
         given, has_equals, inline = word.partition("=")
-        if len(given) > 3 and any(name.startswith(given) for name in names):
+        if len(given) > 3 and given not in own and any(name.startswith(given) for name in names):
             value = inline if has_equals else (args.argv[index + 1] if index + 1 < len(args.argv) else "")
             found.append(value)
         if word == "--":
@@ -115,6 +124,8 @@ def path_distrust(path: str, uid: int, directory: bool = False) -> str | None:
     """Why another user could change what `path` leads to, or make it first; for a `directory` pip fills,
     also put an entry in it. None when no one can."""
     found = distrust(path, uid, missing_ok=True)
+    if found is None and os.path.abspath(path) != os.path.join(os.getcwd(), path):  # `..` read as text, as
+        found = distrust(os.path.abspath(path), uid, missing_ok=True)  # pip reads --log's: past a missing dir
     resolved = os.path.realpath(path)  # through the user's own link too, to where pip will open it
     if found is None and not os.path.exists(resolved):  # made by pip, or looked for: no one else may make it
         found = creatable_by_others(resolved, uid)
@@ -139,7 +150,7 @@ def pip_file_distrust(
         if pip_file.commands and command not in pip_file.commands:
             continue
         given = named_file(args, switches, pip_file.option, pip_file.keys)
-        words = [path for path in map(pip_file.value_of, spelled(args, pip_file.names)) if path is not None]
+        words = [path for path in map(pip_file.value_of, spelled(args, pip_file.names, command)) if path]
         paths = [given] if given is not None else [] if args.has(pip_file.option) else [pip_file.default]
         for path in dict.fromkeys(path for path in (*paths, *words) if path is not None):
             why = path_distrust(path, uid, pip_file.directory)
@@ -159,10 +170,17 @@ def ca_paths(environ: Mapping[str, str]) -> list[tuple[str, str]]:
     return found + [(CA_DIRS, path) for path in environ.get(CA_DIRS, "").split(os.pathsep) if path]
 
 
-def default_src_distrust(args: PipArgs, uid: int, cwd: str) -> str | None:
+def default_src_distrust(args: PipArgs, switches: PipSwitches, uid: int, cwd: str) -> str | None:
     """pip checks an editable VCS requirement out into `./src` when it does not run in a venv and no --src
-    is given: why another user could change that directory, when this command has such a requirement."""
-    if args.has("--src") or not any(value.lower().startswith(VCS) for value in args.values("--editable")):
+    is given: why another user could change that directory, when this command could have such a
+    requirement (an editable, or a requirement file, which can hold one: on the command line or in pip's
+    settings)."""
+    if args.has("--src") or any(
+        switches.get(key) for key in ("src", "source", "source-dir", "source-directory")
+    ):
+        return None
+    named = args.has("--editable") or args.has("--requirement")
+    if not (named or switches.get("editable") or switches.get("requirement")):
         return None
     path = os.path.join(cwd, "src")
     why = path_distrust(path, uid, directory=True)

@@ -140,6 +140,6 @@ def probe_context(
         pip_file_distrust=pip_file_distrust(
             request.pip_args, switches, identity.euid, request.command, environ
         ),
-        src_default_distrust=default_src_distrust(request.pip_args, identity.euid, cwd),
+        src_default_distrust=default_src_distrust(request.pip_args, switches, identity.euid, cwd),
         trust_notices=choice.trust_notices,
     )

@@ -225,13 +225,44 @@ def test_the_ca_files_the_environment_gives_tls_count_too(tmp_path: Path, shared
     )
 
 
-def test_pips_default_source_directory_counts_for_an_editable_vcs_requirement(shared: Path) -> None:
-    vcs = parse_pip_args(["-e", "git+https://example.org/x#egg=x"], "install")
-    found = default_src_distrust(vcs, os.geteuid(), str(shared))
-    assert found is not None and f"{shared / 'src'}" in found
-    assert default_src_distrust(parse_pip_args(["-e", "."], "install"), os.geteuid(), str(shared)) is None
+def test_pips_default_source_directory_counts_where_an_editable_can_come_from(shared: Path) -> None:
+    """An editable VCS requirement can come from the command line, a requirement file or pip's settings,
+    in any spelling pip reads (`git+`, `git:`): ./src is judged whenever one could."""
+    for argv, settings in [
+        (["-e", "git+https://example.org/x#egg=x"], {}),
+        (["-e", "git://example.org/x#egg=x"], {}),
+        (["-r", "requirements.txt"], {}),
+        (["x"], {"editable": PipSetting("git+https://example.org/x#egg=x", "PIP_EDITABLE")}),
+        (["x"], {"requirement": PipSetting("requirements.txt", "PIP_REQUIREMENT")}),
+    ]:
+        found = default_src_distrust(
+            parse_pip_args(argv, "install"), PipSwitches(settings), os.geteuid(), str(shared)
+        )
+        assert found is not None and f"{shared / 'src'}" in found, argv
+    plain = parse_pip_args(["x"], "install")
+    assert default_src_distrust(plain, NO_SETTINGS, os.geteuid(), str(shared)) is None
     given = parse_pip_args(["--src", "/elsewhere", "-e", "git+https://example.org/x#egg=x"], "install")
-    assert default_src_distrust(given, os.geteuid(), str(shared)) is None  # judged as --src instead
+    assert default_src_distrust(given, NO_SETTINGS, os.geteuid(), str(shared)) is None  # judged as --src
+
+
+def test_an_empty_directory_is_the_working_directory_to_pip(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir("/tmp")
+    assert judged(["download", "-d", "", "x"]) is not None  # `-d "$UNSET"`: pip saves into /tmp
+    assert judged(["wheel", "--wheel-dir=", "x"]) is not None
+
+
+def test_dot_dot_past_a_missing_directory_is_read_as_pip_reads_it(tmp_path: Path, shared: Path) -> None:
+    """pip takes --log's `..` as text: past a missing directory, to whatever is there."""
+    (shared / "log").symlink_to(tmp_path / "important.txt")
+    path = f"{tmp_path}/nosuch/../shared/log"
+    found = judged(["install", "--log", path, "x"])
+    assert found is not None and "pip's log" in found
+
+
+def test_an_option_of_the_commands_own_is_no_abbreviation_of_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir("/tmp")
+    assert judged(["list", "--local", "--outdated"]) is None  # --local is list's own, not --local-log
+    assert judged(["freeze", "--local", "--all"]) is None
 
 
 def test_config_dirs_are_judged_as_every_pip_reads_them(
