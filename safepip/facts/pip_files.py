@@ -49,6 +49,7 @@ class PipFile(NamedTuple):
 
 
 SOURCE_COMMANDS = ("install", "download", "wheel", "lock")
+SRC_KEYS = ("src", "source", "source-dir", "source-directory")
 PIP_FILES = (
     PipFile("--log", ("log", "log-file", "local-log"), "log"),
     PipFile("--report", ("report",), "report", ("install",)),
@@ -62,13 +63,7 @@ PIP_FILES = (
         default=os.curdir,
     ),
     PipFile("--wheel-dir", ("wheel-dir",), "wheel directory", ("wheel",), directory=True, default=os.curdir),
-    PipFile(
-        "--src",
-        ("src", "source", "source-dir", "source-directory"),
-        "source directory",
-        SOURCE_COMMANDS,
-        directory=True,
-    ),
+    PipFile("--src", SRC_KEYS, "source directory", SOURCE_COMMANDS, directory=True),
     PipFile("--cert", ("cert",), "CA bundle", written=False),
     PipFile("--client-cert", ("client-cert",), "client certificate", written=False),
 )
@@ -151,8 +146,11 @@ def pip_file_distrust(
             continue
         given = named_file(args, switches, pip_file.option, pip_file.keys)
         words = [path for path in map(pip_file.value_of, spelled(args, pip_file.names, command)) if path]
-        paths = [given] if given is not None else [] if args.has(pip_file.option) else [pip_file.default]
-        for path in dict.fromkeys(path for path in (*paths, *words) if path is not None):
+        if given is not None or args.has(pip_file.option):  # given (as stdout, `--report -`, it is None)
+            paths = [given, *words]
+        else:
+            paths = [pip_file.default, *words]  # what pip takes by itself
+        for path in dict.fromkeys(path for path in paths if path is not None):
             why = path_distrust(path, uid, pip_file.directory)
             if why is not None:
                 verb = "write" if pip_file.written else "trust"
@@ -175,10 +173,8 @@ def default_src_distrust(args: PipArgs, switches: PipSwitches, uid: int, cwd: st
     is given: why another user could change that directory, when this command could have such a
     requirement (an editable, or a requirement file, which can hold one: on the command line or in pip's
     settings)."""
-    if args.has("--src") or any(
-        switches.get(key) for key in ("src", "source", "source-dir", "source-directory")
-    ):
-        return None
+    if args.has("--src") or named_file(args, switches, "--src", SRC_KEYS) is not None:
+        return None  # judged as --src
     named = args.has("--editable") or args.has("--requirement")
     if not (named or switches.get("editable") or switches.get("requirement")):
         return None
