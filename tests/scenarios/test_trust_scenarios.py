@@ -410,6 +410,33 @@ def test_scenario_19_link_flipped_in_a_loop_never_runs_the_other_users_script(
     assert dists_under(alice.home, "spcli") == []
 
 
+def test_a_log_another_user_planted_as_a_link_is_never_written_through(
+    safepip: Safepip, alice_cleanup: User, bob: User, scratch: Path
+) -> None:
+    """pip appends its log to whatever --log leads to. In a shared sticky directory (as /tmp): bob's link
+    there to a file of alice's, and a name bob could make there first, stop the command before pip runs;
+    a log file of alice's own there is written."""
+    alice = alice_cleanup
+    shared = scratch / "x"
+    shared.mkdir()
+    shared.chmod(0o1777)
+    precious = alice.home / "precious.txt"
+    write_as(alice, precious, "alice's\n")
+    try:
+        run_ok(bob, ["ln", "-s", str(precious), str(shared / "pip.log")])
+        assert_refused(safepip.run(alice, ["list", "--log", str(shared / "pip.log")]), bob.name)
+        assert precious.read_text() == "alice's\n"
+        assert_refused(
+            safepip.run(alice, ["list", "--log", str(shared / "new.log")]), "any user can create it"
+        )
+        assert not (shared / "new.log").exists()
+        write_as(alice, shared / "mine.log", "")
+        mine = safepip.run(alice, ["list", "--log", str(shared / "mine.log")])
+        assert mine.returncode == 0 and (shared / "mine.log").read_text() != "", describe(mine)
+    finally:
+        precious.unlink(missing_ok=True)
+
+
 # ---------------------------------------------------------------- 19. a home another user can write
 
 
