@@ -163,18 +163,16 @@ def pip_help(request: Request) -> int:
     from safepip.facts.pip_files import FIX, pip_file_distrust
     from safepip.policy.pip_command import own_pip
 
-    isolated = "--isolated" in request.pip_args.argv  # pip: the exact word, no abbreviation
+    isolated = request.pip_args.isolated
     switches = read_pip_switches(os.environ, os.path.expanduser("~"), None, isolated, request.command)
     unsafe = pip_file_distrust(request.pip_args, switches, os.geteuid(), request.command, os.environ)
     if unsafe is not None:
         raise RefusedError(unsafe, FIX)
-    setting = switches.main.get("python") or switches.get("python")
-    if setting is not None and setting.value.strip():  # pip's main parser would start pip again under it
-        from safepip.policy.rules import own_python_refusal
+    from safepip.policy.pips_python import own_python_refusal, pips_python_setting
 
-        raise UsageError(
-            *own_python_refusal(setting.value.strip(), f"from {setting.source}", request.command)
-        )
+    setting = pips_python_setting(switches)
+    if setting is not None:  # pip's main parser would start pip again under it
+        raise UsageError(*own_python_refusal(*setting, request.command))
     return run_streaming(
         own_pip(request.command, *request.pip_args.argv), own_python_environment(os.environ)
     )[0]

@@ -217,7 +217,7 @@ def probe_interpreter(
             environ,
             None if own.home_problem else identity.home,  # another user's home: their pip.conf is not read
             interpreter.prefix if interpreter else None,
-            "--isolated" in request.pip_args.argv,  # pip: the exact word, no abbreviation
+            request.pip_args.isolated,
             request.command,
         )
         if check is not None:

@@ -175,6 +175,11 @@ class PipArgs(NamedTuple):
         return uses[-1].name == "--user" if uses else None
 
     @property
+    def isolated(self) -> bool:
+        """`--isolated` as pip takes it for its settings: the exact word only, no abbreviation."""
+        return "--isolated" in self.argv
+
+    @property
     def explicit_location(self) -> tuple[str, str] | None:
         """The `--target/--prefix/--root` the user gave, as (option, directory)."""
         for name in ("--target", "--prefix", "--root"):

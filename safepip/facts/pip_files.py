@@ -119,8 +119,8 @@ def path_distrust(path: str, uid: int, directory: bool = False) -> str | None:
     """Why another user could change what `path` leads to, or make it first; for a `directory` pip fills,
     also put an entry in it. None when no one can."""
     found = distrust(path, uid, missing_ok=True)
-    if found is None and os.path.abspath(path) != os.path.join(os.getcwd(), path):  # `..` read as text, as
-        found = distrust(os.path.abspath(path), uid, missing_ok=True)  # pip reads --log's: past a missing dir
+    if found is None and os.pardir in path.split(os.sep):  # `..` read as text too, as pip reads --log's:
+        found = distrust(os.path.abspath(path), uid, missing_ok=True)  # past a missing directory
     resolved = os.path.realpath(path)  # through the user's own link too, to where pip will open it
     if found is None and not os.path.exists(resolved):  # made by pip, or looked for: no one else may make it
         found = creatable_by_others(resolved, uid)

@@ -13,6 +13,7 @@ from safepip.facts.records import Context, Interpreter
 from safepip.facts.request import Request
 from safepip.facts.temp import TempFact
 from safepip.policy.cache import decide_cache
+from safepip.policy.pips_python import pips_own_python
 from safepip.policy.plan import READING_COMMANDS, Plan, Refusal, Target
 from safepip.policy.rules import (
     Decision,
@@ -20,7 +21,6 @@ from safepip.policy.rules import (
     explicit_rule,
     managed_rule,
     own_environment_rule,
-    pips_own_python,
     user_rule,
 )
 from safepip.policy.temp import decide_temp
@@ -49,11 +49,11 @@ def decide_target(context: Context, request: Request) -> Plan:
                 EXIT_REFUSED,
             ),
         )
-    unsafe_file = context.pip_file_distrust
     target, interpreter = plan.target, context.interpreter
-    outside_venv = target is not None and target.kind in ("env", "user", "explicit")
-    if outside_venv and not (interpreter is not None and interpreter.is_venv):
-        unsafe_file = unsafe_file or context.src_default_distrust  # pip's ./src, where it runs outside a venv
+    in_venv = interpreter is not None and interpreter.is_venv
+    pip_outside_venv = target is not None and target.kind in ("env", "user", "explicit") and not in_venv
+    # pip's ./src counts only where pip runs outside a venv (in one, it checks out into the venv's src)
+    unsafe_file = context.pip_file_distrust or (context.src_default_distrust if pip_outside_venv else None)
     if unsafe_file is not None and target is not None:
         return plan._replace(target=None, refusal=Refusal(unsafe_file, PIP_FILES_FIX, EXIT_REFUSED))
     cache_notices = (cache.notice,) if cache and cache.notice else ()

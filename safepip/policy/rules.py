@@ -3,7 +3,7 @@ rule passed over and why. Pure: facts in, a plan or None (the next rule) out."""
 
 from __future__ import annotations
 
-from safepip.errors import EXIT_REFUSED, EXIT_USAGE
+from safepip.errors import EXIT_REFUSED
 from safepip.facts import paths
 from safepip.facts.pip_config import PipSetting
 from safepip.facts.records import Context, DirFact, Interpreter
@@ -163,41 +163,6 @@ def setting_words(key: str, setting: PipSetting) -> str:
     if setting.source.startswith("PIP_"):
         return setting.source
     return f"`{key} = {setting.value}` in {setting.source}"
-
-
-def pips_own_python(decision: Decision) -> Plan | None:
-    """pip's own `--python` (an argument, PIP_PYTHON or `python =` in a pip.conf) makes pip start itself again
-    under that interpreter: past the target safepip chose and the Python it checked. Refused (exit 2), with
-    safepip's `--python`, which means the same and is checked, as the fix."""
-    args = decision.request.pip_args
-    # and its abbreviations, which commands without --python-version (list, show, ...) take as --python
-    uses = [
-        u for u in args.options if u.name == "--python" or (len(u.name) > 3 and "--python".startswith(u.name))
-    ]
-    use = uses[-1] if uses else None
-    if use is not None and use.value is None and use.name != "--python":
-        use = use._replace(
-            value=args.argv[use.first_index + 1] if use.first_index + 1 < len(args.argv) else ""
-        )
-    # pip's main parser re-runs pip, whatever --isolated after the command says; the command's own parser
-    # stops on it (a `[list]` section): said here the same way
-    switches = decision.context.pip
-    setting = switches.main.get("python") or switches.get("python")
-    if use is not None and use.value:
-        value, where = use.value, "on the command line"
-    elif setting is not None and setting.value.strip():  # pip ignores an empty one
-        value, where = setting.value.strip(), f"from {setting.source}"
-    else:
-        return None
-    return decision.refuse(*own_python_refusal(value, where, decision.request.command), EXIT_USAGE)
-
-
-def own_python_refusal(value: str, where: str, command: str) -> tuple[str, str]:
-    """What is said of pip's own --python (pips_own_python, and pip's help): the message and the fix."""
-    return (
-        f"pip's --python {value} ({where}) would run pip under a Python safepip did not check or choose",
-        f"give it to safepip instead: safepip --python {value} {command} … (SAFEPIP_PYTHON)",
-    )
 
 
 def explicit_choice(decision: Decision) -> tuple[str | None, str, str | None]:
